@@ -1,0 +1,62 @@
+# Lienzo: `make run` serves the app; `make test` runs the whole suite.
+# Both start from a fresh machine with Python 3.11+ and Node.js.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export HOST PORT
+
+VENDOR := static/vendor/socket.io.esm.min.js static/vendor/sortable.esm.js
+
+.PHONY: run test install install-dev vendor db lint translations clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Lienzo needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+static/vendor/socket.io.esm.min.js: node_modules/.package-lock.json
+	@mkdir -p static/vendor
+	cp node_modules/socket.io-client/dist/socket.io.esm.min.js $@
+
+static/vendor/sortable.esm.js: node_modules/.package-lock.json
+	@mkdir -p static/vendor
+	cp node_modules/sortablejs/modular/sortable.esm.js $@
+
+install: $(VENV)/.installed vendor
+install-dev: $(VENV)/.installed-dev vendor
+vendor: $(VENDOR)
+
+db: $(VENV)/.installed
+	$(BIN)/flask --app facilitator db upgrade
+
+run: install db
+	$(BIN)/python wsgi.py
+
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+# Re-extract the translatable texts and update the catalogs (then translate and commit).
+translations: install-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o facilitator/translations/messages.pot .
+	$(BIN)/pybabel update -i facilitator/translations/messages.pot -d facilitator/translations
+	$(BIN)/pybabel compile -d facilitator/translations
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor build *.egg-info
