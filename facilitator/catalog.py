@@ -1,0 +1,193 @@
+"""The template catalog: canvas templates loaded from ``canvases/*.toml``.
+
+Templates are data, so a broken file must stop the app with a message that
+names the file and the field, not with a traceback deep in a page render.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+LANGS = ("es", "en")
+Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+
+
+class CatalogError(Exception):
+    """A template file that cannot be used; the message names file and field."""
+
+
+class Localized(BaseModel):
+    """A text in every language the app speaks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    es: Text
+    en: Text
+
+    def get(self, lang: str) -> str:
+        return getattr(self, lang if lang in LANGS else "es")
+
+
+class Block(BaseModel):
+    """One area of the sheet where notes go."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: Ident
+    title: Localized
+    question: Localized
+    inside: Ident | None = None
+
+
+class Layout(BaseModel):
+    """The sheet's CSS grid: column and row tracks plus named areas."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    columns: Annotated[str, StringConstraints(pattern=r"^[0-9a-z.() ,]+$", max_length=200)]
+    rows: Annotated[str, StringConstraints(pattern=r"^[0-9a-z.() ,]+$", max_length=200)]
+    areas: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_. ]+$")], ...] = Field(min_length=1)
+
+    def grid(self) -> list[list[str]]:
+        return [row.split() for row in self.areas]
+
+
+class Credit(BaseModel):
+    """Who made the canvas and under which terms it is used."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    author: Text
+    based_on: Text | None = None
+    source: Text
+    licence: Text
+    licence_url: Text | None = None
+    line: Localized
+
+
+class Template(BaseModel):
+    """A canvas template as read from its file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,59}$")]
+    version: int = Field(ge=1)
+    name: Localized
+    description: Localized
+    kind: str = Field(default="grid", pattern=r"^(grid|form)$")
+    layout: Layout
+    credit: Credit
+    blocks: tuple[Block, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_geometry(self) -> Template:
+        ids = [b.id for b in self.blocks]
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicated:
+            raise ValueError(f"blocks: duplicated id {duplicated[0]!r}")
+        grid = self.layout.grid()
+        if len({len(row) for row in grid}) != 1:
+            raise ValueError("layout.areas: every row must have the same number of cells")
+        placed = {cell for row in grid for cell in row if cell != "."}
+        top_level = {b.id for b in self.blocks if b.inside is None}
+        for name in sorted(placed - top_level):
+            raise ValueError(f"layout.areas: {name!r} is not a block of this template (or is an 'inside' block)")
+        for name in sorted(top_level - placed):
+            raise ValueError(f"blocks: {name!r} has no place in layout.areas")
+        for block in self.blocks:
+            if block.inside is not None and block.inside not in top_level:
+                raise ValueError(f"blocks.{block.id}.inside: {block.inside!r} is not a top-level block")
+        for name in placed:
+            _check_rectangle(grid, name)
+        return self
+
+    def block(self, block_id: str) -> Block | None:
+        return next((b for b in self.blocks if b.id == block_id), None)
+
+    def block_ids(self) -> list[str]:
+        return [b.id for b in self.blocks]
+
+    def children(self, block_id: str) -> list[Block]:
+        return [b for b in self.blocks if b.inside == block_id]
+
+    def top_blocks(self) -> list[Block]:
+        return [b for b in self.blocks if b.inside is None]
+
+    def css_areas(self) -> str:
+        return " ".join(f'"{row}"' for row in (" ".join(r.split()) for r in self.layout.areas))
+
+
+def _check_rectangle(grid: list[list[str]], name: str) -> None:
+    cells = [(r, c) for r, row in enumerate(grid) for c, cell in enumerate(row) if cell == name]
+    rows = {r for r, _ in cells}
+    cols = {c for _, c in cells}
+    spans_rows = max(rows) - min(rows) + 1 == len(rows)
+    spans_cols = max(cols) - min(cols) + 1 == len(cols)
+    if len(cells) != len(rows) * len(cols) or not spans_rows or not spans_cols:
+        raise ValueError(f"layout.areas: the area of {name!r} is not a rectangle")
+
+
+def _describe(error: ValidationError, data: Any) -> str:
+    """``field.path: problem``, naming blocks by their id rather than their index."""
+    first = error.errors()[0]
+    loc = list(first["loc"])
+    if len(loc) >= 2 and loc[0] == "blocks" and isinstance(loc[1], int):
+        try:
+            block_id = data["blocks"][loc[1]]["id"]
+        except (KeyError, IndexError, TypeError):
+            block_id = None
+        if isinstance(block_id, str) and block_id:
+            loc[1] = block_id
+    message = first["msg"].removeprefix("Value error, ")
+    if not loc:
+        return message
+    return f"{'.'.join(str(p) for p in loc)}: {message}"
+
+
+def parse_template(data: dict[str, Any], source: str) -> Template:
+    """Validate one template's data; ``source`` names it in error messages."""
+    try:
+        return Template.model_validate(data)
+    except ValidationError as error:
+        raise CatalogError(f"{source}: {_describe(error, data)}") from None
+
+
+def load_file(path: Path) -> Template:
+    """Read and validate one template file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise CatalogError(f"{path.name}: {error}") from None
+    template = parse_template(data, path.name)
+    if template.id != path.stem:
+        raise CatalogError(f"{path.name}: id: must equal the file name ({path.stem!r})")
+    return template
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All templates, by id, in a stable order for menus."""
+
+    templates: dict[str, Template]
+
+    def get(self, template_id: str) -> Template | None:
+        return self.templates.get(template_id)
+
+    def __iter__(self):
+        return iter(self.templates.values())
+
+    def __len__(self) -> int:
+        return len(self.templates)
+
+
+def load_catalog(folder: Path) -> Catalog:
+    """Load every ``*.toml`` in ``folder``; the first broken file raises CatalogError."""
+    files = sorted(folder.glob("*.toml"))
+    if not files:
+        raise CatalogError(f"{folder}: no template files (*.toml) found")
+    templates = {}
+    for path in files:
+        template = load_file(path)
+        templates[template.id] = template
+    return Catalog(templates)
