@@ -1,0 +1,73 @@
+"""Lienzo: live co-creation canvases for workshops."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from .catalog import Catalog, CatalogError, load_catalog
+from .config import DEV_SECRET_KEY, Config
+from .resources import data_dir
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(config_class: type[Config] = Config, **overrides: object) -> Flask:
+    """Build the app: configuration, catalog, extensions, blueprints, handlers."""
+    app = Flask(
+        __name__,
+        template_folder=str(data_dir("templates")),
+        static_folder=str(data_dir("static")),
+        instance_path=os.environ.get("INSTANCE_PATH") or None,
+    )
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    _check_production(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "lienzo.db")
+    try:
+        app.extensions["lienzo.catalog"] = load_catalog(Path(app.config.get("CATALOG_DIR") or data_dir("canvases")))
+    except CatalogError as error:
+        raise SystemExit(f"Lienzo cannot start: a canvas template is broken: {error}") from None
+
+    from . import cli, database, i18n, live, views
+    from .extensions import babel, csrf, db, migrate, socketio
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        max_http_buffer_size=64 * 1024,
+        logger=False,
+        engineio_logger=False,
+    )
+    views.init_app(app)
+    live.init_app(app)
+    cli.init_app(app)
+    logging.getLogger("facilitator").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    return app
+
+
+def catalog_of(app: Flask) -> Catalog:
+    """The template catalog loaded at start-up."""
+    return app.extensions["lienzo.catalog"]
+
+
+def _check_production(app: Flask) -> None:
+    if app.config["LIENZO_ENV"] != "production":
+        return
+    if app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
+        raise SystemExit("Lienzo refuses to start in production with the development secret key. "
+                         "Set SECRET_KEY to a long random value, e.g. "
+                         "python -c 'import secrets; print(secrets.token_hex(32))'.")
+    if app.config.get("DEBUG"):
+        raise SystemExit("Lienzo refuses to start in production with debug on. Unset FLASK_DEBUG.")

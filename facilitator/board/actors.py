@@ -1,0 +1,108 @@
+"""Who is acting: a participant of one workshop, possibly one of its facilitators.
+
+Tokens: a participant who joined by code holds a random token (stored hashed);
+a facilitator's seat on a workshop is a signed token, so each page load can
+hand one out without storing anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, Signer
+
+from ..extensions import db
+from ..models import Participant, Workshop
+from .errors import BoardError
+
+SEAT_PREFIX = "f."
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The identity every board operation is authorized against."""
+
+    participant_id: int
+    workshop_id: int
+    name: str
+    institution: str | None
+    is_facilitator: bool
+
+    def public(self) -> dict:
+        return {"id": self.participant_id, "name": self.name, "institution": self.institution,
+                "facilitator": self.is_facilitator}
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh participant token and the hash to store."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def _signer() -> Signer:
+    return Signer(current_app.config["SECRET_KEY"], salt="lienzo-seat")
+
+
+def seat_token(participant: Participant) -> str:
+    """The signed token of a facilitator's seat (deterministic, not stored)."""
+    return SEAT_PREFIX + _signer().sign(str(participant.id)).decode()
+
+
+def is_facilitator_of(facilitator_id: int | None, workshop: Workshop) -> bool:
+    """True when this facilitator account runs the workshop."""
+    return facilitator_id is not None and any(f.id == facilitator_id for f in workshop.facilitators)
+
+
+def actor_for(participant: Participant) -> Actor:
+    """The Actor of a participant row that is known to be allowed in."""
+    return Actor(
+        participant_id=participant.id,
+        workshop_id=participant.workshop_id,
+        name=participant.name,
+        institution=participant.institution,
+        is_facilitator=is_facilitator_of(participant.facilitator_id, participant.workshop),
+    )
+
+
+def resolve_participant(participant_id: object) -> Actor:
+    """The Actor of a connection authenticated earlier, checked again now:
+    a participant removed meanwhile is refused from the next message on."""
+    participant = db.session.get(Participant, participant_id) if isinstance(participant_id, int) else None
+    if participant is None:
+        raise BoardError("forbidden", _l("Join the workshop before sending messages."))
+    if participant.removed_at is not None:
+        raise BoardError("forbidden", _l("You were removed from this workshop."))
+    if participant.facilitator_id is not None and not is_facilitator_of(participant.facilitator_id,
+                                                                         participant.workshop):
+        raise BoardError("forbidden", _l("You no longer run this workshop."))
+    return actor_for(participant)
+
+
+def resolve_token(token: object) -> Actor:
+    """Turn a token into an Actor, or refuse with ``forbidden``."""
+    refused = BoardError("forbidden", _l("Your access to this workshop is not valid. Join again with the code."))
+    if not isinstance(token, str) or not 10 <= len(token) <= 200:
+        raise refused
+    if token.startswith(SEAT_PREFIX):
+        try:
+            participant_id = int(_signer().unsign(token[len(SEAT_PREFIX):]).decode())
+        except (BadSignature, ValueError):
+            raise refused from None
+        participant = db.session.get(Participant, participant_id)
+        if participant is None or not is_facilitator_of(participant.facilitator_id, participant.workshop):
+            raise refused
+    else:
+        participant = db.session.scalar(db.select(Participant).filter_by(token_hash=hash_token(token)))
+        if participant is None:
+            raise refused
+    if participant.removed_at is not None:
+        raise BoardError("forbidden", _l("You were removed from this workshop."))
+    return actor_for(participant)

@@ -1,0 +1,133 @@
+"""Operations on sticky notes: add, edit, move, recolour, delete."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Canvas, Note, Participant, utcnow
+from . import rules, serialize
+from .actors import Actor
+from .errors import BoardError
+from .log import Change, record
+from .schemas import AddNote, DeleteNote, EditNote, MoveNote, RecolorNote
+
+
+def _end_position(canvas: Canvas, block: str, exclude: str | None = None) -> float:
+    query = select(func.max(Note.position)).where(
+        Note.canvas_id == canvas.id, Note.block == block, Note.deleted_at.is_(None))
+    if exclude is not None:
+        query = query.where(Note.id != exclude)
+    highest = db.session.scalar(query)
+    return (highest or 0.0) + 1.0
+
+
+def _position_at(canvas: Canvas, block: str, index: int, moving: str) -> float:
+    """A position that puts a note at ``index`` among the block's other notes."""
+    positions = db.session.scalars(
+        select(Note.position).where(Note.canvas_id == canvas.id, Note.block == block,
+                                    Note.deleted_at.is_(None), Note.id != moving).order_by(Note.position)
+    ).all()
+    if index >= len(positions):
+        return (positions[-1] if positions else 0.0) + 1.0
+    before = positions[index - 1] if index > 0 else positions[0] - 2.0
+    return (before + positions[index]) / 2.0
+
+
+def _prepare(actor: Actor, canvas_id: int) -> Canvas:
+    canvas = rules.canvas_for(actor, canvas_id)
+    rules.check_can_write(actor, canvas)
+    return canvas
+
+
+def add_note(actor: Actor, canvas_id: int, op: AddNote) -> Change:
+    """Add a note at the end of a block. The client may choose the note's id
+    (a UUID), so it can keep working on a note it added while offline."""
+    note_id = op.note_id or str(uuid.uuid4())
+
+    def check() -> None:
+        rules.check_block(_prepare(actor, canvas_id), op.block)
+
+    def apply(canvas: Canvas) -> dict:
+        rules.check_can_write(actor, canvas)
+        if db.session.get(Note, note_id) is not None:
+            raise BoardError("invalid", _l("A note with this id already exists."), field="note_id")
+        now = utcnow()
+        note = Note(id=note_id, canvas_id=canvas.id, block=op.block, text=op.text, color=op.color,
+                    position=_end_position(canvas, op.block), version=1,
+                    author=db.session.get(Participant, actor.participant_id), created_at=now, updated_at=now)
+        db.session.add(note)
+        db.session.flush()
+        return serialize.note(note)
+
+    return record(actor, canvas_id, op.op_id, "note.added", apply, check)
+
+
+def _change_note(actor: Actor, canvas_id: int, op_id: str, note_id: str, event_type: str, change,
+                 check=None) -> Change:
+
+    def apply(canvas: Canvas) -> dict:
+        rules.check_can_write(actor, canvas)
+        note = rules.note_for(canvas, note_id)
+        rules.check_can_change_note(actor, canvas, note)
+        change(canvas, note)
+        note.updated_at = utcnow()
+        db.session.flush()
+        return serialize.note(note)
+
+    return record(actor, canvas_id, op_id, event_type, apply, check or (lambda: _prepare(actor, canvas_id)))
+
+
+def edit_note(actor: Actor, canvas_id: int, op: EditNote) -> Change:
+    """Replace a note's text, if it is still at the version the client edited."""
+
+    def change(canvas: Canvas, note: Note) -> None:
+        if note.version != op.version:
+            raise BoardError("conflict", _l("Someone else changed this note meanwhile. Your text is kept."),
+                             note=serialize.note(note))
+        note.text = op.text
+        note.version += 1
+
+    return _change_note(actor, canvas_id, op.op_id, op.note_id, "note.edited", change)
+
+
+def move_note(actor: Actor, canvas_id: int, op: MoveNote) -> Change:
+    """Move a note to a block (last writer wins), at ``index`` or at the end."""
+
+    def check() -> None:
+        rules.check_block(_prepare(actor, canvas_id), op.block)
+
+    def change(canvas: Canvas, note: Note) -> None:
+        if op.index is None:
+            if note.block != op.block:
+                note.position = _end_position(canvas, op.block, exclude=note.id)
+        else:
+            note.position = _position_at(canvas, op.block, op.index, note.id)
+        note.block = op.block
+
+    return _change_note(actor, canvas_id, op.op_id, op.note_id, "note.moved", change, check)
+
+
+def recolor_note(actor: Actor, canvas_id: int, op: RecolorNote) -> Change:
+    """Change a note's colour (last writer wins)."""
+
+    def change(canvas: Canvas, note: Note) -> None:
+        note.color = op.color
+
+    return _change_note(actor, canvas_id, op.op_id, op.note_id, "note.recolored", change)
+
+
+def delete_note(actor: Actor, canvas_id: int, op: DeleteNote) -> Change:
+    """Delete a note. It is kept in the database, marked deleted, so nothing is truly lost."""
+
+    def apply(canvas: Canvas) -> dict:
+        rules.check_can_write(actor, canvas)
+        note = rules.note_for(canvas, op.note_id)
+        rules.check_can_change_note(actor, canvas, note)
+        note.deleted_at = utcnow()
+        return {"id": note.id, "block": note.block}
+
+    return record(actor, canvas_id, op.op_id, "note.deleted", apply, lambda: _prepare(actor, canvas_id))

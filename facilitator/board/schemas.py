@@ -1,0 +1,141 @@
+"""Shapes and limits of everything a client may send, in one place.
+
+Validation is strict (no type coercion, no unknown fields) so that a wrong
+type is an error ack, never a surprise later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from flask_babel import lazy_gettext as _l
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from .errors import BoardError
+
+MAX_NOTE_TEXT = 1000
+MAX_NAME = 80
+MAX_INSTITUTION = 120
+MAX_TITLE = 200
+MAX_CANVASES_AT_ONCE = 30
+COLORS = ("yellow", "pink", "blue", "green", "orange", "purple")
+
+
+def _clean(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+SafeText = Annotated[str, AfterValidator(_clean)]
+NoteText = Annotated[SafeText, StringConstraints(max_length=MAX_NOTE_TEXT)]
+Name = Annotated[SafeText, AfterValidator(_one_line), StringConstraints(min_length=1, max_length=MAX_NAME)]
+Institution = Annotated[SafeText, AfterValidator(_one_line), StringConstraints(max_length=MAX_INSTITUTION)]
+Title = Annotated[SafeText, AfterValidator(_one_line), StringConstraints(min_length=1, max_length=MAX_TITLE)]
+OpId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+NoteId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+BlockId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+Color = Literal["yellow", "pink", "blue", "green", "orange", "purple"]
+Seq = Annotated[int, Field(ge=0, le=2**53)]
+
+
+class Message(BaseModel):
+    """Base of every client message: strict types, unknown fields refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Operation(Message):
+    """A change to a canvas, retried by the client under the same ``op_id``."""
+
+    op_id: OpId
+
+
+class AddNote(Operation):
+    note_id: NoteId | None = None
+    block: BlockId
+    text: NoteText = ""
+    color: Color = "yellow"
+
+
+class EditNote(Operation):
+    note_id: NoteId
+    text: NoteText
+    version: Annotated[int, Field(ge=1, le=2**31)]
+
+
+class MoveNote(Operation):
+    note_id: NoteId
+    block: BlockId
+    index: Annotated[int, Field(ge=0, le=10_000)] | None = None
+
+
+class RecolorNote(Operation):
+    note_id: NoteId
+    color: Color
+
+
+class DeleteNote(Operation):
+    note_id: NoteId
+
+
+class JoinCanvas(Message):
+    canvas_id: Annotated[int, Field(ge=1, le=2**53)]
+    last_seq: Seq | None = None
+
+
+class Resync(Message):
+    last_seq: Seq | None = None
+
+
+class Editing(Message):
+    note_id: NoteId
+    editing: bool
+
+
+class NewWorkshop(Message):
+    title: Title
+    date: dt.date | None = None
+    language: Literal["es", "en"] = "es"
+
+
+class NewCanvases(Message):
+    template_id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,59}$")]
+    name: Name
+    count: Annotated[int, Field(ge=1, le=MAX_CANVASES_AT_ONCE)] = 1
+
+
+class JoinWorkshop(Message):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    name: Name
+    institution: Institution = ""
+
+
+def parse(model: type[Message], data: Any, *, lenient: bool = False) -> Any:
+    """Validate ``data`` against ``model`` or raise BoardError(invalid / too_large).
+
+    ``lenient`` accepts strings for numbers and dates, as HTML forms send them.
+    """
+    if not isinstance(data, dict):
+        raise BoardError("invalid", _l("The message must be an object with fields."))
+    try:
+        return model.model_validate(data, strict=not lenient)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        field = ".".join(str(p) for p in first["loc"]) or "message"
+        code, message = {
+            "string_too_long": ("too_large", _l("The field “%(field)s” is too long.", field=field)),
+            "too_long": ("too_large", _l("The field “%(field)s” is too long.", field=field)),
+            "missing": ("invalid", _l("The field “%(field)s” is missing.", field=field)),
+            "extra_forbidden": ("invalid", _l("The field “%(field)s” is not expected.", field=field)),
+        }.get(first["type"], ("invalid", _l("The field “%(field)s” is not valid.", field=field)))
+        raise BoardError(code, message, field=field) from None

@@ -1,0 +1,44 @@
+"""Plain-dict views of rows, as sent to clients and stored in events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..models import Canvas, Note, Participant
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
+
+
+def person(participant: Participant) -> dict:
+    return {
+        "id": participant.id,
+        "name": participant.name,
+        "institution": participant.institution or None,
+        "facilitator": participant.facilitator_id is not None,
+    }
+
+
+def note(note: Note) -> dict:
+    return {
+        "id": note.id,
+        "block": note.block,
+        "text": note.text,
+        "color": note.color,
+        "position": note.position,
+        "version": note.version,
+        "author": person(note.author),
+        "created_at": iso(note.created_at),
+        "updated_at": iso(note.updated_at),
+    }
+
+
+def canvas(canvas: Canvas) -> dict:
+    return {
+        "id": canvas.id,
+        "workshop_id": canvas.workshop_id,
+        "name": canvas.name,
+        "template_id": canvas.template_id,
+        "notes_editable_by_all": canvas.notes_editable_by_all,
+    }

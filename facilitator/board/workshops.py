@@ -1,0 +1,112 @@
+"""Setting up workshops and letting people in: codes, canvases, joining."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..catalog import Catalog
+from ..extensions import db
+from ..models import Canvas, Facilitator, Participant, Workshop
+from .actors import Actor, actor_for, is_facilitator_of, new_token, seat_token
+from .errors import BoardError
+from .schemas import JoinWorkshop, NewCanvases, NewWorkshop
+
+# No look-alikes: 0/O, 1/I/L are left out, so a code read off a projector is typed right.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+
+
+def new_code() -> str:
+    """A random join code from a cryptographic source, unused so far."""
+    for _ in range(50):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(select(Workshop.id).filter_by(code=code)) is None:
+            return code
+    raise RuntimeError("could not find a free join code")  # pragma: no cover - 887 million codes
+
+
+def normalize_code(raw: str) -> str:
+    """Accept a code typed with spaces, dashes or lower case."""
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
+
+
+def create_workshop(facilitator: Facilitator, request: NewWorkshop) -> Workshop:
+    """A new workshop owned by ``facilitator``, with a fresh join code."""
+    workshop = Workshop(title=request.title, date=request.date, language=request.language,
+                        code=new_code(), status="draft")
+    workshop.facilitators.append(facilitator)
+    db.session.add(workshop)
+    db.session.commit()
+    return workshop
+
+
+def workshop_for(facilitator: Facilitator, workshop_id: int) -> Workshop:
+    """A workshop this facilitator runs, or ``not_found``."""
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None or not is_facilitator_of(facilitator.id, workshop):
+        raise BoardError("not_found", _l("This workshop does not exist."))
+    return workshop
+
+
+def add_canvases(catalog: Catalog, workshop: Workshop, request: NewCanvases) -> list[Canvas]:
+    """Add ``count`` canvases of one template; several get numbered names ("Mesa 1", "Mesa 2"…)."""
+    template = catalog.get(request.template_id)
+    if template is None:
+        raise BoardError("invalid", _l("There is no template “%(id)s”.", id=request.template_id), field="template_id")
+    if workshop.is_closed:
+        raise BoardError("locked", _l("This workshop is closed: it can be read but not changed."))
+    names = [request.name] if request.count == 1 else [f"{request.name} {i}" for i in range(1, request.count + 1)]
+    if any(len(name) > 80 for name in names):
+        raise BoardError("too_large", _l("The field “%(field)s” is too long.", field="name"), field="name")
+    start = (db.session.scalar(select(func.max(Canvas.position)).filter_by(workshop_id=workshop.id)) or 0) + 1
+    data = template.model_dump(mode="json")
+    canvases = [Canvas(workshop=workshop, name=name, template_id=template.id, template=data, position=start + i)
+                for i, name in enumerate(names)]
+    db.session.add_all(canvases)
+    db.session.commit()
+    return canvases
+
+
+def find_open_workshop(code: str) -> Workshop:
+    """The workshop a join code opens, or ``not_found`` (also for a closed one)."""
+    workshop = db.session.scalar(select(Workshop).filter_by(code=normalize_code(code)))
+    if workshop is None or workshop.is_closed:
+        raise BoardError("not_found", _l("No open workshop has this code. Check it and try again."), field="code")
+    return workshop
+
+
+def join_workshop(request: JoinWorkshop) -> tuple[Participant, str]:
+    """Let someone in by code; returns the participant and their secret token."""
+    workshop = find_open_workshop(request.code)
+    token, digest = new_token()
+    participant = Participant(workshop=workshop, name=request.name,
+                              institution=request.institution or None, token_hash=digest)
+    db.session.add(participant)
+    if workshop.status == "draft":
+        workshop.status = "live"
+    db.session.commit()
+    return participant, token
+
+
+def facilitator_seat(facilitator: Facilitator, workshop: Workshop) -> tuple[Actor, str]:
+    """The facilitator's own participant identity in a workshop, and its token."""
+    participant = db.session.scalar(
+        select(Participant).filter_by(workshop_id=workshop.id, facilitator_id=facilitator.id))
+    if participant is None:
+        participant = Participant(workshop=workshop, name=facilitator.name, facilitator_id=facilitator.id,
+                                  token_hash="seat:" + secrets.token_hex(24))
+        db.session.add(participant)
+        db.session.commit()
+    return actor_for(participant), seat_token(participant)
+
+
+def institutions(workshop: Workshop) -> list[str]:
+    """Institutions already given in this workshop, to suggest while joining."""
+    rows = db.session.scalars(
+        select(Participant.institution).filter_by(workshop_id=workshop.id)
+        .where(Participant.institution.is_not(None), Participant.removed_at.is_(None)).distinct()
+    ).all()
+    return sorted(rows, key=str.casefold)

@@ -1,0 +1,148 @@
+"""Database models: who runs a workshop, who takes part, and what they write.
+
+The Event table is the append-only log of every change to a canvas; its
+``seq`` is the per-canvas counter clients use to stay in step.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Table, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A DateTime that always comes back timezone-aware UTC (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+workshop_facilitators = Table(
+    "workshop_facilitator",
+    db.metadata,
+    Column("workshop_id", ForeignKey("workshop.id", ondelete="CASCADE"), primary_key=True),
+    Column("facilitator_id", ForeignKey("facilitator.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Facilitator(db.Model):
+    """A person with an account who prepares and runs workshops."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    workshops: Mapped[list[Workshop]] = relationship(secondary=workshop_facilitators, back_populates="facilitators")
+
+
+class Workshop(db.Model):
+    """One session with its join code, its canvases and its participants."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    date: Mapped[date | None]
+    language: Mapped[str] = mapped_column(String(2), default="es")
+    code: Mapped[str] = mapped_column(String(6), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    facilitators: Mapped[list[Facilitator]] = relationship(secondary=workshop_facilitators, back_populates="workshops")
+    canvases: Mapped[list[Canvas]] = relationship(back_populates="workshop", order_by="Canvas.position, Canvas.id")
+    participants: Mapped[list[Participant]] = relationship(back_populates="workshop", order_by="Participant.id")
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == "closed"
+
+
+class Canvas(db.Model):
+    """A template put to use in a workshop (one per table or group)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    template_id: Mapped[str] = mapped_column(String(60))
+    # The template as it was when the canvas was made, so later edits to the
+    # template file never orphan notes or change a finished workshop.
+    template: Mapped[dict] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(default=0)
+    seq: Mapped[int] = mapped_column(default=0)
+    notes_editable_by_all: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    workshop: Mapped[Workshop] = relationship(back_populates="canvases")
+
+
+class Participant(db.Model):
+    """Someone in a workshop: joined by code, or a facilitator working on a canvas."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    institution: Mapped[str | None] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("facilitator.id", ondelete="SET NULL"))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    workshop: Mapped[Workshop] = relationship(back_populates="participants")
+    facilitator: Mapped[Facilitator | None] = relationship()
+
+
+class Note(db.Model):
+    """A sticky note in one block of a canvas."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    canvas_id: Mapped[int] = mapped_column(ForeignKey("canvas.id", ondelete="CASCADE"), index=True)
+    block: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text, default="")
+    color: Mapped[str] = mapped_column(String(12))
+    position: Mapped[float] = mapped_column(default=0.0)
+    # Counts text edits only: moves and colour changes are last-writer-wins.
+    version: Mapped[int] = mapped_column(default=1)
+    author_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    author: Mapped[Participant] = relationship()
+
+
+class Event(db.Model):
+    """One committed change to a canvas, in ``seq`` order, as it was broadcast."""
+
+    __table_args__ = (
+        UniqueConstraint("canvas_id", "seq", name="uq_event_canvas_seq"),
+        UniqueConstraint("actor_id", "op_id", name="uq_event_actor_op"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    canvas_id: Mapped[int] = mapped_column(ForeignKey("canvas.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict] = mapped_column(JSON)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
+    op_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,100 @@
+"""Shared fixtures: a real app on a real SQLite file, and helpers to set up
+a workshop and its participants through the domain core."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+
+import pytest
+from flask import has_app_context
+from werkzeug.security import generate_password_hash
+
+from facilitator import catalog_of, create_app
+from facilitator.board.schemas import JoinWorkshop, NewCanvases, NewWorkshop
+from facilitator.board.workshops import add_canvases, create_workshop, join_workshop
+from facilitator.config import TestConfig
+from facilitator.extensions import db, socketio
+from facilitator.models import Facilitator
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.db'}")
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+def make_facilitator(email: str = "ana@example.org", name: str = "Ana Facilitadora") -> Facilitator:
+    facilitator = Facilitator(email=email, name=name, password_hash=generate_password_hash(PASSWORD))
+    db.session.add(facilitator)
+    db.session.commit()
+    return facilitator
+
+
+class World:
+    """A workshop with canvases and participants, built through the board."""
+
+    def __init__(self, app, template_id: str = "public-policy-lean-canvas", canvases: int = 1,
+                 email: str = "ana@example.org"):
+        self.app = app
+        with app.app_context():
+            facilitator = make_facilitator(email=email)
+            workshop = create_workshop(facilitator, NewWorkshop(title="Comunidad de práctica"))
+            created = add_canvases(catalog_of(app), workshop,
+                                   NewCanvases(template_id=template_id, name="Mesa", count=canvases))
+            self.facilitator_id = facilitator.id
+            self.workshop_id = workshop.id
+            self.code = workshop.code
+            self.canvas_ids = [c.id for c in created]
+
+    @property
+    def canvas_id(self) -> int:
+        return self.canvas_ids[0]
+
+    def join(self, name: str, institution: str = "") -> str:
+        with self.app.app_context() if not has_app_context() else nullcontext():
+            db.session.rollback()
+            _participant, token = join_workshop(JoinWorkshop(code=self.code, name=name, institution=institution))
+            return token
+
+    def socket(self, token: str, canvas_id: int | None = None, last_seq: int | None = None):
+        """A Flask-SocketIO test client, joined to a canvas."""
+        client = socketio.test_client(self.app, auth={"token": token})
+        assert client.is_connected()
+        ack = client.emit("canvas:join", {"canvas_id": canvas_id or self.canvas_id, "last_seq": last_seq},
+                          callback=True)
+        assert ack["ok"], ack
+        client.join_ack = ack
+        return client
+
+
+@pytest.fixture
+def world(app):
+    return World(app)
+
+
+def received(client, name: str = "change") -> list:
+    """The args of every ``name`` event the test client got since the last call."""
+    return [m["args"][0] for m in client.get_received() if m["name"] == name]
