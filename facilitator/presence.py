@@ -1,0 +1,81 @@
+"""Who is on which canvas right now, and who is editing which note.
+
+Kept in this process's memory: it is about open connections, which live and
+die with the process. One person may have several tabs (sockets) open.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+
+@dataclass
+class Seat:
+    sid: str
+    canvas_id: int
+    person: dict
+    editing: str | None = None
+
+
+class Presence:
+    """A registry of sockets by canvas; every method is thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seats: dict[str, Seat] = {}
+
+    def canvas_of(self, sid: str) -> int | None:
+        seat = self._seats.get(sid)
+        return seat.canvas_id if seat else None
+
+    def _count(self, canvas_id: int, person_id: int) -> int:
+        return sum(1 for s in self._seats.values() if s.canvas_id == canvas_id and s.person["id"] == person_id)
+
+    def enter(self, sid: str, canvas_id: int, person: dict) -> tuple[Seat | None, bool]:
+        """Seat a socket on a canvas, leaving any canvas it was on.
+
+        Returns the seat it left (or None) and whether the person has no socket
+        left on that previous canvas.
+        """
+        with self._lock:
+            previous = self._seats.pop(sid, None)
+            left_last = previous is not None and self._count(previous.canvas_id, previous.person["id"]) == 0
+            self._seats[sid] = Seat(sid, canvas_id, person)
+            return previous, left_last
+
+    def arrived_first(self, sid: str) -> bool:
+        """True when this socket is the person's only one on its canvas."""
+        with self._lock:
+            seat = self._seats.get(sid)
+            return seat is not None and self._count(seat.canvas_id, seat.person["id"]) == 1
+
+    def leave(self, sid: str) -> tuple[Seat | None, bool]:
+        """Unseat a socket; returns its seat and whether the person has no socket left there."""
+        with self._lock:
+            seat = self._seats.pop(sid, None)
+            if seat is None:
+                return None, False
+            return seat, self._count(seat.canvas_id, seat.person["id"]) == 0
+
+    def set_editing(self, sid: str, note_id: str | None) -> Seat | None:
+        with self._lock:
+            seat = self._seats.get(sid)
+            if seat is not None:
+                seat.editing = note_id
+            return seat
+
+    def people(self, canvas_id: int) -> list[dict]:
+        """Everyone on the canvas, once each, in the order they arrived."""
+        with self._lock:
+            seen: dict[int, dict] = {}
+            for seat in self._seats.values():
+                if seat.canvas_id == canvas_id:
+                    seen.setdefault(seat.person["id"], seat.person)
+            return list(seen.values())
+
+    def editing(self, canvas_id: int) -> list[dict]:
+        """Notes being edited on the canvas: ``{"note_id", "by"}`` pairs."""
+        with self._lock:
+            return [{"note_id": s.editing, "by": s.person} for s in self._seats.values()
+                    if s.canvas_id == canvas_id and s.editing]
