@@ -1,0 +1,43 @@
+"""Blueprints by audience (participants, facilitators, the JSON API) and the
+page-wide pieces: error pages, template helpers, security headers."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import get_locale
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import csrf
+from . import api, facilitator, public
+from .identity import current_facilitator
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(public.bp)
+    app.register_blueprint(facilitator.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+
+    @app.context_processor
+    def _globals() -> dict:
+        return {"current_lang": str(get_locale()), "languages": app.config["LANGUAGES"],
+                "current_facilitator": current_facilitator()}
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if request.path.startswith("/api/"):
+            code = {404: "not_found", 403: "forbidden", 401: "forbidden", 413: "too_large",
+                    429: "rate_limited"}.get(error.code, "invalid")
+            return jsonify({"ok": False, "error": {"code": code, "message": error.description}}), error.code
+        return render_template("error.html", error=error), error.code
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        return response

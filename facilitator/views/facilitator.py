@@ -1,0 +1,143 @@
+"""Pages for facilitators: log in, list and set up workshops, open canvases."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
+
+from .. import board, catalog_of
+from ..board.schemas import NewCanvases, NewWorkshop, parse
+from ..board.workshops import add_canvases, create_workshop, facilitator_seat, workshop_for
+from ..extensions import db
+from ..models import Canvas, Facilitator
+from .canvas_page import render_canvas
+from .identity import current_facilitator, log_in, log_out, login_required
+
+bp = Blueprint("facilitator", __name__, url_prefix="/f")
+
+
+def authenticate(email: str, password: str) -> Facilitator | None:
+    """The facilitator with these credentials, or None."""
+    facilitator = db.session.scalar(select(Facilitator).filter_by(email=email.strip().lower()))
+    if facilitator is None or not check_password_hash(facilitator.password_hash, password):
+        return None
+    return facilitator
+
+
+def _safe_next(target: str | None) -> str:
+    parts = urlsplit(target or "")
+    if not target or not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
+        return url_for("facilitator.dashboard")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        facilitator = authenticate(request.form.get("email", ""), request.form.get("password", ""))
+        if facilitator is not None:
+            log_in(facilitator)
+            return redirect(_safe_next(request.args.get("next")))
+        flash(_("The email or the password is not right."), "error")
+        return render_template("f_login.html", email=request.form.get("email", "")), 401
+    return render_template("f_login.html", email="")
+
+
+@bp.post("/logout")
+def logout():
+    log_out()
+    return redirect(url_for("public.home"))
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    workshops = sorted(current_facilitator().workshops, key=lambda w: w.created_at, reverse=True)
+    return render_template("f_dashboard.html", workshops=workshops)
+
+
+@bp.route("/workshops/new", methods=["GET", "POST"])
+@login_required
+def new_workshop():
+    form = {"title": "", "date": "", "language": "es"}
+    if request.method == "POST":
+        form = {k: request.form.get(k, "") for k in form}
+        data = {"title": form["title"], "language": form["language"] or "es"}
+        if form["date"]:
+            data["date"] = form["date"]
+        try:
+            workshop = create_workshop(current_facilitator(), parse(NewWorkshop, data, lenient=True))
+        except board.BoardError as refused:
+            db.session.rollback()
+            flash(_refusal(refused), "error")
+            return render_template("f_workshop_new.html", form=form), 400
+        return redirect(url_for("facilitator.workshop", workshop_id=workshop.id))
+    return render_template("f_workshop_new.html", form=form)
+
+
+def _refusal(refused: board.BoardError) -> str:
+    messages = {
+        "title": _("Give the workshop a title (up to 200 characters)."),
+        "date": _("The date is not valid."),
+        "language": _("Choose Spanish or English."),
+        "name": _("Give the canvas a name (up to 80 characters)."),
+        "count": _("You can add between 1 and 30 canvases at once."),
+        "template_id": _("Choose a template from the list."),
+    }
+    return messages.get(refused.extra.get("field"), str(refused.message))
+
+
+def _workshop_or_404(workshop_id: int):
+    try:
+        return workshop_for(current_facilitator(), workshop_id)
+    except board.BoardError:
+        abort(404, description=_("This workshop does not exist."))
+
+
+@bp.get("/workshops/<int:workshop_id>")
+@login_required
+def workshop(workshop_id: int):
+    workshop = _workshop_or_404(workshop_id)
+    return render_template("f_workshop.html", workshop=workshop, templates=list(catalog_of(current_app)),
+                           join_url=join_url(workshop.code))
+
+
+def join_url(code: str) -> str:
+    """The join link to share; PUBLIC_URL sets the host when behind a proxy."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return base.rstrip("/") + url_for("public.join", code=code)
+    return url_for("public.join", code=code, _external=True)
+
+
+@bp.post("/workshops/<int:workshop_id>/canvases")
+@login_required
+def add_canvas(workshop_id: int):
+    workshop = _workshop_or_404(workshop_id)
+    data = {"template_id": request.form.get("template_id", ""), "name": request.form.get("name", ""),
+            "count": request.form.get("count", "1") or "1"}
+    try:
+        created = add_canvases(catalog_of(current_app), workshop, parse(NewCanvases, data, lenient=True))
+    except board.BoardError as refused:
+        db.session.rollback()
+        flash(_refusal(refused), "error")
+    else:
+        flash(ngettext("%(num)d canvas added.", "%(num)d canvases added.", len(created)), "success")
+    return redirect(url_for("facilitator.workshop", workshop_id=workshop.id))
+
+
+@bp.get("/workshops/<int:workshop_id>/canvases/<int:canvas_id>")
+@login_required
+def canvas(workshop_id: int, canvas_id: int):
+    """Open a canvas and work on it like a participant, with a facilitator's rights."""
+    workshop = _workshop_or_404(workshop_id)
+    canvas = db.session.get(Canvas, canvas_id)
+    if canvas is None or canvas.workshop_id != workshop.id:
+        abort(404, description=_("This canvas does not exist."))
+    actor, token = facilitator_seat(current_facilitator(), workshop)
+    return render_canvas(canvas, actor, token)

@@ -1,0 +1,65 @@
+"""Run Lienzo on eventlet: ``python wsgi.py`` (HOST and PORT change the address).
+
+eventlet must patch the standard library before anything else is imported,
+so this file does that first; application code never imports eventlet.
+"""
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import logging  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import sys  # noqa: E402
+
+import eventlet.wsgi  # noqa: E402
+
+from facilitator import create_app  # noqa: E402
+from facilitator.config import Config  # noqa: E402
+
+
+class EventletConfig(Config):
+    SOCKETIO_ASYNC_MODE = "eventlet"
+
+
+def make_listener(host: str, port: int):
+    """A listening socket whose accepted connections have TCP_NODELAY set.
+
+    Without it, small websocket frames wait ~40 ms on Nagle's algorithm meeting
+    delayed ACKs. Linux copies the option from the listener to each accepted
+    socket.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = eventlet.listen((host, port), family=family)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return listener
+
+
+def decline_compression(wsgi_app):
+    """Drop the client's permessage-deflate offer (see WEBSOCKET_COMPRESSION)."""
+
+    def app(environ, start_response):
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    app = create_app(EventletConfig)
+    wsgi_app = app if app.config["WEBSOCKET_COMPRESSION"] else decline_compression(app)
+    listener = make_listener(host, port)
+    print(f"Lienzo is running at http://{host}:{listener.getsockname()[1]}/ (Ctrl+C stops it)", flush=True)
+    try:
+        eventlet.wsgi.server(listener, wsgi_app, log_output=False)
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
