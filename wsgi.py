@@ -4,7 +4,12 @@ eventlet must patch the standard library before anything else is imported,
 so this file does that first; application code never imports eventlet.
 """
 
-import eventlet
+import warnings
+
+# eventlet announces its own deprecation on import; DESIGN.md records why we still use it.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
@@ -49,6 +54,7 @@ def decline_compression(wsgi_app):
 def main() -> None:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     app = create_app(EventletConfig)

@@ -1,0 +1,117 @@
+"""Start the real server (``python wsgi.py`` on eventlet) as a subprocess, and
+seed it through its JSON API, for tests that need real sockets."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """One Lienzo server process on 127.0.0.1 with its own instance folder."""
+
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None, port: int | None = None):
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        instance = workdir / "instance"
+        instance.mkdir(parents=True, exist_ok=True)
+        self.env = {
+            **os.environ,
+            "INSTANCE_PATH": str(instance),
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "SECRET_KEY": "server-test-secret",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        self.log_path = workdir / f"server-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+
+    def flask(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        """Run a ``flask`` CLI command against this server's database."""
+        return subprocess.run([sys.executable, "-m", "flask", "--app", "facilitator", *args], cwd=ROOT,
+                              env=self.env, input=stdin, capture_output=True, text=True, timeout=60, check=True)
+
+    def prepare(self) -> ServerProcess:
+        self.flask("db", "upgrade")
+        return self
+
+    def start(self, timeout: float = 20.0) -> ServerProcess:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child's lifetime
+        self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=self.env,
+                                        stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log()}")
+            try:
+                if requests.get(self.url + "/", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to flush or clean up."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def create_facilitator(self, email: str = "ana@example.org", name: str = "Ana Facilitadora") -> None:
+        self.flask("create-facilitator", "--email", email, "--name", name, "--password-stdin", stdin=PASSWORD + "\n")
+
+    def seed(self, template_id: str = "public-policy-lean-canvas", canvases: int = 1,
+             email: str = "ana@example.org", title: str = "Taller de prueba") -> dict:
+        """Log in as the facilitator (created if needed), create a workshop and its canvases.
+
+        Returns ``{"code", "workshop_id", "canvas_ids", "http"}`` where ``http`` is the
+        logged-in requests session.
+        """
+        http = requests.Session()
+        answer = http.post(self.url + "/api/login", json={"email": email, "password": PASSWORD}, timeout=10)
+        if answer.status_code == 401:
+            self.create_facilitator(email)
+            answer = http.post(self.url + "/api/login", json={"email": email, "password": PASSWORD}, timeout=10)
+        answer.raise_for_status()
+        workshop = http.post(self.url + "/api/workshops", json={"title": title}, timeout=10).json()["workshop"]
+        created = http.post(self.url + f"/api/workshops/{workshop['id']}/canvases",
+                            json={"template_id": template_id, "name": "Mesa", "count": canvases}, timeout=10).json()
+        return {"code": workshop["code"], "workshop_id": workshop["id"],
+                "canvas_ids": [c["id"] for c in created["canvases"]], "http": http}
+
+    def join(self, code: str, name: str, institution: str = "") -> str:
+        """A participant token, through the JSON API."""
+        answer = requests.post(self.url + "/api/join", json={"code": code, "name": name,
+                                                             "institution": institution}, timeout=10)
+        answer.raise_for_status()
+        return answer.json()["token"]
