@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -30,6 +31,7 @@ def _check_password(password: str) -> None:
 @click.option("--email", required=True, help="Login email of the facilitator.")
 @click.option("--name", required=True, help="Name shown to participants.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
 def create_facilitator(email: str, name: str, password_stdin: bool) -> None:
     """Create a facilitator account (the password is asked for, and stored hashed)."""
     email = email.strip().lower()
@@ -50,6 +52,7 @@ def create_facilitator(email: str, name: str, password_stdin: bool) -> None:
 @click.command("reset-password")
 @click.option("--email", required=True, help="Login email of the facilitator.")
 @click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+@with_appcontext
 def reset_password(email: str, password_stdin: bool) -> None:
     """Set a new password for a facilitator account."""
     facilitator = db.session.scalar(select(Facilitator).filter_by(email=email.strip().lower()))
