@@ -54,8 +54,9 @@ lint: install-dev
 
 # Re-extract the translatable texts and update the catalogs (then translate and commit).
 translations: install-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o facilitator/translations/messages.pot .
-	$(BIN)/pybabel update -i facilitator/translations/messages.pot -d facilitator/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output \
+		--project Lienzo -o facilitator/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i facilitator/translations/messages.pot -d facilitator/translations
 	$(BIN)/pybabel compile -d facilitator/translations
 
 clean:

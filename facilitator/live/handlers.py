@@ -79,7 +79,9 @@ def on_connect(auth: Any = None) -> None:
     try:
         actor = board.resolve_token(token)
     except board.BoardError as error:
-        raise ConnectionRefusedError(error.to_ack()["error"]) from None
+        refusal = error.to_ack()["error"]
+        log.info("refused a connection from %s: %s", request.remote_addr, refusal["code"])
+        raise ConnectionRefusedError(refusal["message"], refusal) from None
     finally:
         db.session.remove()
     session["participant_id"] = actor.participant_id
