@@ -2,13 +2,13 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 02:31:45.313098
+Create Date: 2026-11-28 02:44:42.528358
 
 """
 from alembic import op
 import sqlalchemy as sa
 
-import facilitator.models
+import facilitator.models  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
@@ -19,15 +19,14 @@ depends_on = None
 
 
 def upgrade():
-    
     op.create_table('facilitator',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('name', sa.String(length=80), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('created_at', facilitator.models.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('email')
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_facilitator')),
+    sa.UniqueConstraint('email', name=op.f('uq_facilitator_email'))
     )
     op.create_table('workshop',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -37,8 +36,8 @@ def upgrade():
     sa.Column('code', sa.String(length=6), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('created_at', facilitator.models.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('code')
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_workshop')),
+    sa.UniqueConstraint('code', name=op.f('uq_workshop_code'))
     )
     op.create_table('canvas',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -50,8 +49,8 @@ def upgrade():
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('notes_editable_by_all', sa.Boolean(), nullable=False),
     sa.Column('created_at', facilitator.models.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['workshop_id'], ['workshop.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
+    sa.ForeignKeyConstraint(['workshop_id'], ['workshop.id'], name=op.f('fk_canvas_workshop_id_workshop'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_canvas'))
     )
     with op.batch_alter_table('canvas', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_canvas_workshop_id'), ['workshop_id'], unique=False)
@@ -65,10 +64,10 @@ def upgrade():
     sa.Column('facilitator_id', sa.Integer(), nullable=True),
     sa.Column('joined_at', facilitator.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('removed_at', facilitator.models.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['facilitator_id'], ['facilitator.id'], ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['workshop_id'], ['workshop.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('token_hash')
+    sa.ForeignKeyConstraint(['facilitator_id'], ['facilitator.id'], name=op.f('fk_participant_facilitator_id_facilitator'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['workshop_id'], ['workshop.id'], name=op.f('fk_participant_workshop_id_workshop'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_participant')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_participant_token_hash'))
     )
     with op.batch_alter_table('participant', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_participant_workshop_id'), ['workshop_id'], unique=False)
@@ -76,9 +75,9 @@ def upgrade():
     op.create_table('workshop_facilitator',
     sa.Column('workshop_id', sa.Integer(), nullable=False),
     sa.Column('facilitator_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['facilitator_id'], ['facilitator.id'], ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['workshop_id'], ['workshop.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('workshop_id', 'facilitator_id')
+    sa.ForeignKeyConstraint(['facilitator_id'], ['facilitator.id'], name=op.f('fk_workshop_facilitator_facilitator_id_facilitator'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workshop_id'], ['workshop.id'], name=op.f('fk_workshop_facilitator_workshop_id_workshop'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workshop_id', 'facilitator_id', name=op.f('pk_workshop_facilitator'))
     )
     op.create_table('event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -89,9 +88,9 @@ def upgrade():
     sa.Column('actor_id', sa.Integer(), nullable=False),
     sa.Column('op_id', sa.String(length=64), nullable=False),
     sa.Column('created_at', facilitator.models.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['actor_id'], ['participant.id'], ),
-    sa.ForeignKeyConstraint(['canvas_id'], ['canvas.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id'),
+    sa.ForeignKeyConstraint(['actor_id'], ['participant.id'], name=op.f('fk_event_actor_id_participant')),
+    sa.ForeignKeyConstraint(['canvas_id'], ['canvas.id'], name=op.f('fk_event_canvas_id_canvas'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event')),
     sa.UniqueConstraint('actor_id', 'op_id', name='uq_event_actor_op'),
     sa.UniqueConstraint('canvas_id', 'seq', name='uq_event_canvas_seq')
     )
@@ -107,19 +106,17 @@ def upgrade():
     sa.Column('created_at', facilitator.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', facilitator.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', facilitator.models.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['author_id'], ['participant.id'], ),
-    sa.ForeignKeyConstraint(['canvas_id'], ['canvas.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
+    sa.ForeignKeyConstraint(['author_id'], ['participant.id'], name=op.f('fk_note_author_id_participant')),
+    sa.ForeignKeyConstraint(['canvas_id'], ['canvas.id'], name=op.f('fk_note_canvas_id_canvas'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_note'))
     )
     with op.batch_alter_table('note', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_note_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_note_canvas_id'), ['canvas_id'], unique=False)
 
-    
 
 
 def downgrade():
-    
     with op.batch_alter_table('note', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_note_canvas_id'))
         batch_op.drop_index(batch_op.f('ix_note_author_id'))
@@ -137,4 +134,3 @@ def downgrade():
     op.drop_table('canvas')
     op.drop_table('workshop')
     op.drop_table('facilitator')
-    
