@@ -67,6 +67,13 @@ class Workshop(db.Model):
     code: Mapped[str] = mapped_column(String(6), unique=True)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Live controls that span the workshop; ``version`` orders their broadcasts.
+    version: Mapped[int] = mapped_column(default=0)
+    timer: Mapped[dict | None] = mapped_column(JSON)
+    focus: Mapped[dict | None] = mapped_column(JSON)
+    projector: Mapped[dict | None] = mapped_column(JSON)
+    # On anonymous canvases, whether a note may still show its author's institution.
+    anonymous_shows_institution: Mapped[bool] = mapped_column(default=True)
 
     facilitators: Mapped[list[Facilitator]] = relationship(secondary=workshop_facilitators, back_populates="workshops")
     canvases: Mapped[list[Canvas]] = relationship(back_populates="workshop", order_by="Canvas.position, Canvas.id")
@@ -91,6 +98,12 @@ class Canvas(db.Model):
     seq: Mapped[int] = mapped_column(default=0)
     notes_editable_by_all: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Facilitator controls (see board/controls.py).
+    locked: Mapped[bool] = mapped_column(default=False)
+    locked_blocks: Mapped[list] = mapped_column(JSON, default=list)
+    hidden: Mapped[bool] = mapped_column(default=False)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    timer: Mapped[dict | None] = mapped_column(JSON)
 
     workshop: Mapped[Workshop] = relationship(back_populates="canvases")
 
@@ -105,7 +118,10 @@ class Participant(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("facilitator.id", ondelete="SET NULL"))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ready: Mapped[bool] = mapped_column(default=False)
+    hand_raised: Mapped[bool] = mapped_column(default=False)
 
     workshop: Mapped[Workshop] = relationship(back_populates="participants")
     facilitator: Mapped[Facilitator | None] = relationship()
@@ -126,12 +142,50 @@ class Note(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written during silent writing and not yet revealed: only its author and
+    # the facilitators may see its text.
+    hidden: Mapped[bool] = mapped_column(default=False)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id", ondelete="SET NULL"))
 
     author: Mapped[Participant] = relationship()
 
 
+class Cluster(db.Model):
+    """Notes of one block that say the same thing, grouped under a title."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    canvas_id: Mapped[int] = mapped_column(ForeignKey("canvas.id", ondelete="CASCADE"), index=True)
+    block: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VotingRound(db.Model):
+    """A dot-voting round on a canvas; tallies stay secret until it closes."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    canvas_id: Mapped[int] = mapped_column(ForeignKey("canvas.id", ondelete="CASCADE"), index=True)
+    blocks: Mapped[list | None] = mapped_column(JSON)  # None: every block
+    budget: Mapped[int]
+    max_per_note: Mapped[int]
+    allow_own: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Vote(db.Model):
+    """One dot: a participant's vote for a note in a round (several dots may go to one note)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("voting_round.id", ondelete="CASCADE"), index=True)
+    note_id: Mapped[str] = mapped_column(ForeignKey("note.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Event(db.Model):
-    """One committed change to a canvas, in ``seq`` order, as it was broadcast."""
+    """One committed change to a canvas (or to a workshop's live state), in order."""
 
     __table_args__ = (
         UniqueConstraint("canvas_id", "seq", name="uq_event_canvas_seq"),
@@ -139,7 +193,9 @@ class Event(db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    canvas_id: Mapped[int] = mapped_column(ForeignKey("canvas.id", ondelete="CASCADE"))
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    # None for workshop events, whose ``seq`` is the workshop's version.
+    canvas_id: Mapped[int | None] = mapped_column(ForeignKey("canvas.id", ondelete="CASCADE"))
     seq: Mapped[int]
     type: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict] = mapped_column(JSON)

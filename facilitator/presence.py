@@ -16,6 +16,7 @@ class Seat:
     canvas_id: int
     person: dict
     editing: str | None = None
+    badge: dict | None = None  # how others see this person editing (anonymous canvases hide the name)
 
 
 class Presence:
@@ -58,11 +59,11 @@ class Presence:
                 return None, False
             return seat, self._count(seat.canvas_id, seat.person["id"]) == 0
 
-    def set_editing(self, sid: str, note_id: str | None) -> Seat | None:
+    def set_editing(self, sid: str, note_id: str | None, badge: dict) -> Seat | None:
         with self._lock:
             seat = self._seats.get(sid)
             if seat is not None:
-                seat.editing = note_id
+                seat.editing, seat.badge = note_id, badge
             return seat
 
     def people(self, canvas_id: int) -> list[dict]:
@@ -77,5 +78,5 @@ class Presence:
     def editing(self, canvas_id: int) -> list[dict]:
         """Notes being edited on the canvas: ``{"note_id", "by"}`` pairs."""
         with self._lock:
-            return [{"note_id": s.editing, "by": s.person} for s in self._seats.values()
+            return [{"note_id": s.editing, "by": s.badge} for s in self._seats.values()
                     if s.canvas_id == canvas_id and s.editing]

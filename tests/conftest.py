@@ -14,7 +14,7 @@ from facilitator.board.schemas import JoinWorkshop, NewCanvases, NewWorkshop
 from facilitator.board.workshops import add_canvases, create_workshop, join_workshop
 from facilitator.config import TestConfig
 from facilitator.extensions import db, socketio
-from facilitator.models import Facilitator
+from facilitator.models import Facilitator, Workshop
 
 PASSWORD = "correct horse battery"
 
@@ -77,6 +77,16 @@ class World:
         with self.app.app_context() if not has_app_context() else nullcontext():
             db.session.rollback()
             _participant, token = join_workshop(JoinWorkshop(code=self.code, name=name, institution=institution))
+            return token
+
+    def seat(self) -> str:
+        """The facilitator's seat token in this workshop."""
+        from facilitator.board.workshops import facilitator_seat
+
+        with self.app.app_context() if not has_app_context() else nullcontext():
+            db.session.rollback()
+            _actor, token = facilitator_seat(db.session.get(Facilitator, self.facilitator_id),
+                                             db.session.get(Workshop, self.workshop_id))
             return token
 
     def socket(self, token: str, canvas_id: int | None = None, last_seq: int | None = None):

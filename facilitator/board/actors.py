@@ -20,17 +20,26 @@ from ..models import Participant, Workshop
 from .errors import BoardError
 
 SEAT_PREFIX = "f."
+PROJECTOR_PREFIX = "p."
 
 
 @dataclass(frozen=True)
 class Actor:
-    """The identity every board operation is authorized against."""
+    """The identity every board operation is authorized against.
 
-    participant_id: int
+    A projector screen is an Actor without a participant: it may watch what
+    everyone may see, and change nothing.
+    """
+
+    participant_id: int | None
     workshop_id: int
     name: str
     institution: str | None
     is_facilitator: bool
+
+    @property
+    def is_projector(self) -> bool:
+        return self.participant_id is None
 
     def public(self) -> dict:
         return {"id": self.participant_id, "name": self.name, "institution": self.institution,
@@ -47,13 +56,23 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def _signer() -> Signer:
-    return Signer(current_app.config["SECRET_KEY"], salt="lienzo-seat")
+def _signer(salt: str = "lienzo-seat") -> Signer:
+    return Signer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def seat_token(participant: Participant) -> str:
     """The signed token of a facilitator's seat (deterministic, not stored)."""
     return SEAT_PREFIX + _signer().sign(str(participant.id)).decode()
+
+
+def projector_token(workshop: Workshop) -> str:
+    """The signed token of a workshop's projector screen (watch only)."""
+    return PROJECTOR_PREFIX + _signer("lienzo-projector").sign(f"{workshop.id}.{workshop.code}").decode()
+
+
+def projector_actor(workshop: Workshop) -> Actor:
+    return Actor(participant_id=None, workshop_id=workshop.id, name="projector", institution=None,
+                 is_facilitator=False)
 
 
 def is_facilitator_of(facilitator_id: int | None, workshop: Workshop) -> bool:
@@ -91,6 +110,15 @@ def resolve_token(token: object) -> Actor:
     refused = BoardError("forbidden", _l("Your access to this workshop is not valid. Join again with the code."))
     if not isinstance(token, str) or not 10 <= len(token) <= 200:
         raise refused
+    if token.startswith(PROJECTOR_PREFIX):
+        try:
+            workshop_id, code = _signer("lienzo-projector").unsign(token[len(PROJECTOR_PREFIX):]).decode().split(".")
+            workshop = db.session.get(Workshop, int(workshop_id))
+        except (BadSignature, ValueError):
+            raise refused from None
+        if workshop is None or workshop.code != code:
+            raise refused
+        return projector_actor(workshop)
     if token.startswith(SEAT_PREFIX):
         try:
             participant_id = int(_signer().unsign(token[len(SEAT_PREFIX):]).decode())

@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Canvas, Note, Participant, utcnow
-from . import rules, serialize
+from . import rules
 from .actors import Actor
 from .errors import BoardError
-from .log import Change, record
+from .log import CANVAS, Change, record
 from .schemas import AddNote, DeleteNote, EditNote, MoveNote, RecolorNote
+from .voting import note_data
 
 
 def _end_position(canvas: Canvas, block: str, exclude: str | None = None) -> float:
@@ -37,48 +38,46 @@ def _position_at(canvas: Canvas, block: str, index: int, moving: str) -> float:
     return (before + positions[index]) / 2.0
 
 
-def _prepare(actor: Actor, canvas_id: int) -> Canvas:
+def _check(actor: Actor, canvas_id: int, *blocks: str) -> None:
     canvas = rules.canvas_for(actor, canvas_id)
-    rules.check_can_write(actor, canvas)
-    return canvas
+    for block in blocks:
+        rules.check_block(canvas, block)
+    rules.check_can_write(actor, canvas, *blocks)
 
 
 def add_note(actor: Actor, canvas_id: int, op: AddNote) -> Change:
     """Add a note at the end of a block. The client may choose the note's id
-    (a UUID), so it can keep working on a note it added while offline."""
+    (a UUID), so it can keep working on a note it added while offline. During
+    silent writing the note is hidden from the other participants."""
     note_id = op.note_id or str(uuid.uuid4())
 
-    def check() -> None:
-        rules.check_block(_prepare(actor, canvas_id), op.block)
-
     def apply(canvas: Canvas) -> dict:
-        rules.check_can_write(actor, canvas)
+        rules.check_can_write(actor, canvas, op.block)
         if db.session.get(Note, note_id) is not None:
             raise BoardError("invalid", _l("A note with this id already exists."), field="note_id")
         now = utcnow()
         note = Note(id=note_id, canvas_id=canvas.id, block=op.block, text=op.text, color=op.color,
-                    position=_end_position(canvas, op.block), version=1,
+                    position=_end_position(canvas, op.block), version=1, hidden=canvas.hidden,
                     author=db.session.get(Participant, actor.participant_id), created_at=now, updated_at=now)
         db.session.add(note)
         db.session.flush()
-        return serialize.note(note)
+        return note_data(note)
 
-    return record(actor, canvas_id, op.op_id, "note.added", apply, check)
+    return record(actor, CANVAS, canvas_id, op.op_id, "note.added", apply, lambda: _check(actor, canvas_id, op.block))
 
 
 def _change_note(actor: Actor, canvas_id: int, op_id: str, note_id: str, event_type: str, change,
-                 check=None) -> Change:
-
+                 blocks: tuple[str, ...] = ()) -> Change:
     def apply(canvas: Canvas) -> dict:
-        rules.check_can_write(actor, canvas)
-        note = rules.note_for(canvas, note_id)
+        note = rules.note_for(canvas, note_id, actor)
+        rules.check_can_write(actor, canvas, note.block, *blocks)
         rules.check_can_change_note(actor, canvas, note)
         change(canvas, note)
         note.updated_at = utcnow()
         db.session.flush()
-        return serialize.note(note)
+        return note_data(note)
 
-    return record(actor, canvas_id, op_id, event_type, apply, check or (lambda: _prepare(actor, canvas_id)))
+    return record(actor, CANVAS, canvas_id, op_id, event_type, apply, lambda: _check(actor, canvas_id, *blocks))
 
 
 def edit_note(actor: Actor, canvas_id: int, op: EditNote) -> Change:
@@ -87,7 +86,7 @@ def edit_note(actor: Actor, canvas_id: int, op: EditNote) -> Change:
     def change(canvas: Canvas, note: Note) -> None:
         if note.version != op.version:
             raise BoardError("conflict", _l("Someone else changed this note meanwhile. Your text is kept."),
-                             note=serialize.note(note))
+                             note=note_data(note))
         note.text = op.text
         note.version += 1
 
@@ -95,12 +94,12 @@ def edit_note(actor: Actor, canvas_id: int, op: EditNote) -> Change:
 
 
 def move_note(actor: Actor, canvas_id: int, op: MoveNote) -> Change:
-    """Move a note to a block (last writer wins), at ``index`` or at the end."""
-
-    def check() -> None:
-        rules.check_block(_prepare(actor, canvas_id), op.block)
+    """Move a note to a block (last writer wins), at ``index`` or at the end.
+    Leaving its block takes it out of its cluster."""
 
     def change(canvas: Canvas, note: Note) -> None:
+        if note.block != op.block:
+            note.cluster_id = None
         if op.index is None:
             if note.block != op.block:
                 note.position = _end_position(canvas, op.block, exclude=note.id)
@@ -108,7 +107,7 @@ def move_note(actor: Actor, canvas_id: int, op: MoveNote) -> Change:
             note.position = _position_at(canvas, op.block, op.index, note.id)
         note.block = op.block
 
-    return _change_note(actor, canvas_id, op.op_id, op.note_id, "note.moved", change, check)
+    return _change_note(actor, canvas_id, op.op_id, op.note_id, "note.moved", change, (op.block,))
 
 
 def recolor_note(actor: Actor, canvas_id: int, op: RecolorNote) -> Change:
@@ -124,10 +123,10 @@ def delete_note(actor: Actor, canvas_id: int, op: DeleteNote) -> Change:
     """Delete a note. It is kept in the database, marked deleted, so nothing is truly lost."""
 
     def apply(canvas: Canvas) -> dict:
-        rules.check_can_write(actor, canvas)
-        note = rules.note_for(canvas, op.note_id)
+        note = rules.note_for(canvas, op.note_id, actor)
+        rules.check_can_write(actor, canvas, note.block)
         rules.check_can_change_note(actor, canvas, note)
         note.deleted_at = utcnow()
         return {"id": note.id, "block": note.block}
 
-    return record(actor, canvas_id, op.op_id, "note.deleted", apply, lambda: _prepare(actor, canvas_id))
+    return record(actor, CANVAS, canvas_id, op.op_id, "note.deleted", apply, lambda: _check(actor, canvas_id))

@@ -1,30 +1,41 @@
-"""Reading a canvas: the full snapshot, or the events a client missed."""
+"""Reading a canvas or a workshop as a given viewer may see it: snapshots,
+missed events, the live state of controls, the facilitator's roster."""
 
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Event, Note, Participant
-from . import rules, serialize
+from ..models import Canvas, Event, Note, Participant, Workshop
+from . import rules, serialize, session, visibility
 from .actors import Actor
+from .controls import clusters_of
 from .log import envelope
+from .voting import canvas_tallies, note_data, state_for
 
 
-def _notes(canvas_id: int) -> list[dict]:
+def _notes(canvas: Canvas, viewer: Actor) -> list[dict]:
     notes = db.session.scalars(
-        select(Note).where(Note.canvas_id == canvas_id, Note.deleted_at.is_(None))
+        select(Note).where(Note.canvas_id == canvas.id, Note.deleted_at.is_(None))
         .options(selectinload(Note.author)).order_by(Note.block, Note.position, Note.created_at)
     ).all()
-    return [serialize.note(n) for n in notes]
+    published = canvas_tallies(canvas.id)
+    return [visibility.note_for(note_data(n, published), canvas, viewer) for n in notes]
+
+
+def canvas_state(canvas: Canvas, viewer: Actor) -> dict:
+    """Controls, voting and groups of a canvas, as ``viewer`` may know them."""
+    return {"controls": serialize.controls(canvas), "voting": state_for(canvas.id, viewer),
+            "clusters": clusters_of(canvas.id)}
 
 
 def snapshot(actor: Actor, canvas_id: int) -> dict:
     """The canvas as it is now: its notes and the ``seq`` they reflect."""
     canvas = rules.canvas_for(actor, canvas_id)
-    return {"mode": "snapshot", "canvas": serialize.canvas(canvas), "seq": canvas.seq, "notes": _notes(canvas.id)}
+    return {"mode": "snapshot", "canvas": serialize.canvas(canvas), "seq": canvas.seq,
+            "notes": _notes(canvas, actor), **canvas_state(canvas, actor)}
 
 
 def sync(actor: Actor, canvas_id: int, last_seq: int | None) -> dict:
@@ -41,5 +52,42 @@ def sync(actor: Actor, canvas_id: int, last_seq: int | None) -> dict:
         select(Event, Participant).join(Participant, Participant.id == Event.actor_id)
         .where(Event.canvas_id == canvas.id, Event.seq > last_seq).order_by(Event.seq)
     ).all()
-    events = [envelope(event, serialize.person(who)) for event, who in rows]
-    return {"mode": "events", "canvas": serialize.canvas(canvas), "seq": canvas.seq, "events": events}
+    events = [visibility.event_for(envelope(event, serialize.person(who)), canvas, actor) for event, who in rows]
+    return {"mode": "events", "canvas": serialize.canvas(canvas), "seq": canvas.seq, "events": events,
+            **canvas_state(canvas, actor)}
+
+
+def workshop_state(actor: Actor) -> dict:
+    """The workshop's live state (timer, focus, status, projector) and its version."""
+    workshop = db.session.get(Workshop, actor.workshop_id)
+    return {"version": workshop.version, **session.state(workshop)}
+
+
+def my_status(actor: Actor) -> dict | None:
+    if actor.participant_id is None:
+        return None
+    return session.status_of(db.session.get(Participant, actor.participant_id))
+
+
+def roster(actor: Actor) -> list[dict]:
+    """Everyone who joined the workshop, with ready / hand / removed (facilitators only)."""
+    rules.require_facilitator(actor)
+    participants = db.session.scalars(select(Participant).filter_by(workshop_id=actor.workshop_id)
+                                      .order_by(Participant.id)).all()
+    return [{**session.status_of(p), "last_seen_at": serialize.iso(p.last_seen_at or p.joined_at)}
+            for p in participants]
+
+
+def overview(actor: Actor) -> list[dict]:
+    """Every canvas of the workshop with its notes, for the control room (facilitators only)."""
+    rules.require_facilitator(actor)
+    canvases = db.session.scalars(select(Canvas).filter_by(workshop_id=actor.workshop_id)
+                                  .order_by(Canvas.position, Canvas.id)).all()
+    return [snapshot(actor, canvas.id) | {"blocks": [b["id"] for b in canvas.template["blocks"]]}
+            for canvas in canvases]
+
+
+def note_counts(canvas_id: int) -> dict[str, int]:
+    rows = db.session.execute(select(Note.block, func.count(Note.id)).where(
+        Note.canvas_id == canvas_id, Note.deleted_at.is_(None)).group_by(Note.block)).all()
+    return dict(rows)

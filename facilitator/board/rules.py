@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import Canvas, Note
+from ..models import Canvas, Note, Participant, Workshop
+from . import timers
 from .actors import Actor
 from .errors import BoardError
 
@@ -22,10 +23,39 @@ def canvas_for(actor: Actor, canvas_id: int) -> Canvas:
     return canvas
 
 
-def check_can_write(actor: Actor, canvas: Canvas) -> None:
-    """Refuse changes to a closed workshop."""
-    if canvas.workshop.is_closed:
+def require_facilitator(actor: Actor) -> None:
+    """Refuse anything a participant sends that only a facilitator may do."""
+    if not actor.is_facilitator:
+        raise BoardError("forbidden", _l("Only a facilitator can do this."))
+
+
+def require_participant(actor: Actor) -> None:
+    """Refuse changes from a watch-only screen (the projector)."""
+    if actor.is_projector:
+        raise BoardError("forbidden", _l("This screen can only watch."))
+
+
+def check_workshop_open(workshop: Workshop) -> None:
+    if workshop.is_closed:
         raise BoardError("locked", _l("This workshop is closed: it can be read but not changed."))
+
+
+def is_locked(canvas: Canvas, block: str | None = None, now: int | None = None) -> bool:
+    """Locked for participants: the canvas, the block, or a timer that ran out."""
+    now = timers.now_ms() if now is None else now
+    if canvas.locked or (block is not None and block in (canvas.locked_blocks or [])):
+        return True
+    return timers.locks_now(canvas.timer, now) or timers.locks_now(canvas.workshop.timer, now)
+
+
+def check_can_write(actor: Actor, canvas: Canvas, *blocks: str) -> None:
+    """Refuse changes to a closed workshop, and participants' changes where it is locked."""
+    require_participant(actor)
+    check_workshop_open(canvas.workshop)
+    if actor.is_facilitator:
+        return
+    if is_locked(canvas) or any(is_locked(canvas, block) for block in blocks):
+        raise BoardError("locked", _l("The facilitator has locked this for now."))
 
 
 def check_block(canvas: Canvas, block: str) -> None:
@@ -34,16 +64,35 @@ def check_block(canvas: Canvas, block: str) -> None:
         raise BoardError("invalid", _l("This canvas has no block “%(block)s”.", block=block), field="block")
 
 
-def note_for(canvas: Canvas, note_id: str) -> Note:
-    """A live (not deleted) note of this canvas, or ``not_found``."""
+def note_for(canvas: Canvas, note_id: str, actor: Actor | None = None) -> Note:
+    """A live (not deleted) note of this canvas, or ``not_found``.
+
+    With an ``actor``, a hidden note of someone else is missing too.
+    """
     note = db.session.get(Note, note_id)
     if note is None or note.canvas_id != canvas.id or note.deleted_at is not None:
+        raise BoardError("not_found", _l("This note no longer exists."))
+    if actor is not None and not can_see(actor, note):
         raise BoardError("not_found", _l("This note no longer exists."))
     return note
 
 
+def can_see(actor: Actor, note: Note) -> bool:
+    return not note.hidden or actor.is_facilitator or note.author_id == actor.participant_id
+
+
 def check_can_change_note(actor: Actor, canvas: Canvas, note: Note) -> None:
     """Participants change their own notes unless the canvas lets everyone edit."""
-    if actor.is_facilitator or note.author_id == actor.participant_id or canvas.notes_editable_by_all:
+    if actor.is_facilitator or note.author_id == actor.participant_id:
+        return
+    if canvas.notes_editable_by_all and can_see(actor, note):
         return
     raise BoardError("forbidden", _l("Only the author of this note can change it."))
+
+
+def participant_for(actor: Actor, participant_id: int) -> Participant:
+    """A participant of the actor's workshop, or ``not_found``."""
+    participant = db.session.get(Participant, participant_id)
+    if participant is None or participant.workshop_id != actor.workshop_id:
+        raise BoardError("not_found", _l("This participant does not exist."))
+    return participant

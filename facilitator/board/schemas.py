@@ -88,6 +88,106 @@ class DeleteNote(Operation):
     note_id: NoteId
 
 
+CanvasId = Annotated[int, Field(ge=1, le=2**53)]
+ClusterTitle = Annotated[SafeText, AfterValidator(_one_line), StringConstraints(min_length=1, max_length=120)]
+
+
+class CanvasOperation(Operation):
+    """A facilitator's operation on a named canvas (the control room works on many)."""
+
+    canvas_id: CanvasId
+
+
+class CastVote(Operation):
+    note_id: NoteId
+
+
+class OpenVote(CanvasOperation):
+    budget: Annotated[int, Field(ge=1, le=50)] = 5
+    max_per_note: Annotated[int, Field(ge=1, le=50)] = 3
+    allow_own: bool = False
+    blocks: Annotated[list[BlockId], Field(min_length=1, max_length=40)] | None = None
+
+
+class CloseVote(CanvasOperation):
+    pass
+
+
+class SetLock(CanvasOperation):
+    locked: bool
+    block: BlockId | None = None
+
+
+class SetFlag(CanvasOperation):
+    """Turn a canvas setting on or off (silent writing, anonymity, editing by all)."""
+
+    value: bool
+
+
+class Reveal(CanvasOperation):
+    pass
+
+
+class CreateCluster(CanvasOperation):
+    block: BlockId
+    title: ClusterTitle
+    note_ids: Annotated[list[NoteId], Field(min_length=1, max_length=200)]
+
+
+class RenameCluster(CanvasOperation):
+    cluster_id: Annotated[int, Field(ge=1, le=2**53)]
+    title: ClusterTitle
+
+
+class DissolveCluster(CanvasOperation):
+    cluster_id: Annotated[int, Field(ge=1, le=2**53)]
+
+
+class ClusterNote(CanvasOperation):
+    note_id: NoteId
+    cluster_id: Annotated[int, Field(ge=1, le=2**53)] | None
+
+
+class TimerStart(Operation):
+    canvas_id: CanvasId | None = None  # None: the whole workshop
+    seconds: Annotated[int, Field(ge=5, le=6 * 60 * 60)]
+    lock_on_end: bool = False
+
+
+class TimerChange(Operation):
+    canvas_id: CanvasId | None = None
+    action: Literal["pause", "resume", "stop", "adjust"]
+    seconds: Annotated[int, Field(ge=-3600, le=3600)] = 0
+
+
+class SetFocus(Operation):
+    canvas_id: CanvasId | None = None  # None clears the focus
+    block: BlockId | None = None
+
+
+class ShowOnProjector(Operation):
+    mode: Literal["join", "canvas", "results", "timer"]
+    canvas_id: CanvasId | None = None
+
+
+class MyStatus(Operation):
+    ready: bool | None = None
+    hand: bool | None = None
+
+
+class ResetStatus(Operation):
+    ready: bool = True
+    hands: bool = True
+
+
+class RemoveParticipant(Operation):
+    participant_id: Annotated[int, Field(ge=1, le=2**53)]
+
+
+class WorkshopOperation(Operation):
+    pass
+
+
 class JoinCanvas(Message):
     canvas_id: Annotated[int, Field(ge=1, le=2**53)]
     last_seq: Seq | None = None

@@ -20,7 +20,8 @@ def person(participant: Participant) -> dict:
     }
 
 
-def note(note: Note) -> dict:
+def note(note: Note, votes: int | None = None) -> dict:
+    """A note's full data; ``votes`` is its tally in the canvas's last closed round."""
     return {
         "id": note.id,
         "block": note.block,
@@ -31,6 +32,9 @@ def note(note: Note) -> dict:
         "author": person(note.author),
         "created_at": iso(note.created_at),
         "updated_at": iso(note.updated_at),
+        "hidden": note.hidden,
+        "cluster_id": note.cluster_id,
+        "votes": votes,
     }
 
 
@@ -41,4 +45,16 @@ def canvas(canvas: Canvas) -> dict:
         "name": canvas.name,
         "template_id": canvas.template_id,
         "notes_editable_by_all": canvas.notes_editable_by_all,
+    }
+
+
+def controls(canvas: Canvas) -> dict:
+    """The facilitator's settings on a canvas, as every viewer may know them."""
+    return {
+        "locked": canvas.locked,
+        "locked_blocks": list(canvas.locked_blocks or []),
+        "hidden": canvas.hidden,
+        "anonymous": canvas.anonymous,
+        "notes_editable_by_all": canvas.notes_editable_by_all,
+        "timer": canvas.timer,
     }

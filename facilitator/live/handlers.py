@@ -9,15 +9,18 @@ from typing import Any
 
 from flask import current_app, request, session
 from flask_babel import gettext as _
-from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, disconnect, emit, join_room, leave_room
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import board
-from ..board.actors import resolve_participant
+from ..board.actors import projector_actor, resolve_participant
 from ..board.schemas import Editing, JoinCanvas, Resync, parse
+from ..board.session import mark_seen
 from ..extensions import db, socketio
+from ..models import Workshop
 from ..presence import Presence
-from .ordering import canvas_lock
+from . import rooms
+from .ordering import workshop_lock
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +30,20 @@ def presence() -> Presence:
     return current_app.extensions["lienzo.presence"]
 
 
-def room(canvas_id: int) -> str:
-    return f"canvas:{canvas_id}"
-
-
 def _unavailable() -> dict:
     return {"ok": False, "error": {"code": "unavailable",
                                    "message": _("The server could not save this right now. It will be retried.")}}
+
+
+def current_actor() -> board.Actor:
+    """The connection's identity, checked again for every message."""
+    workshop_id = session.get("projector")
+    if workshop_id is not None:
+        workshop = db.session.get(Workshop, workshop_id)
+        if workshop is None:
+            raise board.BoardError("forbidden", _("This workshop no longer exists."))
+        return projector_actor(workshop)
+    return resolve_participant(session.get("participant_id"))
 
 
 def message(fn):
@@ -45,8 +55,7 @@ def message(fn):
         try:
             if len(args) != 1:
                 raise board.BoardError("invalid", _("Send exactly one object with the message."))
-            actor = resolve_participant(session.get("participant_id"))
-            return fn(actor, args[0])
+            return fn(current_actor(), args[0])
         except board.BoardError as error:
             log.info("refused %s from sid %s: %s %s", fn.__name__, request.sid, error.code, error)
             return error.to_ack()
@@ -74,7 +83,7 @@ def _current_canvas() -> int:
 
 @socketio.on("connect")
 def on_connect(auth: Any = None) -> None:
-    """Accept only a valid participant or facilitator-seat token."""
+    """Accept only a valid participant, facilitator-seat or projector token."""
     token = auth.get("token") if isinstance(auth, dict) else None
     try:
         actor = board.resolve_token(token)
@@ -84,25 +93,45 @@ def on_connect(auth: Any = None) -> None:
         raise ConnectionRefusedError(refusal["message"], refusal) from None
     finally:
         db.session.remove()
+    join_room(rooms.workshop(actor.workshop_id))
+    if actor.is_projector:
+        session["projector"] = actor.workshop_id
+        return
     session["participant_id"] = actor.participant_id
-    join_room(f"participant:{actor.participant_id}")
+    join_room(rooms.participant(actor.participant_id))
+    if actor.is_facilitator:
+        join_room(rooms.facilitators(actor.workshop_id))
 
 
 @socketio.on("disconnect")
 def on_disconnect(reason: Any = None) -> None:
     _leave_canvas(request.sid)
+    participant_id = session.get("participant_id")
+    if isinstance(participant_id, int):
+        try:
+            mark_seen(participant_id)
+        except SQLAlchemyError:
+            log.warning("could not record when participant %s was last seen", participant_id)
+            db.session.rollback()
+        finally:
+            db.session.remove()
 
 
 def _leave_canvas(sid: str) -> None:
     seat, gone = presence().leave(sid)
     if seat is None:
         return
-    leave_room(room(seat.canvas_id), sid=sid)
+    leave_room(rooms.canvas(seat.canvas_id), sid=sid)
     if seat.editing:
-        emit("editing", {"canvas_id": seat.canvas_id, "note_id": seat.editing, "by": seat.person,
-                         "editing": False}, to=room(seat.canvas_id))
+        emit("editing", {"canvas_id": seat.canvas_id, "note_id": seat.editing, "by": seat.badge,
+                         "editing": False}, to=rooms.canvas(seat.canvas_id))
     if gone:
-        emit("presence", {"canvas_id": seat.canvas_id, "left": seat.person}, to=room(seat.canvas_id))
+        emit("presence", {"canvas_id": seat.canvas_id, "left": seat.person}, to=rooms.canvas(seat.canvas_id))
+
+
+def _welcome(actor: board.Actor) -> dict:
+    return {"me": actor.public(), "status": board.my_status(actor), "workshop": board.workshop_state(actor),
+            "server_time": int(time.time() * 1000)}
 
 
 @socketio.on("canvas:join")
@@ -113,14 +142,15 @@ def on_join(actor: board.Actor, data: Any) -> dict:
     board.check_canvas_visible(actor, request_.canvas_id)
     if presence().canvas_of(request.sid) not in (None, request_.canvas_id):
         _leave_canvas(request.sid)
-    join_room(room(request_.canvas_id))
+    join_room(rooms.canvas(request_.canvas_id))
     state = board.sync(actor, request_.canvas_id, request_.last_seq)
-    presence().enter(request.sid, request_.canvas_id, actor.public())
-    if presence().arrived_first(request.sid):
-        emit("presence", {"canvas_id": request_.canvas_id, "joined": actor.public()},
-             to=room(request_.canvas_id), include_self=False)
-    return {"ok": True, **state, "me": actor.public(), "presence": presence().people(request_.canvas_id),
-            "editing": presence().editing(request_.canvas_id), "server_time": int(time.time() * 1000)}
+    if not actor.is_projector:
+        presence().enter(request.sid, request_.canvas_id, actor.public())
+        if presence().arrived_first(request.sid):
+            emit("presence", {"canvas_id": request_.canvas_id, "joined": actor.public()},
+                 to=rooms.canvas(request_.canvas_id), include_self=False)
+    return {"ok": True, **state, **_welcome(actor), "presence": presence().people(request_.canvas_id),
+            "editing": presence().editing(request_.canvas_id)}
 
 
 @socketio.on("canvas:resync")
@@ -138,26 +168,70 @@ def on_leave(actor: board.Actor, data: Any) -> dict:
     return {"ok": True}
 
 
+@socketio.on("workshop:watch")
+@message
+def on_watch(actor: board.Actor, data: Any) -> dict:
+    """The control room: follow every canvas of the workshop at once (facilitators)."""
+    overview = board.overview(actor)
+    for canvas in overview:
+        join_room(rooms.canvas(canvas["canvas"]["id"]))
+    for canvas in overview:
+        canvas["presence"] = presence().people(canvas["canvas"]["id"])
+    return {"ok": True, "canvases": overview, "roster": board.roster(actor), **_welcome(actor)}
+
+
+@socketio.on("workshop:state")
+@message
+def on_workshop_state(actor: board.Actor, data: Any) -> dict:
+    """The workshop's live state (timer, focus, projector), e.g. for the projector screen."""
+    return {"ok": True, **_welcome(actor)}
+
+
 @socketio.on("note:editing")
 @message
 def on_editing(actor: board.Actor, data: Any) -> dict:
     """Tell the others on the canvas who has a note open (not stored)."""
     request_ = parse(Editing, data)
     canvas_id = _current_canvas()
-    board.check_note_visible(actor, canvas_id, request_.note_id)
-    seat = presence().set_editing(request.sid, request_.note_id if request_.editing else None)
-    emit("editing", {"canvas_id": canvas_id, "note_id": request_.note_id, "by": seat.person,
-                     "editing": request_.editing}, to=room(canvas_id), include_self=False)
+    badge = board.editing_badge(actor, canvas_id, request_.note_id)
+    presence().set_editing(request.sid, request_.note_id if request_.editing else None, badge)
+    emit("editing", {"canvas_id": canvas_id, "note_id": request_.note_id, "by": badge,
+                     "editing": request_.editing}, to=rooms.canvas(canvas_id), include_self=False)
     return {"ok": True}
+
+
+def broadcast(change: board.Change) -> None:
+    """Send a committed change to everyone who may see it, as they may see it."""
+    if change.replayed:
+        return
+    name, room = ("change", rooms.canvas(change.target_id)) if change.scope == "canvas" else (
+        "workshop", rooms.workshop(change.workshop_id))
+    if change.public is not None:
+        emit(name, change.public, to=room)
+    if change.redacted:
+        private = [rooms.participant(p) for p in change.private_to]
+        if change.private_to_facilitators:
+            private.append(rooms.facilitators(change.workshop_id))
+        if private:
+            emit(f"{name}:private", change.envelope, to=private)
+    if change.envelope["type"] == "participant.removed":
+        _end_session(change.envelope["data"]["id"])
+
+
+def _end_session(participant_id: int) -> None:
+    """Tell a removed participant's tabs, then close those connected here."""
+    room = rooms.participant(participant_id)
+    emit("session:ended", {"reason": "removed",
+                           "message": _("The facilitator removed you from this workshop.")}, to=room)
+    for sid, _eio_sid in list(socketio.server.manager.get_participants("/", room)):
+        disconnect(sid=sid, namespace="/")
 
 
 def _operation_handler(name: str):
     def handle(actor: board.Actor, data: Any) -> dict:
-        canvas_id = _current_canvas()
-        with canvas_lock(canvas_id):
-            change = board.apply(actor, canvas_id, name, data)
-            if not change.replayed:
-                emit("change", change.envelope, to=room(change.canvas_id))
+        with workshop_lock(actor.workshop_id):
+            change = board.apply(actor, presence().canvas_of(request.sid), name, data)
+            broadcast(change)
         return change.ack()
 
     handle.__name__ = name.replace(":", "_")

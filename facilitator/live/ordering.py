@@ -1,6 +1,6 @@
-"""One lock per canvas around commit-then-broadcast, so that this process
-emits a canvas's events in ``seq`` order. (Clients still reorder, since
-several processes may write to one canvas.)"""
+"""One lock per workshop around commit-then-broadcast, so that this process
+emits each canvas's events in ``seq`` order (and workshop events in version
+order). Clients still reorder, since several processes may write at once."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ _locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
 
 
 @contextmanager
-def canvas_lock(canvas_id: int) -> Iterator[None]:
+def workshop_lock(workshop_id: int) -> Iterator[None]:
     with _guard:
-        lock = _locks[canvas_id]
+        lock = _locks[workshop_id]
     with lock:
         yield

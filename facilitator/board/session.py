@@ -1,0 +1,157 @@
+"""Workshop-wide controls: the shared timer, focus, what the projector shows,
+ready and raised hands, removing a participant, closing the workshop.
+
+These are workshop events: numbered by the workshop's ``version`` (later
+state replaces earlier), not part of any canvas's ``seq``.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+
+from ..extensions import db
+from ..models import Participant, Workshop, utcnow
+from . import rules
+from .actors import Actor
+from .controls import next_timer
+from .errors import BoardError
+from .log import WORKSHOP, Change, record
+from .schemas import MyStatus, RemoveParticipant, ResetStatus, SetFocus, ShowOnProjector, TimerChange, TimerStart
+from .serialize import person
+
+
+def state(workshop: Workshop) -> dict:
+    """What everyone in the workshop may know of its live state."""
+    return {"status": workshop.status, "timer": workshop.timer, "focus": workshop.focus,
+            "projector": workshop.projector or {"mode": "join", "canvas_id": None}}
+
+
+def status_of(participant: Participant) -> dict:
+    return {**person(participant), "ready": participant.ready, "hand": participant.hand_raised,
+            "removed": participant.removed_at is not None}
+
+
+def _facilitator_op(actor: Actor, op, event_type: str, change, while_closed: bool = False) -> Change:
+    def apply(workshop: Workshop) -> dict:
+        if not while_closed:
+            rules.check_workshop_open(workshop)
+        extra = change(workshop) or {}
+        return {**state(workshop), **extra}
+
+    return record(actor, WORKSHOP, actor.workshop_id, op.op_id, event_type, apply,
+                  lambda: rules.require_facilitator(actor))
+
+
+def set_workshop_timer(actor: Actor, op: TimerStart | TimerChange) -> Change:
+    """Start, change or stop the countdown of the whole workshop."""
+
+    def change(workshop: Workshop) -> None:
+        workshop.timer = next_timer(workshop.timer, op)
+
+    return _facilitator_op(actor, op, "workshop.timer", change)
+
+
+def set_focus(actor: Actor, op: SetFocus) -> Change:
+    """Bring everyone to a canvas or a block (or clear the focus)."""
+
+    def change(workshop: Workshop) -> None:
+        if op.canvas_id is None:
+            workshop.focus = None
+            return
+        canvas = rules.canvas_for(actor, op.canvas_id)
+        if op.block is not None:
+            rules.check_block(canvas, op.block)
+        workshop.focus = {"canvas_id": canvas.id, "block": op.block, "canvas_name": canvas.name}
+
+    return _facilitator_op(actor, op, "workshop.focus", change)
+
+
+def show_on_projector(actor: Actor, op: ShowOnProjector) -> Change:
+    """Choose what the projector screen shows."""
+
+    def change(workshop: Workshop) -> None:
+        if op.mode in {"canvas", "results"}:
+            if op.canvas_id is None:
+                raise BoardError("invalid", _l("Choose the canvas to show."), field="canvas_id")
+            rules.canvas_for(actor, op.canvas_id)
+        workshop.projector = {"mode": op.mode, "canvas_id": op.canvas_id if op.mode in {"canvas", "results"}
+                              else None}
+
+    return _facilitator_op(actor, op, "workshop.projector", change, while_closed=True)
+
+
+def reset_status(actor: Actor, op: ResetStatus) -> Change:
+    """Clear everyone's "ready" marks, raised hands, or both."""
+
+    def change(workshop: Workshop) -> dict:
+        values = {}
+        if op.ready:
+            values["ready"] = False
+        if op.hands:
+            values["hand_raised"] = False
+        if values:
+            db.session.execute(update(Participant).where(Participant.workshop_id == workshop.id).values(values))
+        return {"reset": {"ready": op.ready, "hands": op.hands}}
+
+    return _facilitator_op(actor, op, "workshop.status_reset", change)
+
+
+def close_workshop(actor: Actor, op) -> Change:
+    """Close the workshop: read-only from now on, still viewable and exportable."""
+
+    def change(workshop: Workshop) -> None:
+        workshop.status = "closed"
+        workshop.timer = None
+
+    return _facilitator_op(actor, op, "workshop.closed", change)
+
+
+def reopen_workshop(actor: Actor, op) -> Change:
+    def change(workshop: Workshop) -> None:
+        if workshop.status != "closed":
+            raise BoardError("invalid", _l("This workshop is not closed."))
+        workshop.status = "live"
+
+    return _facilitator_op(actor, op, "workshop.reopened", change, while_closed=True)
+
+
+def mark_seen(participant_id: int) -> None:
+    """Remember when someone was last connected ("seen earlier" in the control room)."""
+    db.session.execute(update(Participant).where(Participant.id == participant_id).values(last_seen_at=utcnow()))
+    db.session.commit()
+
+
+def set_my_status(actor: Actor, op: MyStatus) -> Change:
+    """A participant marks themselves ready, or raises or lowers a hand."""
+
+    def apply(workshop: Workshop) -> dict:
+        rules.check_workshop_open(workshop)
+        participant = db.session.get(Participant, actor.participant_id)
+        if op.ready is not None:
+            participant.ready = op.ready
+        if op.hand is not None:
+            participant.hand_raised = op.hand
+        return status_of(participant)
+
+    return record(actor, WORKSHOP, actor.workshop_id, op.op_id, "participant.status", apply,
+                  lambda: rules.require_participant(actor))
+
+
+def remove_participant(actor: Actor, op: RemoveParticipant) -> Change:
+    """Remove someone: their connections end and the same identity cannot come back."""
+
+    def check() -> None:
+        rules.require_facilitator(actor)
+        participant = rules.participant_for(actor, op.participant_id)
+        if participant.facilitator_id is not None:
+            raise BoardError("invalid", _l("A facilitator cannot be removed from here."))
+
+    def apply(workshop: Workshop) -> dict:
+        participant = rules.participant_for(actor, op.participant_id)
+        if participant.removed_at is None:
+            participant.removed_at = utcnow()
+            participant.ready = participant.hand_raised = False
+        return status_of(participant)
+
+    return record(actor, WORKSHOP, actor.workshop_id, op.op_id, "participant.removed", apply, check)

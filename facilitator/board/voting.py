@@ -1,0 +1,185 @@
+"""Dot voting: a round per canvas with a budget of dots per participant.
+
+Tallies stay secret while the round is open (not even facilitators see who
+voted what, only how many have voted); closing the round publishes them and
+notes carry their votes from then on.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Canvas, Note, Vote, VotingRound, utcnow
+from . import rules, serialize
+from .actors import Actor
+from .errors import BoardError
+from .log import CANVAS, Change, record
+from .schemas import CastVote, CloseVote, OpenVote
+
+
+def current_round(canvas_id: int) -> VotingRound | None:
+    """The open round, else the last closed one, else None."""
+    return db.session.scalar(select(VotingRound).filter_by(canvas_id=canvas_id)
+                             .order_by(VotingRound.status.desc(), VotingRound.id.desc()).limit(1))
+
+
+def open_round(canvas_id: int) -> VotingRound | None:
+    return db.session.scalar(select(VotingRound).filter_by(canvas_id=canvas_id, status="open"))
+
+
+def last_closed_round(canvas_id: int) -> VotingRound | None:
+    return db.session.scalar(select(VotingRound).filter_by(canvas_id=canvas_id, status="closed")
+                             .order_by(VotingRound.id.desc()).limit(1))
+
+
+def tallies(round_: VotingRound) -> dict[str, int]:
+    """Votes per note in a round (deleted notes left out)."""
+    rows = db.session.execute(
+        select(Vote.note_id, func.count(Vote.id)).join(Note, Note.id == Vote.note_id)
+        .where(Vote.round_id == round_.id, Note.deleted_at.is_(None)).group_by(Vote.note_id)).all()
+    return {note_id: count for note_id, count in rows}
+
+
+def canvas_tallies(canvas_id: int) -> dict[str, int] | None:
+    """Published votes of the canvas (from its last closed round), or None."""
+    closed = last_closed_round(canvas_id)
+    return tallies(closed) if closed is not None else None
+
+
+def note_data(note: Note, published: dict[str, int] | None = ...) -> dict:  # type: ignore[assignment]
+    """A note's full data, with its published votes."""
+    if published is ...:
+        published = canvas_tallies(note.canvas_id)
+    return serialize.note(note, None if published is None else published.get(note.id, 0))
+
+
+def round_data(round_: VotingRound) -> dict:
+    return {"id": round_.id, "status": round_.status, "budget": round_.budget, "max_per_note": round_.max_per_note,
+            "allow_own": round_.allow_own, "blocks": round_.blocks, "opened_at": serialize.iso(round_.opened_at),
+            "closed_at": serialize.iso(round_.closed_at)}
+
+
+def _voters(round_: VotingRound) -> int:
+    return db.session.scalar(select(func.count(func.distinct(Vote.participant_id))).where(Vote.round_id == round_.id))
+
+
+def _mine(round_: VotingRound, participant_id: int | None) -> dict[str, int]:
+    if participant_id is None:
+        return {}
+    rows = db.session.execute(
+        select(Vote.note_id, func.count(Vote.id)).join(Note, Note.id == Vote.note_id)
+        .where(Vote.round_id == round_.id, Vote.participant_id == participant_id, Note.deleted_at.is_(None))
+        .group_by(Vote.note_id)).all()
+    return {note_id: count for note_id, count in rows}
+
+
+def state_for(canvas_id: int, viewer: Actor) -> dict | None:
+    """The voting state of a canvas as ``viewer`` may know it."""
+    round_ = current_round(canvas_id)
+    if round_ is None:
+        return None
+    state = {"round": round_data(round_), "voters": _voters(round_)}
+    if round_.status == "closed":
+        state["tallies"] = tallies(round_)
+    elif not viewer.is_projector:
+        mine = _mine(round_, viewer.participant_id)
+        state.update(mine=mine, remaining=round_.budget - sum(mine.values()))
+    return state
+
+
+def _ranking(counts: dict[str, int]) -> list[str]:
+    return [note_id for note_id, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def open_vote(actor: Actor, op: OpenVote) -> Change:
+    """Open a round on the canvas (or on chosen blocks)."""
+
+    def check() -> None:
+        rules.require_facilitator(actor)
+        canvas = rules.canvas_for(actor, op.canvas_id)
+        for block in op.blocks or ():
+            rules.check_block(canvas, block)
+
+    def apply(canvas: Canvas) -> dict:
+        rules.check_workshop_open(canvas.workshop)
+        if open_round(canvas.id) is not None:
+            raise BoardError("invalid", _l("A vote is already open on this canvas. Close it first."))
+        if op.max_per_note > op.budget:
+            raise BoardError("invalid", _l("The maximum per note cannot exceed the votes per person."),
+                             field="max_per_note")
+        round_ = VotingRound(canvas_id=canvas.id, blocks=list(op.blocks) if op.blocks else None, budget=op.budget,
+                             max_per_note=op.max_per_note, allow_own=op.allow_own, status="open", opened_at=utcnow())
+        db.session.add(round_)
+        db.session.flush()
+        return {"round": round_data(round_), "voters": 0}
+
+    return record(actor, CANVAS, op.canvas_id, op.op_id, "vote.opened", apply, check)
+
+
+def close_vote(actor: Actor, op: CloseVote) -> Change:
+    """Close the open round and publish its tallies and ranking."""
+
+    def check() -> None:
+        rules.require_facilitator(actor)
+        rules.canvas_for(actor, op.canvas_id)
+
+    def apply(canvas: Canvas) -> dict:
+        round_ = open_round(canvas.id)
+        if round_ is None:
+            raise BoardError("invalid", _l("No vote is open on this canvas."))
+        round_.status = "closed"
+        round_.closed_at = utcnow()
+        counts = tallies(round_)
+        return {"round": round_data(round_), "voters": _voters(round_), "tallies": counts,
+                "ranking": _ranking(counts)}
+
+    return record(actor, CANVAS, op.canvas_id, op.op_id, "vote.closed", apply, check)
+
+
+def _vote(actor: Actor, canvas_id: int, op: CastVote, adding: bool) -> Change:
+    def check() -> None:
+        rules.require_participant(actor)
+        rules.canvas_for(actor, canvas_id)
+
+    def apply(canvas: Canvas) -> dict:
+        rules.check_workshop_open(canvas.workshop)
+        round_ = open_round(canvas.id)
+        if round_ is None:
+            raise BoardError("invalid", _l("No vote is open on this canvas."))
+        note = rules.note_for(canvas, op.note_id, actor)
+        if round_.blocks and note.block not in round_.blocks:
+            raise BoardError("invalid", _l("This note is not part of the vote."))
+        mine = _mine(round_, actor.participant_id)
+        if adding:
+            if not round_.allow_own and note.author_id == actor.participant_id:
+                raise BoardError("forbidden", _l("In this vote you cannot vote for your own notes."))
+            if sum(mine.values()) >= round_.budget:
+                raise BoardError("invalid", _l("You have used all your votes. Take one back to vote again."))
+            if mine.get(note.id, 0) >= round_.max_per_note:
+                raise BoardError("invalid", _l("This note already has the most votes you can give it."))
+            db.session.add(Vote(round_id=round_.id, note_id=note.id, participant_id=actor.participant_id))
+        else:
+            vote = db.session.scalar(select(Vote).filter_by(round_id=round_.id, note_id=note.id,
+                                                            participant_id=actor.participant_id).limit(1))
+            if vote is None:
+                raise BoardError("invalid", _l("You have no vote on this note to take back."))
+            db.session.delete(vote)
+        db.session.flush()
+        mine = _mine(round_, actor.participant_id)
+        return {"round_id": round_.id, "note_id": note.id, "mine": mine,
+                "remaining": round_.budget - sum(mine.values()), "voters": _voters(round_)}
+
+    event_type = "vote.cast" if adding else "vote.withdrawn"
+    return record(actor, CANVAS, canvas_id, op.op_id, event_type, apply, check)
+
+
+def cast_vote(actor: Actor, canvas_id: int, op: CastVote) -> Change:
+    """Put one dot on a note."""
+    return _vote(actor, canvas_id, op, adding=True)
+
+
+def withdraw_vote(actor: Actor, canvas_id: int, op: CastVote) -> Change:
+    """Take one dot back from a note."""
+    return _vote(actor, canvas_id, op, adding=False)

@@ -1,0 +1,17 @@
+"""Room names, so every module addresses the same audiences."""
+
+
+def canvas(canvas_id: int) -> str:
+    return f"canvas:{canvas_id}"
+
+
+def workshop(workshop_id: int) -> str:
+    return f"workshop:{workshop_id}"
+
+
+def facilitators(workshop_id: int) -> str:
+    return f"facilitators:{workshop_id}"
+
+
+def participant(participant_id: int) -> str:
+    return f"participant:{participant_id}"
