@@ -80,6 +80,7 @@ def apply(actor: Actor, current_canvas: int | None, name: str, payload: Any) -> 
     ``current_canvas`` is the canvas the actor's connection has open, which
     note and vote operations act on.
     """
+    rules.require_participant(actor)  # a projector screen changes nothing
     schema, handle = OPERATIONS[name]
     return handle(actor, schemas.parse(schema, payload), current_canvas)
 

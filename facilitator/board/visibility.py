@@ -13,12 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-
 from ..models import Canvas, Event, Workshop
 from .actors import Actor
 
-READ_ONLY = _l("This screen can only watch.")
 PRIVATE_VOTE_EVENTS = frozenset({"vote.cast", "vote.withdrawn"})
 Redactor = Callable[[dict], dict | None]
 

@@ -103,6 +103,29 @@ def facilitator_seat(facilitator: Facilitator, workshop: Workshop) -> tuple[Acto
     return actor_for(participant), seat_token(participant)
 
 
+def add_facilitator(workshop: Workshop, email: str) -> Facilitator:
+    """Give another facilitator account the same powers on this workshop."""
+    facilitator = db.session.scalar(select(Facilitator).filter_by(email=email.strip().lower()))
+    if facilitator is None:
+        raise BoardError("not_found", _l("No facilitator account has this email. Ask them to get one first."),
+                         field="email")
+    if facilitator not in workshop.facilitators:
+        workshop.facilitators.append(facilitator)
+        db.session.commit()
+    return facilitator
+
+
+def remove_facilitator(workshop: Workshop, facilitator_id: int) -> None:
+    """Take a co-facilitator off the workshop (never the last one)."""
+    remaining = [f for f in workshop.facilitators if f.id != facilitator_id]
+    if not remaining:
+        raise BoardError("invalid", _l("A workshop needs at least one facilitator."))
+    if len(remaining) == len(workshop.facilitators):
+        raise BoardError("not_found", _l("This person does not run this workshop."))
+    workshop.facilitators = remaining
+    db.session.commit()
+
+
 def institutions(workshop: Workshop) -> list[str]:
     """Institutions already given in this workshop, to suggest while joining."""
     rows = db.session.scalars(

@@ -17,8 +17,9 @@ from ..board import serialize
 from ..board.schemas import JoinWorkshop, NewCanvases, NewWorkshop, parse
 from ..board.workshops import add_canvases, create_workshop, facilitator_seat, join_workshop, workshop_for
 from ..extensions import db
-from .facilitator import authenticate, join_url
+from .facilitator import authenticate
 from .identity import current_facilitator, log_in, log_out
+from .live_pages import join_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

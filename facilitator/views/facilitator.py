@@ -12,11 +12,19 @@ from werkzeug.security import check_password_hash
 
 from .. import board, catalog_of
 from ..board.schemas import NewCanvases, NewWorkshop, parse
-from ..board.workshops import add_canvases, create_workshop, facilitator_seat, workshop_for
+from ..board.workshops import (
+    add_canvases,
+    add_facilitator,
+    create_workshop,
+    facilitator_seat,
+    remove_facilitator,
+    workshop_for,
+)
 from ..extensions import db
 from ..models import Canvas, Facilitator
 from .canvas_page import render_canvas
 from .identity import current_facilitator, log_in, log_out, login_required
+from .live_pages import join_url, render_control_room
 
 bp = Blueprint("facilitator", __name__, url_prefix="/f")
 
@@ -107,14 +115,6 @@ def workshop(workshop_id: int):
                            join_url=join_url(workshop.code))
 
 
-def join_url(code: str) -> str:
-    """The join link to share; PUBLIC_URL sets the host when behind a proxy."""
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return base.rstrip("/") + url_for("public.join", code=code)
-    return url_for("public.join", code=code, _external=True)
-
-
 @bp.post("/workshops/<int:workshop_id>/canvases")
 @login_required
 def add_canvas(workshop_id: int):
@@ -141,3 +141,41 @@ def canvas(workshop_id: int, canvas_id: int):
         abort(404, description=_("This canvas does not exist."))
     actor, token = facilitator_seat(current_facilitator(), workshop)
     return render_canvas(canvas, actor, token)
+
+
+@bp.get("/workshops/<int:workshop_id>/room")
+@login_required
+def control_room(workshop_id: int):
+    """Every canvas live, the join code, and the session's controls."""
+    workshop = _workshop_or_404(workshop_id)
+    actor, token = facilitator_seat(current_facilitator(), workshop)
+    return render_control_room(workshop, actor, token)
+
+
+@bp.post("/workshops/<int:workshop_id>/facilitators")
+@login_required
+def add_cofacilitator(workshop_id: int):
+    """Share the workshop with another facilitator account, by email."""
+    workshop = _workshop_or_404(workshop_id)
+    try:
+        added = add_facilitator(workshop, request.form.get("email", ""))
+    except board.BoardError as refused:
+        db.session.rollback()
+        flash(str(refused.message), "error")
+    else:
+        flash(_("%(name)s now co-facilitates this workshop.", name=added.name), "success")
+    return redirect(url_for("facilitator.workshop", workshop_id=workshop.id))
+
+
+@bp.post("/workshops/<int:workshop_id>/facilitators/<int:facilitator_id>/remove")
+@login_required
+def remove_cofacilitator(workshop_id: int, facilitator_id: int):
+    workshop = _workshop_or_404(workshop_id)
+    try:
+        remove_facilitator(workshop, facilitator_id)
+    except board.BoardError as refused:
+        db.session.rollback()
+        flash(str(refused.message), "error")
+    if facilitator_id == current_facilitator().id:
+        return redirect(url_for("facilitator.dashboard"))
+    return redirect(url_for("facilitator.workshop", workshop_id=workshop.id))

@@ -8,12 +8,14 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_babel import gettext as _
 
 from .. import board
+from ..board.actors import PROJECTOR_PREFIX
 from ..board.schemas import JoinWorkshop, parse
 from ..board.workshops import find_open_workshop, institutions, join_workshop, normalize_code
 from ..extensions import db
 from ..models import Canvas, Workshop
 from .canvas_page import layout_css, render_canvas
 from .identity import current_facilitator, remember_seat, seat_in
+from .live_pages import join_url, qr_svg, render_projector
 
 bp = Blueprint("public", __name__)
 
@@ -120,3 +122,25 @@ def set_language(lang: str):
     if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
         target = url_for("public.home")
     return redirect(target)
+
+
+@bp.get("/j/<code>/qr.svg")
+def join_qr(code: str):
+    """The QR code of an open workshop's join link."""
+    workshop = _open_workshop(code)
+    return qr_svg(join_url(workshop.code))
+
+
+@bp.get("/p/<token>")
+def projector(token: str):
+    """The projector screen: read-only, large type, follows the facilitator's choice.
+
+    The link itself is the key (the room's computer needs no login).
+    """
+    try:
+        actor = board.resolve_token(token)
+    except board.BoardError:
+        abort(404, description=_("This projector link is not valid any more. Copy it again from the control room."))
+    if not token.startswith(PROJECTOR_PREFIX):
+        abort(404)
+    return render_projector(db.session.get(Workshop, actor.workshop_id))
