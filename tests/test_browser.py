@@ -102,7 +102,7 @@ def test_two_people_share_a_canvas_live_and_a_reload_keeps_it(server, workshop, 
     bea.keyboard.type(" única")
     ana.click(f"li.note[data-note-id='{first}'] textarea")
     bea.wait_for_selector(f"li.note[data-note-id='{first}'] .note-editing:not([hidden])")
-    assert bea.text_content(f"li.note[data-note-id='{first}'] .note-editing") == "Ana Torres is editing"
+    assert bea.text_content(f"li.note[data-note-id='{first}'] .note-editing") == "Ana Torres está editando"
     ana.keyboard.press("Control+A")
     ana.keyboard.type("Trámites muy largos y repetidos")
     ana.keyboard.press("Tab")
@@ -155,8 +155,8 @@ def test_a_note_moves_to_another_block_with_the_keyboard_only(server, workshop, 
     page.keyboard.press("Enter")
     page.focus(f"li.note[data-note-id='{note_id}'] .menu-delete button")
     page.keyboard.press("Enter")
-    assert page.text_content(f"li.note[data-note-id='{note_id}'] .menu-delete .menu-label") == "Delete this note?"
-    assert page.evaluate("() => document.activeElement.textContent") == "Cancel"
+    assert page.text_content(f"li.note[data-note-id='{note_id}'] .menu-delete .menu-label") == "¿Eliminar esta nota?"
+    assert page.evaluate("() => document.activeElement.textContent") == "Cancelar"
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")
     page.wait_for_function("(id) => !document.querySelector(`li.note[data-note-id='${id}']`)", arg=note_id)
@@ -257,7 +257,7 @@ def test_notes_typed_while_the_server_is_down_are_sent_when_it_is_back(tmp_path,
         page.keyboard.press("Escape")
         for note_id in (offline, saved):
             page.wait_for_selector(f"li.note[data-note-id='{note_id}'] .note-status[data-status='pending']")
-        assert page.text_content(f"li.note[data-note-id='{offline}'] .note-status") == "Waiting to be sent"
+        assert page.text_content(f"li.note[data-note-id='{offline}'] .note-status") == "Esperando para enviarse"
         queued = page.evaluate("() => Object.entries(localStorage).filter(([k]) => k.startsWith('lienzo:outbox:'))"
                                ".map(([, v]) => JSON.parse(v))")
         assert [op["name"] for op in queued[0]] == ["note:add", "note:edit"]
