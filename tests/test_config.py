@@ -47,7 +47,7 @@ def test_the_wheel_carries_templates_pages_scripts_and_translations(tmp_path):
                     "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)
     wheel = next(tmp_path.glob("lienzo-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    data = [n for n in names if "/data/data/share/lienzo/" in n]
+    data = [n for n in names if ".data/data/share/lienzo/" in n]
     assert any(n.endswith("canvases/public-policy-lean-canvas.toml") for n in data)
     assert any(n.endswith("templates/canvas.html") for n in data)
     assert any(n.endswith("static/js/canvas.js") for n in data)

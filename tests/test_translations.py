@@ -56,6 +56,9 @@ def test_compiled_catalog_matches_the_po_file():
     catalog = spanish_catalog()
     with open(TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.mo", "rb") as handle:
         compiled = read_mo(io.BytesIO(handle.read()))
-    expected = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
-    got = {m.id: m.string for m in compiled if m.id}
+    def plain(value):
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    expected = {plain(m.id): plain(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
+    got = {plain(m.id): plain(m.string) for m in compiled if m.id}
     assert got == expected, "messages.mo is stale: run `make translations`"

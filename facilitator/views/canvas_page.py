@@ -57,6 +57,11 @@ CLIENT_STRINGS = {
     "error_generic": _l("Something went wrong; your text is kept."),
     "note_added": _l("New note in %(block)s"),
     "session_ended": _l("Your access to this workshop has ended. Join again with the code."),
+    "note_by": _l("Note by %(name)s"),
+    "drag_to_move": _l("Drag to move the note"),
+    "moved_to": _l("Note moved to “%(block)s”"),
+    "note_deleted": _l("Note deleted"),
+    "dismiss": _l("Dismiss"),
 }
 
 

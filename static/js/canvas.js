@@ -1,0 +1,500 @@
+// The canvas page: wires the server's boot data, the live connection, the
+// client state (by seq), the outbox and the page's notes together.
+
+import { announce, initAnnouncer } from "./announce.js";
+import { Board } from "./board.js";
+import { Connection } from "./connection.js";
+import { initDragAndDrop } from "./dragdrop.js";
+import { setStrings, t } from "./i18n.js";
+import { uuid } from "./ids.js";
+import { updateCounter } from "./note-element.js";
+import { NoteMenus } from "./note-menu.js";
+import { Outbox } from "./outbox.js";
+import { People } from "./people.js";
+import { initPhoneView } from "./phone.js";
+import { CanvasState } from "./state.js";
+import { initTyping } from "./typing.js";
+import { buildView, byBlock, positionAt } from "./view.js";
+
+const SAVED_SHOWN_MS = 2500;
+const GAP_WAIT_MS = 1000;
+const ERROR_KEYS = {
+  forbidden: "error_forbidden", not_found: "error_not_found", locked: "error_locked",
+  invalid: "error_invalid", too_large: "too_long",
+};
+
+class CanvasPage {
+  constructor(boot) {
+    this.boot = boot;
+    this.me = boot.me;
+    this.canvasId = boot.canvas.id;
+    this.blocks = boot.blocks;
+    this.colors = boot.colors;
+    this.limit = boot.limits.text;
+    this.page = document.querySelector(".canvas-page");
+    this.sheet = document.querySelector(".sheet");
+
+    this.state = new CanvasState();
+    this.kept = new Map(); // note id → {kind: conflict|error|notice, text?, theirs?, message?, note?}
+    this.bases = new Map(); // note id → the version the person's text is based on
+    this.fresh = new Set(); // notes just added with "+", dropped if left empty
+    this.dirty = new Set(); // notes typed in since their text was last queued
+    this.savedAt = new Map();
+    this.editingSent = null;
+    this.gapTimer = null;
+    this.renderQueued = false;
+    this.lastAdded = 0;
+    this.lastColor = this.storedColor();
+    this.current = new Map();
+
+    initAnnouncer(document.getElementById("announcer"));
+    this.outbox = new Outbox(`lienzo:outbox:${this.canvasId}:${this.me.id}`, {
+      transport: (name, data) => this.connection.request(name, data),
+      acked: (op, ack) => this.acked(op, ack),
+      failed: (op, ack) => this.failed(op, ack),
+      changed: () => this.scheduleRender(),
+    });
+    this.people = new People(document.getElementById("presence"), this.me);
+    this.people.render();
+    this.board = new Board(this.sheet, {
+      editable: (note) => this.canChange(note),
+      limits: boot.limits,
+      actions: { resolve: (id, which) => this.resolve(id, which), dismiss: (id) => this.dismiss(id) },
+    });
+    this.phone = initPhoneView(this.page);
+    this.menus = new NoteMenus(this.sheet, this);
+    initTyping(this.sheet, this);
+    initDragAndDrop(this.board, {
+      drop: (id, block, index, moved) => (moved ? this.moveNote(id, block, index) : this.render()),
+      isServerNote: (id, block) => this.state.notes.has(id) && this.state.notes.get(id).block === block,
+    });
+    this.wireAdding();
+    this.render();
+
+    this.connection = new Connection({
+      token: boot.token,
+      canvasId: this.canvasId,
+      lastSeq: () => this.state.seq,
+      state: (name) => this.showConnection(name),
+      joined: (ack) => this.joined(ack),
+      left: () => this.left(),
+      change: (envelope) => this.afterApply(this.state.receive(envelope)),
+      presence: (event) => { this.people.presence(event); this.scheduleRender(); },
+      editing: (event) => {
+        if (event.by && event.by.id !== this.me.id) this.people.setEditing(event.note_id, event.by, event.editing);
+        this.scheduleRender();
+      },
+      refused: (code) => this.refused(code),
+    });
+  }
+
+  // ---- what the page shows -------------------------------------------------
+
+  viewNow() {
+    return buildView(this.state, this.outbox.overlay(), this.me);
+  }
+
+  noteOf(id) {
+    return this.viewNow().get(id) || null;
+  }
+
+  canChange(note) {
+    return Boolean(this.me.facilitator || this.boot.canvas.notes_editable_by_all
+      || (note.author && note.author.id === this.me.id));
+  }
+
+  blockTitle(id) {
+    const block = this.blocks.find((b) => b.id === id);
+    return block ? block.title : id;
+  }
+
+  statusOf(id) {
+    if (this.outbox.queuedFor(id).length) {
+      return this.outbox.online ? "saving" : "pending";
+    }
+    const saved = this.savedAt.get(id);
+    if (saved && Date.now() - saved < SAVED_SHOWN_MS) return "saved";
+    return null;
+  }
+
+  item(note) {
+    const kept = this.kept.get(note.id) || null;
+    const server = this.state.notes.get(note.id);
+    const color = this.colors.find((c) => c.id === note.color);
+    return {
+      note,
+      kept,
+      theirs: kept && kept.kind === "conflict" ? (server ? server.text : kept.theirs && kept.theirs.text) : null,
+      status: this.statusOf(note.id),
+      editors: this.people.editorsOf(note.id),
+      colorLabel: color ? color.label : "",
+    };
+  }
+
+  scheduleRender() {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      this.render();
+    });
+  }
+
+  render(release = null) {
+    const view = this.viewNow();
+    this.current = view;
+    this.keepVanishedFocus(view);
+    const groups = new Map();
+    for (const [block, notes] of byBlock(view)) groups.set(block, notes.map((note) => this.item(note)));
+    for (const [id, kept] of this.kept) {
+      if (view.has(id)) continue;
+      if (!kept.note) {
+        this.kept.delete(id); // a notice about a note that is gone
+        continue;
+      }
+      if (!groups.has(kept.note.block)) groups.set(kept.note.block, []);
+      groups.get(kept.note.block).push({ ...this.item(kept.note), ghost: true });
+    }
+    this.board.render(groups, release);
+    this.page.dataset.pending = String(this.outbox.size);
+  }
+
+  /** Someone deleted the note being typed in: keep the text there, to copy. */
+  keepVanishedFocus(view) {
+    const li = this.board.focusedNote();
+    if (!li) return;
+    const id = li.dataset.noteId;
+    if (view.has(id) || this.kept.has(id)) return;
+    const previous = this.current.get(id) || (li.lienzo.lastNote);
+    const text = li.lienzo.editable ? li.lienzo.text.value : li.lienzo.text.textContent;
+    this.kept.set(id, {
+      kind: "error", message: t("error_not_found"), text,
+      note: previous || { id, block: li.dataset.block, text, color: "yellow", author: null },
+    });
+    announce(t("error_not_found"));
+  }
+
+  // ---- what the person does -------------------------------------------------
+
+  wireAdding() {
+    this.sheet.addEventListener("click", (event) => {
+      const add = event.target.closest(".add-note");
+      if (add) this.addNote(add.dataset.block, "", { focus: true });
+    });
+    this.sheet.addEventListener("submit", (event) => {
+      const form = event.target.closest(".add-form");
+      if (!form) return;
+      event.preventDefault();
+      const field = form.querySelector("textarea");
+      const text = field.value.trim() ? field.value : "";
+      if (!text) {
+        field.focus();
+        return;
+      }
+      this.addNote(form.dataset.block, text.slice(0, this.limit));
+      field.value = "";
+      field.focus();
+    });
+    this.sheet.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.closest(".add-form")) {
+        event.preventDefault();
+        event.target.closest(".add-form").requestSubmit();
+      }
+    });
+  }
+
+  storedColor() {
+    try {
+      const color = localStorage.getItem("lienzo:color");
+      return this.boot.colors.some((c) => c.id === color) ? color : "yellow";
+    } catch {
+      return "yellow";
+    }
+  }
+
+  addNote(block, text, { focus = false } = {}) {
+    const id = uuid();
+    const position = positionAt(this.viewNow(), block, null, id);
+    this.outbox.add(uuid(), { note_id: id, block, text, color: this.lastColor },
+      { position, created_at: new Date().toISOString() });
+    if (!text) this.fresh.add(id);
+    this.bases.set(id, 1);
+    this.render();
+    const li = this.board.element(id);
+    if (focus && li) li.lienzo.text.focus();
+    return id;
+  }
+
+  /** Queue the text of a note if it changed (called when typing pauses and on blur). */
+  commitText(id) {
+    const li = this.board.element(id);
+    if (!this.dirty.has(id) || !li || !li.lienzo.editable || li.classList.contains("is-ghost")) return;
+    const text = li.lienzo.text.value;
+    const kept = this.kept.get(id);
+    if (kept && kept.kind === "conflict") {
+      kept.text = text;
+      return;
+    }
+    const note = this.viewNow().get(id);
+    this.dirty.delete(id);
+    if (!note || note.text === text) return;
+    const server = this.state.notes.get(id);
+    const base = this.bases.has(id) ? this.bases.get(id) : (server ? server.version : 1);
+    this.outbox.edit(uuid(), id, text, base);
+    if (text.trim()) this.fresh.delete(id);
+  }
+
+  startedTyping(id) {
+    const server = this.state.notes.get(id);
+    if (server && !this.outbox.queuedFor(id).length && !this.dirty.has(id)) {
+      this.bases.set(id, Math.max(this.bases.get(id) || 0, server.version));
+    }
+    if (server) {
+      this.connection.tell("note:editing", { note_id: id, editing: true });
+      this.editingSent = id;
+    }
+    const li = this.board.element(id);
+    if (li && li.lienzo.editable) updateCounter(li, li.lienzo.text.value.length, this.limit);
+  }
+
+  typed(id) {
+    const li = this.board.element(id);
+    if (!li) return;
+    this.dirty.add(id);
+    const left = updateCounter(li, li.lienzo.text.value.length, this.limit);
+    if (left <= 0) announce(t("too_long"));
+    const kept = this.kept.get(id);
+    if (kept && kept.kind === "conflict") kept.text = li.lienzo.text.value;
+    else if (kept && kept.kind !== "conflict" && this.state.notes.has(id)) this.kept.delete(id);
+  }
+
+  stoppedTyping(id) {
+    this.commitText(id);
+    if (this.editingSent === id) {
+      this.connection.tell("note:editing", { note_id: id, editing: false });
+      this.editingSent = null;
+    }
+    const li = this.board.element(id);
+    if (li) li.lienzo.counter.hidden = true;
+    this.scheduleRender();
+  }
+
+  /** The focus left a note: one added with "+" and left empty goes away. */
+  leftNote(id) {
+    const li = this.board.element(id);
+    if (this.fresh.has(id)) {
+      this.fresh.delete(id);
+      if (li && li.lienzo.editable && !li.lienzo.text.value.trim()) this.deleteNote(id);
+    }
+    this.scheduleRender();
+  }
+
+  setColor(id, color) {
+    this.outbox.color(uuid(), id, color);
+    this.lastColor = color;
+    try {
+      localStorage.setItem("lienzo:color", color);
+    } catch {
+      // not kept: fine
+    }
+    this.render();
+  }
+
+  moveNote(id, block, index, { announce: speak = false } = {}) {
+    const view = this.viewNow();
+    const note = view.get(id);
+    if (!note || (note.block === block && index === null)) {
+      this.render();
+      return;
+    }
+    const position = positionAt(view, block, index, id);
+    this.outbox.move(uuid(), id, block, index, position);
+    this.render(id);
+    if (!speak) return;
+    announce(t("moved_to", { block: this.blockTitle(block) }));
+    const li = this.board.element(id);
+    if (li && this.phone.shows(block)) li.querySelector(".note-menu-button").focus();
+    else this.focusBlock(note.block);
+  }
+
+  deleteNote(id, { announce: speak = false } = {}) {
+    const note = this.viewNow().get(id);
+    this.kept.delete(id);
+    this.fresh.delete(id);
+    this.outbox.remove(uuid(), id);
+    this.render(id);
+    if (speak) {
+      announce(t("note_deleted"));
+      if (note) this.focusBlock(note.block);
+    }
+  }
+
+  focusBlock(block) {
+    const section = this.sheet.querySelector(`.block[data-block="${CSS.escape(block)}"]`);
+    if (!section) return;
+    const target = [...section.querySelectorAll(":scope > .add-note, :scope > .add-form textarea")]
+      .find((node) => node.offsetParent !== null) || section.querySelector(".block-title");
+    if (target.classList.contains("block-title")) target.tabIndex = -1;
+    target.focus();
+  }
+
+  resolve(id, which) {
+    const kept = this.kept.get(id);
+    if (!kept) return;
+    const li = this.board.element(id);
+    const server = this.state.notes.get(id);
+    this.kept.delete(id);
+    this.dirty.delete(id);
+    if (which === "mine") {
+      const text = li ? li.lienzo.text.value : kept.text;
+      const version = Math.max(server ? server.version : 0, kept.theirs ? kept.theirs.version : 0);
+      this.bases.set(id, version);
+      this.outbox.edit(uuid(), id, text, version);
+    } else {
+      const theirs = server || kept.theirs;
+      this.bases.set(id, theirs.version);
+      if (li) li.lienzo.text.value = theirs.text;
+    }
+    this.render();
+    if (li && li.isConnected) li.lienzo.text.focus();
+  }
+
+  dismiss(id) {
+    const kept = this.kept.get(id);
+    this.kept.delete(id);
+    const li = this.board.element(id);
+    const focusWasInside = li && li.contains(document.activeElement);
+    if (focusWasInside) document.activeElement.blur();
+    this.render(id);
+    if (!focusWasInside) return;
+    if (li && li.isConnected) li.querySelector(".note-menu-button, .note-text").focus();
+    else if (kept && kept.note) this.focusBlock(kept.note.block);
+  }
+
+  // ---- what the server says -------------------------------------------------
+
+  afterApply(applied) {
+    this.outbox.prune(this.state.seq);
+    for (const envelope of applied) {
+      const byOther = envelope.actor && envelope.actor.id !== this.me.id;
+      if (envelope.type === "note.added" && byOther && Date.now() - this.lastAdded > 4000) {
+        this.lastAdded = Date.now();
+        announce(t("note_added", { block: this.blockTitle(envelope.data.block) }));
+      }
+    }
+    this.checkGap();
+    this.scheduleRender();
+  }
+
+  checkGap() {
+    if (!this.state.hasGap) {
+      clearTimeout(this.gapTimer);
+      this.gapTimer = null;
+    } else if (!this.gapTimer) {
+      this.gapTimer = setTimeout(() => this.resync(), GAP_WAIT_MS);
+    }
+  }
+
+  async resync() {
+    this.gapTimer = null;
+    if (!this.state.hasGap || !this.connection.joined) return;
+    try {
+      const ack = await this.connection.request("canvas:resync", { last_seq: this.state.seq });
+      if (ack.ok) this.afterApply(this.state.sync(ack));
+    } catch {
+      // the next join (after a reconnect) catches up anyway
+    }
+    this.checkGap();
+  }
+
+  joined(ack) {
+    this.afterApply(this.state.sync(ack));
+    this.people.reset(ack.presence, ack.editing);
+    this.outbox.setOnline(true);
+    const li = this.board.focusedNote();
+    if (li && li.lienzo.editable && document.activeElement === li.lienzo.text) this.startedTyping(li.dataset.noteId);
+    this.render();
+    this.page.dataset.ready = "true";
+  }
+
+  left() {
+    this.outbox.setOnline(false);
+    this.people.clearEditing();
+    this.editingSent = null;
+    this.scheduleRender();
+  }
+
+  acked(op, ack) {
+    const id = op.payload.note_id;
+    if (ack.event) this.afterApply(this.state.receive(ack.event));
+    if (op.name === "note:edit" && ack.event && ack.event.data) {
+      const version = ack.event.data.version;
+      this.outbox.rebase(id, version);
+      this.bases.set(id, Math.max(this.bases.get(id) || 0, version));
+    }
+    if (op.name === "note:add") {
+      this.bases.set(id, Math.max(this.bases.get(id) || 0, 1));
+      const li = this.board.element(id);
+      if (li && li.lienzo.editable && document.activeElement === li.lienzo.text) this.startedTyping(id);
+    }
+    if (!this.outbox.queuedFor(id).length) {
+      this.savedAt.set(id, Date.now());
+      setTimeout(() => this.scheduleRender(), SAVED_SHOWN_MS + 50);
+    }
+  }
+
+  failed(op, ack) {
+    const id = op.payload.note_id;
+    const code = ack.error && ack.error.code;
+    const li = this.board.element(id);
+    const typing = li && li.lienzo.editable && document.activeElement === li.lienzo.text;
+    if (code === "conflict") {
+      const dropped = this.outbox.dropEdits(id);
+      const mine = typing ? li.lienzo.text.value : (dropped !== null ? dropped : op.payload.text);
+      this.kept.set(id, { kind: "conflict", text: mine, theirs: ack.note });
+      announce(t("conflict_title"));
+      return;
+    }
+    const message = t(ERROR_KEYS[code] || "error_generic") || t("error_generic");
+    if (op.name === "note:add" || op.name === "note:edit") {
+      const known = this.current.get(id);
+      const text = typing ? li.lienzo.text.value : op.payload.text;
+      if (op.name === "note:add") this.outbox.dropNote(id); // its later edits cannot succeed
+      this.kept.set(id, { kind: "error", message, text, note: known ? { ...known, text } : null });
+    } else {
+      this.kept.set(id, { kind: "notice", message });
+    }
+    announce(message);
+  }
+
+  refused(code) {
+    this.outbox.setOnline(false);
+    let banner = document.getElementById("canvas-banner");
+    if (!banner) {
+      banner = document.createElement("p");
+      banner.id = "canvas-banner";
+      banner.className = "banner banner-error";
+      banner.setAttribute("role", "alert");
+      this.page.prepend(banner);
+    }
+    banner.textContent = code === "forbidden" ? t("session_ended") : t(ERROR_KEYS[code] || "error_generic");
+  }
+
+  showConnection(name) {
+    const indicator = document.getElementById("connection");
+    indicator.dataset.state = name;
+    indicator.textContent = t(name);
+    document.body.dataset.connection = name;
+    this.scheduleRender();
+  }
+}
+
+function start() {
+  const bootNode = document.getElementById("boot");
+  if (!bootNode) return;
+  const boot = JSON.parse(bootNode.textContent);
+  setStrings(boot.strings, boot.lang);
+  window.lienzoCanvas = new CanvasPage(boot);
+}
+
+start();

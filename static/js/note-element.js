@@ -1,0 +1,166 @@
+// One sticky note in the page. Built once per note and then only updated in
+// place; every text goes in with textContent or .value, never as HTML. The
+// note's textarea is left alone while the person is typing in it.
+
+import { formatNumber, t } from "./i18n.js";
+
+function el(tag, className, attrs = {}) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  return node;
+}
+
+function hiddenText(text) {
+  const span = el("span", "visually-hidden");
+  span.textContent = text;
+  return span;
+}
+
+export function createNote(id, editable, limits) {
+  const li = el("li", "note", { "data-note-id": id });
+  const head = el("div", "note-head");
+  const author = el("span", "note-author", { id: `author-${id}` });
+  head.append(author);
+  if (editable) {
+    const grip = el("span", "note-grip", { "aria-hidden": "true", title: t("drag_to_move") });
+    grip.textContent = "⠿";
+    const menuButton = el("button", "note-menu-button", {
+      type: "button", "aria-expanded": "false", "aria-controls": `menu-${id}`, title: t("note_menu"),
+    });
+    const dots = el("span", "", { "aria-hidden": "true" });
+    dots.textContent = "⋯";
+    menuButton.append(dots, hiddenText(t("note_menu")));
+    head.prepend(grip);
+    head.append(menuButton);
+  }
+  const describedBy = `status-${id} editing-${id} counter-${id}`;
+  let text;
+  if (editable) {
+    text = el("textarea", "note-text", {
+      rows: "3", maxlength: String(limits.text), placeholder: t("new_note_placeholder"),
+      "aria-describedby": describedBy, spellcheck: "true",
+    });
+  } else {
+    text = el("p", "note-text is-readonly");
+  }
+  const mine = el("p", "note-mine");
+  mine.textContent = t("conflict_yours");
+  mine.hidden = true;
+  const editing = el("p", "note-editing", { id: `editing-${id}` });
+  editing.hidden = true;
+  const foot = el("div", "note-foot");
+  const color = el("span", "note-color-name");
+  const status = el("span", "note-status", { id: `status-${id}` });
+  const counter = el("span", "note-counter", { id: `counter-${id}` });
+  counter.hidden = true;
+  foot.append(color, status, counter);
+  const alert = el("div", "note-alert");
+  alert.hidden = true;
+  const menu = el("div", "note-menu", { id: `menu-${id}`, role: "group", "aria-label": t("note_menu") });
+  menu.hidden = true;
+  li.append(head, mine, text, editing, foot, alert, menu);
+  li.lienzo = { editable, author, mine, text, editing, color, status, counter, alert, menu, state: {} };
+  return li;
+}
+
+function setText(node, value) {
+  if (node.textContent !== value) node.textContent = value;
+}
+
+/**
+ * Bring a note element up to date.
+ * @param {object} item  {note, status, editors, kept, ghost, colorLabel, typing}
+ */
+export function updateNote(li, item, actions) {
+  const parts = li.lienzo;
+  const { note, kept } = item;
+  parts.lastNote = note;
+  const color = note.color || "yellow";
+  for (const cls of [...li.classList]) if (cls.startsWith("note--")) li.classList.remove(cls);
+  li.classList.add(`note--${color}`);
+  li.classList.toggle("is-ghost", Boolean(item.ghost));
+  li.classList.toggle("is-pending", item.status === "pending" || item.status === "saving");
+  li.classList.toggle("has-alert", Boolean(kept));
+  li.classList.toggle("can-move", parts.editable && !item.ghost);
+  li.dataset.block = note.block;
+
+  const name = (note.author && note.author.name) || "";
+  setText(parts.author, name);
+  const label = t("note_by", { name });
+  if (parts.editable && parts.text.getAttribute("aria-label") !== label) parts.text.setAttribute("aria-label", label);
+
+  const shown = kept && typeof kept.text === "string" ? kept.text : note.text;
+  if (parts.editable) {
+    parts.text.readOnly = Boolean(item.ghost);
+    if (!item.typing && parts.text.value !== shown) parts.text.value = shown;
+  } else {
+    setText(parts.text, shown);
+  }
+  setText(parts.color, item.colorLabel);
+
+  const statusText = item.status ? t(item.status) : "";
+  setText(parts.status, statusText);
+  parts.status.dataset.status = item.status || "";
+
+  const editors = item.editors || [];
+  parts.editing.hidden = editors.length === 0;
+  setText(parts.editing, editors.map((person) => t("editing_by", { name: person.name })).join(" · "));
+  li.classList.toggle("is-being-edited", editors.length > 0);
+
+  parts.mine.hidden = !(kept && kept.kind === "conflict");
+  renderAlert(li, item, actions);
+  for (const control of li.querySelectorAll(":scope > .note-head > .note-menu-button, :scope > .note-head > .note-grip")) {
+    control.hidden = Boolean(item.ghost);
+  }
+}
+
+function button(text, className, onClick) {
+  const node = el("button", className, { type: "button" });
+  node.textContent = text;
+  node.addEventListener("click", onClick);
+  return node;
+}
+
+function renderAlert(li, item, actions) {
+  const { alert } = li.lienzo;
+  const kept = item.kept;
+  const signature = kept ? JSON.stringify([kept.kind, kept.message, item.theirs]) : "";
+  if (li.lienzo.state.alert === signature) return;
+  li.lienzo.state.alert = signature;
+  alert.replaceChildren();
+  alert.hidden = !kept;
+  if (!kept) return;
+  const id = item.note.id;
+  if (kept.kind === "conflict") {
+    const title = el("p", "note-alert-title");
+    title.textContent = t("conflict_title");
+    const theirsLabel = el("p", "note-alert-label");
+    theirsLabel.textContent = t("conflict_theirs");
+    const theirs = el("blockquote", "note-alert-theirs");
+    theirs.textContent = item.theirs || "";
+    const row = el("div", "note-alert-actions");
+    row.append(
+      button(t("keep_mine"), "button small primary", () => actions.resolve(id, "mine")),
+      button(t("keep_theirs"), "button small", () => actions.resolve(id, "theirs")),
+    );
+    alert.append(title, theirsLabel, theirs, row);
+  } else {
+    const message = el("p", "note-alert-title");
+    message.textContent = kept.message || t("error_generic");
+    const row = el("div", "note-alert-actions");
+    row.append(button(t("dismiss"), "button small", () => actions.dismiss(id)));
+    alert.append(message, row);
+  }
+}
+
+/** Show how many characters are left once the note nears its limit. */
+export function updateCounter(li, length, limit) {
+  const { counter } = li.lienzo;
+  const left = limit - length;
+  const show = left <= Math.min(200, limit / 5);
+  counter.hidden = !show;
+  if (show) counter.textContent = `${formatNumber(Math.max(left, 0))} ${t("chars_left")}`;
+  counter.classList.toggle("is-at-limit", left <= 0);
+  return left;
+}

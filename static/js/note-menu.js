@@ -1,0 +1,133 @@
+// A note's menu, for the keyboard, touch and screen readers alike: its colour
+// (by name), "Move to…" any other block, and delete (asked twice). Escape or
+// "Done" closes it and gives the focus back to the button that opened it.
+
+import { t } from "./i18n.js";
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function button(text, className, onClick, attrs = {}) {
+  const node = el("button", className, text);
+  node.type = "button";
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  node.addEventListener("click", onClick);
+  return node;
+}
+
+export class NoteMenus {
+  /** @param {object} app colors, blocks, noteOf(id), setColor, moveNote, deleteNote */
+  constructor(root, app) {
+    this.app = app;
+    this.open = null; // the li whose menu is open
+    root.addEventListener("click", (event) => {
+      const opener = event.target.closest(".note-menu-button");
+      if (opener && root.contains(opener)) {
+        const li = opener.closest("li.note");
+        if (this.open === li) this.close(true);
+        else this.show(li);
+      }
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && this.open) {
+        event.preventDefault();
+        this.close(true);
+      }
+    });
+    document.addEventListener("pointerdown", (event) => {
+      if (this.open && !this.open.contains(event.target)) this.close(false);
+    });
+    document.addEventListener("focusin", (event) => {
+      if (this.open && !this.open.contains(event.target)) this.close(false);
+    });
+  }
+
+  show(li) {
+    if (this.open) this.close(false);
+    const note = this.app.noteOf(li.dataset.noteId);
+    if (!note) return;
+    this.open = li;
+    const { menu } = li.lienzo;
+    menu.replaceChildren(...this.build(li, note));
+    menu.hidden = false;
+    this.place(li, menu);
+    li.classList.add("menu-open");
+    li.querySelector(".note-menu-button").setAttribute("aria-expanded", "true");
+    const first = menu.querySelector("[aria-pressed='true']") || menu.querySelector("button");
+    if (first) first.focus();
+  }
+
+  /** Open towards where there is room: right or left of the note, below or above it. */
+  place(li, menu) {
+    menu.classList.remove("opens-right", "opens-up");
+    const note = li.getBoundingClientRect();
+    const box = menu.getBoundingClientRect();
+    if (note.right - box.width < 8) menu.classList.add("opens-right");
+    if (note.top + box.height + 40 > window.innerHeight && note.top > box.height + 40) menu.classList.add("opens-up");
+  }
+
+  close(returnFocus) {
+    const li = this.open;
+    if (!li) return;
+    this.open = null;
+    li.lienzo.menu.hidden = true;
+    li.lienzo.menu.replaceChildren();
+    li.classList.remove("menu-open");
+    const opener = li.querySelector(".note-menu-button");
+    if (opener) {
+      opener.setAttribute("aria-expanded", "false");
+      if (returnFocus) opener.focus();
+    }
+  }
+
+  build(li, note) {
+    const id = note.id;
+    const colors = el("fieldset", "menu-section menu-colors");
+    colors.append(el("legend", "menu-label", t("color")));
+    const swatches = el("div", "swatches");
+    for (const color of this.app.colors) {
+      swatches.append(button(color.label, `swatch swatch--${color.id}`, () => {
+        this.close(true);
+        this.app.setColor(id, color.id);
+      }, { "aria-pressed": String(note.color === color.id) }));
+    }
+    colors.append(swatches);
+
+    const move = el("div", "menu-section menu-move");
+    const moveLabel = el("p", "menu-label", t("move_to"));
+    moveLabel.id = `move-label-${id}`;
+    const targets = el("ul", "move-targets");
+    targets.setAttribute("aria-labelledby", moveLabel.id);
+    for (const block of this.app.blocks) {
+      if (block.id === note.block) continue;
+      const item = el("li");
+      item.append(button(block.title, `move-target${block.inside ? " is-sub" : ""}`, () => {
+        this.close(false);
+        this.app.moveNote(id, block.id, null, { announce: true });
+      }, { "data-move-to": block.id }));
+      targets.append(item);
+    }
+    move.append(moveLabel, targets);
+
+    const danger = el("div", "menu-section menu-delete");
+    const ask = button(t("delete"), "button small danger", () => {
+      const question = el("p", "menu-label", t("delete_confirm"));
+      question.id = `delete-q-${id}`;
+      const yes = button(t("delete"), "button small danger", () => {
+        this.close(false);
+        this.app.deleteNote(id, { announce: true });
+      }, { "aria-describedby": question.id });
+      const no = button(t("cancel"), "button small", () => danger.replaceChildren(ask));
+      danger.replaceChildren(question, yes, no);
+      no.focus();
+    });
+    danger.append(ask);
+
+    const done = button(t("done"), "button small menu-done", () => this.close(true));
+    return [colors, move, danger, done];
+  }
+}

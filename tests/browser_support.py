@@ -1,0 +1,125 @@
+"""Helpers for the real-browser tests: find Debian's Chromium, drive the pages
+the way a person does, and read what the canvas shows."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (or $CHROMIUM); skip when missing, except on CI where it must be there."""
+    candidate = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if Path(candidate).is_file() and os.access(candidate, os.X_OK):
+        return candidate
+    unavailable(f"Chromium not found at {candidate!r}: install Debian's 'chromium' package "
+                "or set CHROMIUM to its path to run the browser tests")
+
+
+def unavailable(reason: str):
+    """Skip a browser test that cannot run here; on CI (CI=true) it must run, so fail."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+class PageErrors:
+    """Script errors and failed requests a page met (the test fails on any)."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
+        page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        url = (message.location or {}).get("url", "")
+        if url.endswith("/favicon.ico"):
+            return
+        if "/socket.io/" in url and "net::ERR_" in message.text:
+            return  # the server is down on purpose: the page reconnects
+        self.errors.append(f"console: {message.text} ({url})")
+
+
+def join_by_code(page, base_url: str, code: str, name: str, institution: str = "") -> None:
+    """The participant's path: home page → code → name and institution → the canvas."""
+    page.goto(base_url + "/")
+    page.fill("#code", code.lower())
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/j/*")
+    page.fill("#name", name)
+    page.fill("#institution", institution)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/c/*")
+    wait_connected(page)
+
+
+def wait_connected(page, timeout: float = 10_000) -> None:
+    page.wait_for_selector(".canvas-page[data-ready='true']", timeout=timeout)
+    page.wait_for_selector("#connection[data-state='connected']", timeout=timeout)
+
+
+NOTES_JS = """() => [...document.querySelectorAll('.sheet li.note')].map(li => {
+  const text = li.querySelector('.note-text');
+  return {id: li.dataset.noteId, block: li.closest('ul.notes').dataset.block,
+          text: text.tagName === 'TEXTAREA' ? text.value : text.textContent,
+          author: li.querySelector('.note-author').textContent,
+          status: li.querySelector('.note-status').dataset.status || '',
+          editable: text.tagName === 'TEXTAREA', ghost: li.classList.contains('is-ghost')};
+})"""
+
+
+def notes(page) -> list[dict]:
+    """The notes the page shows, in page order: id, block, text, author, status, editable."""
+    return page.evaluate(NOTES_JS)
+
+
+def wait_for_note(page, text: str, block: str | None = None, timeout: float = 2_000) -> None:
+    """Wait until a note with exactly this text is shown (in ``block`` if given)."""
+    page.wait_for_function(
+        """([text, block]) => [...document.querySelectorAll('.sheet li.note')].some(li => {
+             const node = li.querySelector('.note-text');
+             const value = node.tagName === 'TEXTAREA' ? node.value : node.textContent;
+             return value === text && (!block || li.closest('ul.notes').dataset.block === block);
+           })""",
+        arg=[text, block], timeout=timeout)
+
+
+def add_note(page, block: str, text: str) -> str:
+    """Click the block's "+", type, leave the note; returns the new note's id."""
+    before = {n["id"] for n in notes(page)}
+    page.click(f".block[data-block='{block}'] > .add-note")
+    page.wait_for_function("() => document.activeElement && document.activeElement.matches('textarea.note-text')")
+    page.keyboard.type(text)
+    page.keyboard.press("Escape")  # to the note's menu button: the text is committed on blur
+    (new,) = [n["id"] for n in notes(page) if n["id"] not in before]
+    return new
+
+
+def wait_saved(page, note_id: str, timeout: float = 5_000) -> None:
+    """Wait until the note has no operation left in the outbox."""
+    page.wait_for_function(
+        """(id) => {
+             const li = document.querySelector(`li.note[data-note-id="${id}"]`);
+             const key = Object.keys(localStorage).find(k => k.startsWith('lienzo:outbox:'));
+             const queued = key ? JSON.parse(localStorage.getItem(key)) : [];
+             return li && !queued.some(op => op.payload.note_id === id);
+           }""",
+        arg=note_id, timeout=timeout)
+
+
+def server_notes(server, canvas_id: int, token: str) -> list[dict]:
+    """The canvas's notes as the server has them (through the JSON API)."""
+    import requests
+
+    answer = requests.get(f"{server.url}/api/canvases/{canvas_id}",
+                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    answer.raise_for_status()
+    return answer.json()["notes"]
