@@ -10,7 +10,7 @@ from facilitator.board.actors import projector_token
 from facilitator.extensions import db, socketio
 from facilitator.models import Facilitator, Workshop
 
-from .conftest import PASSWORD, make_facilitator
+from .conftest import PASSWORD, World, make_facilitator
 
 
 def boot_of(html: str) -> dict:
@@ -90,3 +90,23 @@ def test_the_last_facilitator_cannot_be_removed(app, client, world):
     login(client)
     client.post(f"/f/workshops/{world.workshop_id}/facilitators/{world.facilitator_id}/remove")
     assert client.get(f"/f/workshops/{world.workshop_id}").status_code == 200
+
+
+def test_the_projector_follows_one_canvas_at_a_time(app):
+    world = World(app, canvases=2)
+    with app.app_context():
+        token = projector_token(db.session.get(Workshop, world.workshop_id))
+    screen = socketio.test_client(app, auth={"token": token})
+    first, second = world.canvas_ids
+    assert screen.emit("canvas:join", {"canvas_id": first}, callback=True)["ok"]
+    assert screen.emit("canvas:join", {"canvas_id": second}, callback=True)["ok"]
+    ana = world.socket(world.join("Ana"), canvas_id=first)
+    ben = world.socket(world.join("Ben"), canvas_id=second)
+    screen.get_received()
+    assert ana.emit("note:add", {"op_id": "a1", "block": "problem", "text": "mesa uno"}, callback=True)["ok"]
+    assert ben.emit("note:add", {"op_id": "b1", "block": "problem", "text": "mesa dos"}, callback=True)["ok"]
+    changes = [m["args"][0] for m in screen.get_received() if m["name"] == "change"]
+    assert [c["canvas_id"] for c in changes] == [second]
+    assert screen.emit("canvas:leave", {}, callback=True)["ok"]
+    assert ben.emit("note:add", {"op_id": "b2", "block": "problem", "text": "otra"}, callback=True)["ok"]
+    assert [m for m in screen.get_received() if m["name"] == "change"] == []

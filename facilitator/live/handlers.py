@@ -10,6 +10,7 @@ from typing import Any
 from flask import current_app, request, session
 from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, disconnect, emit, join_room, leave_room
+from flask_socketio import rooms as rooms_of_socket
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import board
@@ -129,6 +130,13 @@ def _leave_canvas(sid: str) -> None:
         emit("presence", {"canvas_id": seat.canvas_id, "left": seat.person}, to=rooms.canvas(seat.canvas_id))
 
 
+def _leave_canvas_rooms(keep: str | None = None) -> None:
+    """A projector screen has no seat in presence: leave its canvas rooms directly."""
+    for room in rooms_of_socket():
+        if rooms.is_canvas(room) and room != keep:
+            leave_room(room)
+
+
 def _welcome(actor: board.Actor) -> dict:
     return {"me": actor.public(), "status": board.my_status(actor), "workshop": board.workshop_state(actor),
             "server_time": int(time.time() * 1000)}
@@ -142,6 +150,8 @@ def on_join(actor: board.Actor, data: Any) -> dict:
     board.check_canvas_visible(actor, request_.canvas_id)
     if presence().canvas_of(request.sid) not in (None, request_.canvas_id):
         _leave_canvas(request.sid)
+    if actor.is_projector:
+        _leave_canvas_rooms(keep=rooms.canvas(request_.canvas_id))
     join_room(rooms.canvas(request_.canvas_id))
     state = board.sync(actor, request_.canvas_id, request_.last_seq)
     if not actor.is_projector:
@@ -165,6 +175,8 @@ def on_resync(actor: board.Actor, data: Any) -> dict:
 @message
 def on_leave(actor: board.Actor, data: Any) -> dict:
     _leave_canvas(request.sid)
+    if actor.is_projector:
+        _leave_canvas_rooms()
     return {"ok": True}
 
 

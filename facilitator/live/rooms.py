@@ -5,6 +5,10 @@ def canvas(canvas_id: int) -> str:
     return f"canvas:{canvas_id}"
 
 
+def is_canvas(room: str) -> bool:
+    return room.startswith("canvas:")
+
+
 def workshop(workshop_id: int) -> str:
     return f"workshop:{workshop_id}"
 
