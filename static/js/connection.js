@@ -1,6 +1,7 @@
 // The live connection: Socket.IO with the page's token, canvas:join (again after
-// every reconnect, with the last seq seen), acks with a timeout, and one state
-// for the indicator: connecting, connected, reconnecting or offline.
+// every reconnect, with the last seq seen) or another greeting (the control
+// room's workshop:watch), acks with a timeout, and one state for the indicator:
+// connecting, connected, reconnecting or offline.
 
 import { io } from "../vendor/socket.io.esm.min.js";
 
@@ -9,10 +10,13 @@ const ACK_TIMEOUT = 15000;
 export class Connection {
   /**
    * @param {object} options token, canvasId, lastSeq() → number|null, and the hooks
-   *   state(name), joined(ack), change(envelope), presence(event), editing(event), refused(code)
+   *   state(name), joined(ack), left(), change(envelope), presence(event), editing(event), refused(code);
+   *   optionally hello() → [message, payload] instead of canvas:join, and events: {name: handler}
+   *   for any other server event.
    */
   constructor(options) {
     this.options = options;
+    this.ended = false;
     this.joined = false;
     this.everJoined = false;
     this.state = "connecting";
@@ -35,7 +39,7 @@ export class Connection {
     socket.on("disconnect", (reason) => {
       this.joined = false;
       options.left();
-      if (reason === "io server disconnect") socket.connect();
+      if (reason === "io server disconnect" && !this.ended) socket.connect();
       this.update();
     });
     socket.on("connect_error", (error) => {
@@ -48,20 +52,36 @@ export class Connection {
           options.refused(code);
           return;
         }
-        setTimeout(() => socket.connect(), 3000);
+        setTimeout(() => this.ended || socket.connect(), 3000);
       }
       this.update();
     });
     socket.io.on("reconnect_attempt", () => this.update());
-    socket.on("change", (envelope) => options.change(envelope));
-    socket.on("presence", (event) => options.presence(event));
-    socket.on("editing", (event) => options.editing(event));
+    if (options.change) socket.on("change", (envelope) => options.change(envelope));
+    if (options.presence) socket.on("presence", (event) => options.presence(event));
+    if (options.editing) socket.on("editing", (event) => options.editing(event));
+    for (const [name, handler] of Object.entries(options.events || {})) socket.on(name, handler);
+  }
+
+  hello() {
+    if (this.options.hello) return this.options.hello();
+    return ["canvas:join", { canvas_id: this.options.canvasId, last_seq: this.options.lastSeq() }];
+  }
+
+  /** Stop for good (the person was removed): no more reconnecting. */
+  end() {
+    this.ended = true;
+    this.joined = false;
+    this.socket.disconnect();
+    this.setState("offline");
   }
 
   async join() {
     let ack;
     try {
-      ack = await this.request("canvas:join", { canvas_id: this.options.canvasId, last_seq: this.options.lastSeq() });
+      const sentAt = Date.now();
+      ack = await this.request(...this.hello());
+      ack = { ...ack, sentAt, receivedAt: Date.now() };
     } catch {
       if (this.socket.connected) setTimeout(() => this.join(), 1000);
       return;
@@ -94,7 +114,8 @@ export class Connection {
   }
 
   update() {
-    if (this.joined) this.setState("connected");
+    if (this.ended) this.setState("offline");
+    else if (this.joined) this.setState("connected");
     else if (!navigator.onLine || this.failedAttempts >= 3) this.setState("offline");
     else this.setState(this.everJoined ? "reconnecting" : "connecting");
   }

@@ -1,5 +1,6 @@
 // Texts come from the server (boot.strings), already translated; this file only
-// fills their %(name)s placeholders and formats numbers in the page's language.
+// fills their %(name)s placeholders, picks plural forms and formats numbers in
+// the page's language.
 
 let strings = {};
 let lang = "es";
@@ -16,6 +17,28 @@ export function t(key, params = {}) {
     return "";
   }
   return text.replace(/%\((\w+)\)s/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
+/** A text that depends on a count: the server sends its forms by plural category. */
+export function tn(key, count, params = {}) {
+  const forms = strings[key];
+  if (!forms || typeof forms !== "object") {
+    console.warn("lienzo: missing plural string", key);
+    return "";
+  }
+  let category = "other";
+  try {
+    category = new Intl.PluralRules(lang).select(count);
+  } catch {
+    // an unknown language: the "other" form
+  }
+  const text = forms[category] || forms.other || "";
+  const all = { count: formatNumber(count), ...params };
+  return text.replace(/%\((\w+)\)s/g, (whole, name) => (name in all ? String(all[name]) : whole));
+}
+
+export function language() {
+  return lang;
 }
 
 export function formatNumber(value) {
