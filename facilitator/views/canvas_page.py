@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, g, render_template
-from flask_babel import get_locale
+from collections.abc import Callable
+
+from flask import Response, g, render_template, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 
 from .. import board
@@ -62,6 +64,57 @@ CLIENT_STRINGS = {
     "moved_to": _l("Note moved to “%(block)s”"),
     "note_deleted": _l("Note deleted"),
     "dismiss": _l("Dismiss"),
+    # The live session: timer, locks, silent writing, votes, focus, status, the end.
+    "sending": _l("Sending…"),
+    "no_connection": _l("No connection right now: try again once it is back."),
+    "not_sent": _l("Not done: %(reason)s"),
+    "no_answer": _l("no answer from the server. Check the connection and try again."),
+    "time_left": _l("Time left"),
+    "timer_paused": _l("Paused"),
+    "time_up": _l("Time is up"),
+    "announce_timer_started": _l("A timer has started: %(time)s."),
+    "notice_closed": _l("This workshop is closed: everything stays readable, nothing can be changed."),
+    "announce_reopened": _l("The workshop is open again."),
+    "notice_locked": _l("The facilitator has locked this canvas for now: you can read, not write."),
+    "notice_locked_facilitator": _l("This canvas is locked for participants."),
+    "announce_locked": _l("The facilitator has locked the canvas for now."),
+    "announce_unlocked": _l("The canvas is open for writing again."),
+    "announce_block_locked": _l("The facilitator has locked “%(block)s”."),
+    "notice_time_locked": _l("Time is up: writing is closed until the facilitator adds time."),
+    "notice_hidden": _l("Silent writing: only you and the facilitator see your notes until they are revealed."),
+    "notice_hidden_facilitator": _l("Silent writing is on: each participant sees only their own notes."),
+    "notice_anonymous": _l("Anonymous canvas: notes show no names."),
+    "notice_anonymous_facilitator": _l("Anonymous canvas: participants see no names on the notes."),
+    "notice_revealed": _l("The notes have been revealed: everyone sees them now."),
+    "block_locked": _l("Locked"),
+    "block_focus": _l("The group is here now"),
+    "note_private_own": _l("Only you and the facilitator see this"),
+    "note_private_facilitator": _l("Hidden from the other participants until the reveal"),
+    "note_anonymous": _l("Note (anonymous)"),
+    "you_author": _l("You"),
+    "in_group": _l("In the group “%(title)s”"),
+    "focus_invite": _l("The facilitator invites you to: %(place)s"),
+    "ready_on": _l("You told the facilitator you are ready."),
+    "ready_off": _l("You are no longer marked as ready."),
+    "hand_on": _l("Your hand is raised."),
+    "hand_off": _l("Your hand is lowered."),
+    "vote": _l("Vote"),
+    "vote_take_back": _l("Take back"),
+    "vote_for_note": _l("Give this note one vote"),
+    "vote_take_back_from_note": _l("Take one of your votes back from this note"),
+    "vote_open_bar": _l("Voting is open: you have %(left)s of %(budget)s votes left."),
+    "vote_only_in": _l("Only notes in: %(blocks)s."),
+    "vote_closed_bar": _l("Voting is closed. Each note shows its votes."),
+    "vote_given": _l("Vote given. Votes left: %(left)s."),
+    "vote_taken_back": _l("Vote taken back. Votes left: %(left)s."),
+    "announce_vote_opened": _l("Voting is open."),
+    "announce_vote_closed": _l("Voting is closed: the notes show their votes."),
+    "sorted_by_votes": _l("Notes ordered by votes."),
+    "sorted_by_place": _l("Notes back in their usual order."),
+    "ended_title": _l("Your session has ended"),
+    "ended_text": _l("The facilitator ended your participation in this workshop."),
+    "ended_hint": _l("What you wrote is kept. You can close this page."),
+    "ended_link": _l("Go to the start page"),
 }
 
 
@@ -70,8 +123,39 @@ def template_of(canvas: Canvas) -> Template:
     return Template.model_validate(canvas.template)
 
 
-def _strings() -> dict[str, str]:
-    return {key: str(value) for key, value in CLIENT_STRINGS.items()}
+def plural_forms(text: Callable[[int], str]) -> dict[str, str]:
+    """A counted text in every plural category the page may meet (Intl.PluralRules
+    names them); the page puts the number in place of %(count)s."""
+    return {"one": text(1), "many": text(1_000_000), "other": text(2)}
+
+
+def plural_strings() -> dict[str, dict[str, str]]:
+    """Counted texts of the live pages, translated now (inside the request)."""
+    keep = "%(count)s"
+    return {
+        "hidden_notes": plural_forms(
+            lambda n: ngettext("%(count)s hidden note", "%(count)s hidden notes", n, count=keep)),
+        "votes_count": plural_forms(lambda n: ngettext("%(count)s vote", "%(count)s votes", n, count=keep)),
+        "your_votes_on_note": plural_forms(
+            lambda n: ngettext("%(count)s vote from you", "%(count)s votes from you", n, count=keep)),
+        "voters_count": plural_forms(
+            lambda n: ngettext("%(count)s person has voted", "%(count)s people have voted", n, count=keep)),
+        "notes_n": plural_forms(lambda n: ngettext("%(count)s note", "%(count)s notes", n, count=keep)),
+        "empty_blocks_n": plural_forms(
+            lambda n: ngettext("%(count)s empty block", "%(count)s empty blocks", n, count=keep)),
+        "people_n": plural_forms(lambda n: ngettext("%(count)s person", "%(count)s people", n, count=keep)),
+    }
+
+
+def _strings() -> dict:
+    return {**{key: str(value) for key, value in CLIENT_STRINGS.items()}, **plural_strings()}
+
+
+def workshop_canvases(canvas: Canvas, lang: str) -> list[dict]:
+    """The workshop's canvases with their block titles (where the facilitator may invite everyone)."""
+    return [{"id": c.id, "name": c.name, "url": url_for("public.canvas", canvas_id=c.id),
+             "blocks": {b["id"]: b["title"].get(lang) or b["title"]["es"] for b in c.template["blocks"]}}
+            for c in canvas.workshop.canvases]
 
 
 def render_canvas(canvas: Canvas, actor: board.Actor, token: str) -> str:
@@ -83,7 +167,8 @@ def render_canvas(canvas: Canvas, actor: board.Actor, token: str) -> str:
               for b in template.blocks]
     boot = {
         "canvas": serialize.canvas(canvas),
-        "workshop": {"id": canvas.workshop.id, "title": canvas.workshop.title, "code": canvas.workshop.code},
+        "workshop": {"id": canvas.workshop.id, "title": canvas.workshop.title, "code": canvas.workshop.code,
+                     "canvases": workshop_canvases(canvas, lang)},
         "token": token,
         "me": actor.public(),
         "lang": lang,

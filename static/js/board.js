@@ -1,7 +1,8 @@
 // Puts the notes into their blocks' lists. Elements are keyed by note id and
 // only moved when their place changes; the note that holds the focus is never
 // moved or rebuilt (the others are arranged around it), so typing, the caret
-// and an open menu survive any incoming change.
+// and an open menu survive any incoming change. A group of notes (a cluster)
+// is drawn as a titled line followed by its notes.
 
 import { createNote, updateNote } from "./note-element.js";
 import { formatNumber } from "./i18n.js";
@@ -29,6 +30,7 @@ export class Board {
     this.lists = new Map([...root.querySelectorAll("ul.notes")].map((ul) => [ul.dataset.block, ul]));
     this.counts = new Map([...document.querySelectorAll("[data-count-for]")].map((n) => [n.dataset.countFor, n]));
     this.elements = new Map();
+    this.heads = new Map(); // cluster id → its title element
     this.paused = false; // while a drag is under way
   }
 
@@ -51,10 +53,16 @@ export class Board {
     const frozen = this.focusedNote();
     const anchor = frozen && frozen.dataset.noteId !== release ? frozen : null;
     const alive = new Set();
+    const heads = new Set();
     for (const [block, ul] of this.lists) {
       const items = groups.get(block) || [];
       const els = [];
       for (const item of items) {
+        if (item.head) {
+          heads.add(item.head.id);
+          els.push(this.head(item.head));
+          continue;
+        }
         alive.add(item.note.id);
         const li = this.ensure(item);
         item.typing = li === frozen && document.activeElement === li.lienzo.text;
@@ -68,7 +76,13 @@ export class Board {
       }
       arrange(ul, els, anchor && anchor.parentElement === ul ? anchor : null);
       const count = this.counts.get(block);
-      if (count) count.textContent = formatNumber(items.filter((item) => !item.ghost).length);
+      if (count) count.textContent = formatNumber(items.filter((item) => !item.ghost && !item.head).length);
+    }
+    for (const [id, li] of this.heads) {
+      if (!heads.has(id)) {
+        li.remove();
+        this.heads.delete(id);
+      }
     }
     for (const [id, li] of this.elements) {
       if (!alive.has(id) && li !== anchor) {
@@ -76,6 +90,22 @@ export class Board {
         this.elements.delete(id);
       }
     }
+  }
+
+  /** The title line of a group of notes. */
+  head(cluster) {
+    let li = this.heads.get(cluster.id);
+    if (!li) {
+      li = document.createElement("li");
+      li.className = "cluster-head";
+      li.dataset.clusterId = String(cluster.id);
+      li.append(document.createElement("span"));
+      li.firstChild.className = "cluster-title";
+      this.heads.set(cluster.id, li);
+    }
+    const text = `${cluster.title} (${formatNumber(cluster.count)})`;
+    if (li.firstChild.textContent !== text) li.firstChild.textContent = text;
+    return li;
   }
 
   ensure(item) {

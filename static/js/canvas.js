@@ -3,6 +3,7 @@
 
 import { announce, initAnnouncer } from "./announce.js";
 import { Board } from "./board.js";
+import { CanvasLive } from "./canvas-live.js";
 import { Connection } from "./connection.js";
 import { initDragAndDrop } from "./dragdrop.js";
 import { setStrings, t } from "./i18n.js";
@@ -12,9 +13,10 @@ import { NoteMenus } from "./note-menu.js";
 import { Outbox } from "./outbox.js";
 import { People } from "./people.js";
 import { initPhoneView } from "./phone.js";
-import { CanvasState } from "./state.js";
+import { reasonOf, sendOnce } from "./send.js";
+import { CanvasState, isRedacted } from "./state.js";
 import { initTyping } from "./typing.js";
-import { buildView, byBlock, positionAt } from "./view.js";
+import { buildView, byBlock, positionAt, withGroups } from "./view.js";
 
 const SAVED_SHOWN_MS = 2500;
 const GAP_WAIT_MS = 1000;
@@ -34,7 +36,7 @@ class CanvasPage {
     this.page = document.querySelector(".canvas-page");
     this.sheet = document.querySelector(".sheet");
 
-    this.state = new CanvasState();
+    this.state = new CanvasState({ notes_editable_by_all: boot.canvas.notes_editable_by_all });
     this.kept = new Map(); // note id → {kind: conflict|error|notice, text?, theirs?, message?, note?}
     this.bases = new Map(); // note id → the version the person's text is based on
     this.fresh = new Set(); // notes just added with "+", dropped if left empty
@@ -46,8 +48,11 @@ class CanvasPage {
     this.lastAdded = 0;
     this.lastColor = this.storedColor();
     this.current = new Map();
+    this.sortByVotes = false;
+    this.voteBusy = new Set();
 
     initAnnouncer(document.getElementById("announcer"));
+    this.live = new CanvasLive(this);
     this.outbox = new Outbox(`lienzo:outbox:${this.canvasId}:${this.me.id}`, {
       transport: (name, data) => this.connection.request(name, data),
       acked: (op, ack) => this.acked(op, ack),
@@ -69,6 +74,7 @@ class CanvasPage {
       isServerNote: (id, block) => this.state.notes.has(id) && this.state.notes.get(id).block === block,
     });
     this.wireAdding();
+    this.wireVoting();
     this.render();
 
     this.connection = new Connection({
@@ -78,14 +84,22 @@ class CanvasPage {
       state: (name) => this.showConnection(name),
       joined: (ack) => this.joined(ack),
       left: () => this.left(),
-      change: (envelope) => this.afterApply(this.state.receive(envelope)),
+      change: (envelope) => this.take(() => this.state.receive(envelope)),
       presence: (event) => { this.people.presence(event); this.scheduleRender(); },
       editing: (event) => {
         if (event.by && event.by.id !== this.me.id) this.people.setEditing(event.note_id, event.by, event.editing);
         this.scheduleRender();
       },
       refused: (code) => this.refused(code),
+      events: {
+        "change:private": (envelope) => this.take(() => this.state.receive(envelope, true)),
+        workshop: (envelope) => this.live.workshopEvent(envelope),
+        "workshop:private": (envelope) => this.live.workshopEvent(envelope, true),
+        "session:ended": (event) => this.live.ended(event),
+      },
     });
+    const fromHash = decodeURIComponent(location.hash.slice(1));
+    if (fromHash && !this.phone.narrow && this.blocks.some((b) => b.id === fromHash)) this.jumpTo(fromHash);
   }
 
   // ---- what the page shows -------------------------------------------------
@@ -99,8 +113,41 @@ class CanvasPage {
   }
 
   canChange(note) {
-    return Boolean(this.me.facilitator || this.boot.canvas.notes_editable_by_all
+    if (isRedacted(note) || this.live.locked(note.block)) return false;
+    return Boolean(this.me.facilitator || this.state.controls.notes_editable_by_all
       || (note.author && note.author.id === this.me.id));
+  }
+
+  isMine(note) {
+    return Boolean(note.author && note.author.id === this.me.id);
+  }
+
+  /** Who the note shows as its author: nobody by name on an anonymous canvas (the institution, if any). */
+  authorLabel(note) {
+    const author = note.author;
+    if (!author) return "";
+    if (author.anonymous) return author.institution || "";
+    if (this.state.controls.anonymous && !this.me.facilitator) return this.isMine(note) ? t("you_author") : author.institution || "";
+    return author.name || "";
+  }
+
+  privacyOf(note) {
+    if (!note.hidden) return null;
+    if (this.isMine(note) && !this.me.facilitator) return t("note_private_own");
+    return this.me.facilitator ? t("note_private_facilitator") : null;
+  }
+
+  voteOf(note) {
+    const voting = this.state.voting;
+    if (!voting || note.local || note.hidden) return null;
+    if (voting.round.status !== "open") return typeof note.votes === "number" ? { open: false, votes: note.votes } : null;
+    const round = voting.round;
+    if (this.me.facilitator || (round.blocks && !round.blocks.includes(note.block))) return null;
+    if (!round.allow_own && this.isMine(note)) return null;
+    const mine = (voting.mine && voting.mine[note.id]) || 0;
+    const online = Boolean(this.connection && this.connection.joined) && !this.live.closed;
+    return { open: true, mine, busy: this.voteBusy.has(note.id),
+      canAdd: online && voting.remaining > 0 && mine < round.max_per_note, canRemove: online && mine > 0 };
   }
 
   blockTitle(id) {
@@ -117,7 +164,7 @@ class CanvasPage {
     return null;
   }
 
-  item(note) {
+  item(note, cluster = null) {
     const kept = this.kept.get(note.id) || null;
     const server = this.state.notes.get(note.id);
     const color = this.colors.find((c) => c.id === note.color);
@@ -128,6 +175,10 @@ class CanvasPage {
       status: this.statusOf(note.id),
       editors: this.people.editorsOf(note.id),
       colorLabel: color ? color.label : "",
+      authorLabel: this.authorLabel(note),
+      privacy: this.privacyOf(note),
+      vote: this.voteOf(note),
+      cluster,
     };
   }
 
@@ -141,11 +192,20 @@ class CanvasPage {
   }
 
   render(release = null) {
+    if (this.live.over) return;
     const view = this.viewNow();
     this.current = view;
     this.keepVanishedFocus(view);
     const groups = new Map();
-    for (const [block, notes] of byBlock(view)) groups.set(block, notes.map((note) => this.item(note)));
+    const hidden = new Map();
+    const clusters = this.state.clusters;
+    const byVotes = this.sortByVotes && this.state.voting && this.state.voting.round.status === "closed";
+    for (const [block, notes] of byBlock(view)) {
+      const shown = notes.filter((note) => !isRedacted(note));
+      if (shown.length < notes.length) hidden.set(block, notes.length - shown.length);
+      groups.set(block, withGroups(shown, clusters, byVotes).map(
+        (entry) => (entry.head ? entry : this.item(entry.note, entry.cluster || null))));
+    }
     for (const [id, kept] of this.kept) {
       if (view.has(id)) continue;
       if (!kept.note) {
@@ -156,6 +216,7 @@ class CanvasPage {
       groups.get(kept.note.block).push({ ...this.item(kept.note), ghost: true });
     }
     this.board.render(groups, release);
+    this.live.render(hidden);
     this.page.dataset.pending = String(this.outbox.size);
   }
 
@@ -371,7 +432,68 @@ class CanvasPage {
     else if (kept && kept.note) this.focusBlock(kept.note.block);
   }
 
+  // ---- votes, groups and the facilitator's invitation ----------------------------
+
+  wireVoting() {
+    this.sheet.addEventListener("click", (event) => {
+      const control = event.target.closest("[data-vote]");
+      const li = control && control.closest("li.note");
+      if (li && !control.disabled) this.vote(li.dataset.noteId, control.dataset.vote === "add");
+    });
+    document.getElementById("sort-votes").addEventListener("click", () => {
+      this.sortByVotes = !this.sortByVotes;
+      announce(t(this.sortByVotes ? "sorted_by_votes" : "sorted_by_place"));
+      this.render();
+    });
+  }
+
+  /** Send one operation that is not a note change (votes, status); resolves to its ack or null. */
+  send(name, payload) {
+    return sendOnce(this.connection, name, payload);
+  }
+
+  async vote(noteId, adding) {
+    if (this.voteBusy.has(noteId)) return;
+    this.voteBusy.add(noteId);
+    this.render();
+    const ack = await this.send(adding ? "vote:add" : "vote:remove", { note_id: noteId });
+    this.voteBusy.delete(noteId);
+    const note = document.getElementById("vote-note");
+    if (ack && ack.ok) {
+      this.take(() => this.state.receive(ack.event, true));
+      note.textContent = "";
+      announce(t(adding ? "vote_given" : "vote_taken_back", { left: ack.event.data.remaining }));
+    } else {
+      const message = t("not_sent", { reason: reasonOf(ack) });
+      note.textContent = message;
+      announce(message);
+    }
+    this.render();
+  }
+
+  /** Go to a block: on a phone open it, on a wider screen bring it into view and move there. */
+  jumpTo(block) {
+    if (!block || !this.blocks.some((b) => b.id === block)) return;
+    if (this.phone.narrow) {
+      this.phone.open(block);
+      return;
+    }
+    const title = this.sheet.querySelector(`.block[data-block="${CSS.escape(block)}"] > .block-head .block-title`);
+    if (!title) return;
+    title.tabIndex = -1;
+    title.scrollIntoView({ block: "center" });
+    title.focus({ preventScroll: true });
+  }
+
   // ---- what the server says -------------------------------------------------
+
+  /** Apply what the server sent, then announce what matters and draw it. */
+  take(receive) {
+    const before = { controls: this.state.controls, voting: this.state.voting };
+    const applied = receive();
+    this.afterApply(applied);
+    this.live.canvasChanged(applied, before);
+  }
 
   afterApply(applied) {
     this.outbox.prune(this.state.seq);
@@ -400,7 +522,7 @@ class CanvasPage {
     if (!this.state.hasGap || !this.connection.joined) return;
     try {
       const ack = await this.connection.request("canvas:resync", { last_seq: this.state.seq });
-      if (ack.ok) this.afterApply(this.state.sync(ack));
+      if (ack.ok) this.take(() => this.state.sync(ack));
     } catch {
       // the next join (after a reconnect) catches up anyway
     }
@@ -408,7 +530,8 @@ class CanvasPage {
   }
 
   joined(ack) {
-    this.afterApply(this.state.sync(ack));
+    this.live.joined(ack);
+    this.take(() => this.state.sync(ack));
     this.people.reset(ack.presence, ack.editing);
     this.outbox.setOnline(true);
     const li = this.board.focusedNote();
@@ -426,7 +549,7 @@ class CanvasPage {
 
   acked(op, ack) {
     const id = op.payload.note_id;
-    if (ack.event) this.afterApply(this.state.receive(ack.event));
+    if (ack.event) this.take(() => this.state.receive(ack.event, true));
     if (op.name === "note:edit" && ack.event && ack.event.data) {
       const version = ack.event.data.version;
       this.outbox.rebase(id, version);

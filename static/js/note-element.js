@@ -2,7 +2,7 @@
 // place; every text goes in with textContent or .value, never as HTML. The
 // note's textarea is left alone while the person is typing in it.
 
-import { formatNumber, t } from "./i18n.js";
+import { formatNumber, t, tn } from "./i18n.js";
 
 function el(tag, className, attrs = {}) {
   const node = document.createElement(tag);
@@ -44,6 +44,10 @@ export function createNote(id, editable, limits) {
   } else {
     text = el("p", "note-text is-readonly");
   }
+  const privacy = el("p", "note-private");
+  privacy.hidden = true;
+  const group = el("span", "visually-hidden note-group");
+  head.append(group);
   const mine = el("p", "note-mine");
   mine.textContent = t("conflict_yours");
   mine.hidden = true;
@@ -59,8 +63,11 @@ export function createNote(id, editable, limits) {
   alert.hidden = true;
   const menu = el("div", "note-menu", { id: `menu-${id}`, role: "group", "aria-label": t("note_menu") });
   menu.hidden = true;
-  li.append(head, mine, text, editing, foot, alert, menu);
-  li.lienzo = { editable, author, mine, text, editing, color, status, counter, alert, menu, state: {} };
+  const votes = el("div", "note-votes");
+  votes.hidden = true;
+  li.append(head, privacy, mine, text, editing, foot, votes, alert, menu);
+  li.lienzo = { editable, author, group, privacy, mine, text, editing, color, status, counter, votes, alert, menu,
+    state: {} };
   return li;
 }
 
@@ -70,7 +77,8 @@ function setText(node, value) {
 
 /**
  * Bring a note element up to date.
- * @param {object} item  {note, status, editors, kept, ghost, colorLabel, typing}
+ * @param {object} item  {note, status, editors, kept, ghost, colorLabel, typing, and optionally
+ *   authorLabel, privacy (a text), cluster ({title}), vote ({open, mine, canAdd, canRemove, busy} or {votes})}
  */
 export function updateNote(li, item, actions) {
   const parts = li.lienzo;
@@ -86,8 +94,9 @@ export function updateNote(li, item, actions) {
   li.dataset.block = note.block;
 
   const name = (note.author && note.author.name) || "";
-  setText(parts.author, name);
-  const label = t("note_by", { name });
+  const shownName = item.authorLabel !== undefined ? item.authorLabel : name;
+  setText(parts.author, shownName);
+  const label = shownName ? t("note_by", { name: shownName }) : t("note_anonymous");
   if (parts.editable && parts.text.getAttribute("aria-label") !== label) parts.text.setAttribute("aria-label", label);
 
   const shown = kept && typeof kept.text === "string" ? kept.text : note.text;
@@ -109,6 +118,12 @@ export function updateNote(li, item, actions) {
   li.classList.toggle("is-being-edited", editors.length > 0);
 
   parts.mine.hidden = !(kept && kept.kind === "conflict");
+  parts.privacy.hidden = !item.privacy;
+  setText(parts.privacy, item.privacy || "");
+  li.classList.toggle("is-private", Boolean(item.privacy));
+  setText(parts.group, item.cluster ? t("in_group", { title: item.cluster.title }) : "");
+  li.classList.toggle("in-cluster", Boolean(item.cluster));
+  renderVotes(li, item.ghost ? null : item.vote || null);
   renderAlert(li, item, actions);
   for (const control of li.querySelectorAll(":scope > .note-head > .note-menu-button, :scope > .note-head > .note-grip")) {
     control.hidden = Boolean(item.ghost);
@@ -120,6 +135,42 @@ function button(text, className, onClick) {
   node.textContent = text;
   node.addEventListener("click", onClick);
   return node;
+}
+
+/** The vote of the note: your dots and the buttons while a round is open, its votes once closed. */
+function renderVotes(li, vote) {
+  const box = li.lienzo.votes;
+  box.hidden = !vote;
+  li.classList.toggle("has-votes", Boolean(vote && !vote.open && vote.votes));
+  if (!vote) return;
+  if (!box.lienzo) {
+    const dots = el("span", "vote-dots", { "aria-hidden": "true" });
+    const count = el("span", "vote-count");
+    const add = el("button", "button small vote-add", { type: "button", "data-vote": "add" });
+    const remove = el("button", "button small vote-remove", { type: "button", "data-vote": "remove" });
+    box.append(dots, count, add, remove);
+    box.lienzo = { dots, count, add, remove };
+  }
+  const { dots, count, add, remove } = box.lienzo;
+  if (vote.open) {
+    setText(dots, "●".repeat(Math.min(vote.mine, 10)));
+    setText(count, vote.mine ? tn("your_votes_on_note", vote.mine) : "");
+    setText(add, t("vote"));
+    setText(remove, t("vote_take_back"));
+    add.setAttribute("aria-label", t("vote_for_note"));
+    remove.setAttribute("aria-label", t("vote_take_back_from_note"));
+    add.hidden = false;
+    remove.hidden = !vote.mine;
+    add.disabled = !vote.canAdd || Boolean(vote.busy);
+    remove.disabled = !vote.canRemove || Boolean(vote.busy);
+    box.setAttribute("aria-busy", String(Boolean(vote.busy)));
+  } else {
+    setText(dots, "");
+    setText(count, tn("votes_count", vote.votes || 0));
+    add.hidden = true;
+    remove.hidden = true;
+  }
+  box.dataset.mine = String(vote.open ? vote.mine : 0);
 }
 
 function renderAlert(li, item, actions) {

@@ -87,6 +87,8 @@ export function initPhoneView(page) {
   return {
     get narrow() { return media.matches; },
     get current() { return current; },
+    /** Open one block (the phone's way of going to it). */
+    open(block) { open(block, true); },
     /** Whether a block's notes are on screen now. */
     shows(block) {
       if (!media.matches) return true;

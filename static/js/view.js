@@ -68,3 +68,27 @@ export function positionAt(notes, block, index, moving) {
   const before = index > 0 ? positions[index - 1] : positions[0] - 2;
   return (before + positions[index]) / 2;
 }
+
+/**
+ * A block's notes in the order the page shows them: by position (or by votes,
+ * most first), each group drawn together where its first note falls, under a
+ * title entry. Returns entries {note, cluster?} and {head: {id, title, count}}.
+ */
+export function withGroups(notes, clusters, byVotes = false) {
+  const ordered = byVotes ? [...notes].sort((a, b) => (b.votes || 0) - (a.votes || 0)) : notes;
+  const entries = [];
+  const drawn = new Set();
+  for (const note of ordered) {
+    const cluster = note.cluster_id != null ? clusters.get(note.cluster_id) : null;
+    if (!cluster || cluster.block !== note.block) {
+      entries.push({ note });
+      continue;
+    }
+    if (drawn.has(cluster.id)) continue;
+    drawn.add(cluster.id);
+    const members = ordered.filter((n) => n.cluster_id === cluster.id);
+    entries.push({ head: { id: cluster.id, title: cluster.title, count: members.length } });
+    for (const member of members) entries.push({ note: member, cluster });
+  }
+  return entries;
+}
