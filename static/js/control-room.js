@@ -1,0 +1,262 @@
+// The control room: every canvas of the workshop live (workshop:watch), the
+// session's controls and the people. Each canvas keeps its own state by seq,
+// the workshop's by version; a gap in a canvas's seq is filled by watching
+// again. Every control shows what the server says: a button is "pressed" only
+// once the server's event says so; sending shows as pending, then done or not
+// done (with the reason in plain words).
+
+import { announce, initAnnouncer } from "./announce.js";
+import { Clock } from "./clock.js";
+import { Connection } from "./connection.js";
+import { setText } from "./dom.js";
+import { setStrings, t } from "./i18n.js";
+import { CanvasCard } from "./room-card.js";
+import { PeoplePanel } from "./room-people.js";
+import { SessionControls } from "./room-session.js";
+import { reasonOf, sendOnce } from "./send.js";
+import { CanvasState } from "./state.js";
+import { WorkshopState } from "./workshop-state.js";
+
+const GAP_WAIT_MS = 1000;
+const DONE_SHOWN_MS = 3000;
+
+class ControlRoom {
+  constructor(boot) {
+    this.boot = boot;
+    this.me = boot.me;
+    this.clock = new Clock();
+    this.workshop = new WorkshopState();
+    this.canvases = new Map();
+    this.gapTimer = null;
+    this.renderQueued = false;
+    this.page = document.getElementById("control-room");
+    initAnnouncer(document.getElementById("announcer"));
+    for (const info of boot.canvases) this.addCanvas(info);
+    this.session = new SessionControls(this, document.getElementById("room-controls"));
+    this.people = new PeoplePanel(this, document.getElementById("room-people"));
+    this.render();
+    this.connection = new Connection({
+      token: boot.token,
+      hello: () => ["workshop:watch", {}],
+      state: (name) => this.showConnection(name),
+      joined: (ack) => this.watched(ack),
+      left: () => this.scheduleRender(),
+      refused: () => this.refused(),
+      events: {
+        change: (envelope) => this.canvasEvent(envelope, false),
+        "change:private": (envelope) => this.canvasEvent(envelope, true),
+        presence: (event) => this.presence(event),
+        workshop: (envelope) => this.workshopEvent(envelope),
+        "workshop:private": (envelope) => this.workshopEvent(envelope),
+      },
+    });
+  }
+
+  addCanvas(info) {
+    const canvas = { info, state: new CanvasState(), presence: new Map(), seen: new Map(), card: null };
+    this.canvases.set(info.id, canvas);
+    canvas.card = new CanvasCard(this, canvas);
+    document.getElementById("room-canvases").append(canvas.card.root);
+    return canvas;
+  }
+
+  // ---- what the server says ------------------------------------------------------
+
+  watched(ack) {
+    this.clock.sync(ack);
+    this.workshop.adopt(ack.workshop);
+    for (const entry of ack.roster || []) this.workshop.person(entry, ack.workshop.version);
+    for (const snapshot of ack.canvases || []) {
+      const canvas = this.canvases.get(snapshot.canvas.id) || this.addCanvas({
+        id: snapshot.canvas.id, name: snapshot.canvas.name, blocks: (snapshot.blocks || []).map((id) => ({ id, title: id })) });
+      canvas.state.sync(snapshot);
+      canvas.presence = new Map((snapshot.presence || []).map((person) => [person.id, person]));
+    }
+    this.page.dataset.ready = "true";
+    this.render();
+  }
+
+  canvasEvent(envelope, whole) {
+    const canvas = envelope && this.canvases.get(envelope.canvas_id);
+    if (!canvas) return;
+    canvas.state.receive(envelope, whole);
+    this.checkGap();
+    this.scheduleRender();
+  }
+
+  workshopEvent(envelope) {
+    const before = envelope && envelope.data && this.workshop.people.get(envelope.data.id);
+    if (!this.workshop.receive(envelope)) return;
+    const after = envelope.data && this.workshop.people.get(envelope.data.id);
+    if (envelope.type === "participant.status" && after && after.hand && !(before && before.hand)) {
+      announce(t("hand_raised_by", { name: after.name }));
+    }
+    this.scheduleRender();
+  }
+
+  presence(event) {
+    const canvas = this.canvases.get(event.canvas_id);
+    if (!canvas) return;
+    if (event.joined) {
+      const person = event.joined;
+      canvas.presence.set(person.id, person);
+      if (!this.workshop.people.has(person.id)) {
+        this.workshop.person({ ...person, ready: false, hand: false, removed: false, last_seen_at: null }, 0);
+      }
+    }
+    if (event.left) {
+      const person = event.left;
+      canvas.presence.delete(person.id);
+      canvas.seen.set(person.id, person);
+      const known = this.workshop.people.get(person.id);
+      if (known) this.workshop.people.set(person.id, { ...known, last_seen_at: new Date().toISOString() });
+    }
+    this.scheduleRender();
+  }
+
+  checkGap() {
+    const gap = [...this.canvases.values()].some((canvas) => canvas.state.hasGap);
+    if (!gap) {
+      clearTimeout(this.gapTimer);
+      this.gapTimer = null;
+    } else if (!this.gapTimer) {
+      this.gapTimer = setTimeout(() => this.watchAgain(), GAP_WAIT_MS);
+    }
+  }
+
+  async watchAgain() {
+    this.gapTimer = null;
+    if (!this.connection.joined || ![...this.canvases.values()].some((canvas) => canvas.state.hasGap)) return;
+    try {
+      const ack = await this.connection.request("workshop:watch", {});
+      if (ack.ok) this.watched(ack);
+    } catch {
+      // the next connection watches again anyway
+    }
+  }
+
+  // ---- sending controls ----------------------------------------------------------
+
+  /** Send a control; shows pending, then done or the reason it was not done. Resolves to the ack or null. */
+  async send(name, payload, { status = null, control = null } = {}) {
+    if (status) this.say(status, t("sending"), "pending");
+    if (control) control.setAttribute("aria-busy", "true");
+    const ack = await sendOnce(this.connection, name, payload);
+    if (control) control.removeAttribute("aria-busy");
+    if (ack && ack.ok) {
+      this.applyAck(ack.event);
+      if (status) this.say(status, t("done_ok"), "ok", DONE_SHOWN_MS);
+      return ack;
+    }
+    const message = t("not_done", { reason: reasonOf(ack) });
+    if (status) this.say(status, message, "error");
+    announce(message);
+    return null;
+  }
+
+  applyAck(envelope) {
+    if (!envelope) return;
+    if (envelope.canvas_id !== undefined && envelope.canvas_id !== null) this.canvasEvent(envelope, true);
+    else this.workshopEvent(envelope);
+  }
+
+  say(node, text, state, clearAfter = 0) {
+    setText(node, text);
+    node.dataset.state = state;
+    clearTimeout(node.lienzoTimer);
+    if (clearAfter) {
+      node.lienzoTimer = setTimeout(() => {
+        if (node.textContent === text) {
+          setText(node, "");
+          node.dataset.state = "";
+        }
+      }, clearAfter);
+    }
+  }
+
+  // ---- what the pieces ask -------------------------------------------------------
+
+  canvasList() {
+    return [...this.canvases.values()];
+  }
+
+  controlsOf(canvas) {
+    return canvas.state.controls;
+  }
+
+  canvasUrl(id) {
+    return `/f/workshops/${this.boot.workshop.id}/canvases/${id}`;
+  }
+
+  isRemoved(id) {
+    const person = this.workshop.people.get(id);
+    return Boolean(person && person.removed);
+  }
+
+  /** Participant id → names of the canvases they have open now. */
+  whereIsEveryone() {
+    const where = new Map();
+    for (const canvas of this.canvases.values()) {
+      for (const id of canvas.presence.keys()) where.set(id, [...(where.get(id) || []), canvas.info.name]);
+    }
+    return where;
+  }
+
+  placeName(canvasId, block) {
+    const canvas = this.canvases.get(canvasId);
+    if (!canvas) return "";
+    const found = block && canvas.info.blocks.find((b) => b.id === block);
+    return found ? `${canvas.info.name} — ${found.title}` : canvas.info.name;
+  }
+
+  projectorLabel(projector) {
+    const canvas = projector.canvas_id && this.canvases.get(projector.canvas_id);
+    const name = canvas ? canvas.info.name : "";
+    if (projector.mode === "canvas") return t("show_canvas_named", { name });
+    if (projector.mode === "results") return t("show_results_named", { name });
+    return projector.mode === "timer" ? t("show_timer") : t("show_join");
+  }
+
+  // ---- drawing -------------------------------------------------------------------
+
+  scheduleRender() {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      this.render();
+    });
+  }
+
+  render() {
+    this.session.update();
+    for (const canvas of this.canvases.values()) canvas.card.update();
+    this.people.update();
+    document.body.classList.toggle("is-closed", this.workshop.closed);
+  }
+
+  showConnection(name) {
+    const indicator = document.getElementById("connection");
+    indicator.dataset.state = name;
+    indicator.textContent = t(name);
+    document.body.dataset.connection = name;
+  }
+
+  refused() {
+    const banner = document.createElement("p");
+    banner.className = "banner banner-error";
+    banner.setAttribute("role", "alert");
+    banner.textContent = t("access_ended");
+    this.page.prepend(banner);
+  }
+}
+
+function start() {
+  const bootNode = document.getElementById("boot");
+  if (!bootNode) return;
+  const boot = JSON.parse(bootNode.textContent);
+  setStrings(boot.strings, boot.lang);
+  window.lienzoRoom = new ControlRoom(boot);
+}
+
+start();

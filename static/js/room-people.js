@@ -1,0 +1,69 @@
+// Everyone who joined the workshop: where they are now (online on a canvas) or
+// when they were last seen, their institution, ready marks and raised hands,
+// and removing someone (asked first).
+
+import { el, setText, syncChildren, button } from "./dom.js";
+import { formatNumber, language, t } from "./i18n.js";
+import { confirmInline } from "./room-confirm.js";
+
+function timeOf(iso) {
+  if (!iso) return "";
+  try {
+    return new Intl.DateTimeFormat(language(), { hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+  } catch {
+    return "";
+  }
+}
+
+export class PeoplePanel {
+  constructor(room, root) {
+    this.room = room;
+    this.root = root;
+    this.title = el("h2", "", {}, t("participants"));
+    const table = el("table", "table people-table");
+    const head = el("tr");
+    for (const label of [t("person"), t("where"), t("ready"), t("hands"), ""]) head.append(el("th", "", { scope: "col" }, label));
+    const thead = el("thead");
+    thead.append(head);
+    this.body = el("tbody");
+    table.append(thead, this.body);
+    this.empty = el("p", "muted", {}, t("nobody_yet"));
+    this.status = el("p", "control-status", { role: "status" });
+    root.append(this.title, this.empty, table, this.status);
+    this.table = table;
+  }
+
+  update() {
+    const where = this.room.whereIsEveryone();
+    const people = [...this.room.workshop.people.values()]
+      .filter((p) => !p.removed && !p.facilitator && typeof p.name === "string")
+      .sort((a, b) => Number(where.has(b.id)) - Number(where.has(a.id)) || a.name.localeCompare(b.name, language()));
+    this.empty.hidden = people.length > 0;
+    this.table.hidden = !people.length;
+    setText(this.title, `${t("participants")} (${formatNumber(people.length)})`);
+    syncChildren(this.body, people, (p) => p.id, (person) => this.row(person), (tr, person) => {
+      const [name, place, ready, hand] = tr.children;
+      setText(name, person.institution ? `${person.name} (${person.institution})` : person.name);
+      const canvases = where.get(person.id);
+      setText(place, canvases ? `${t("online_now")}: ${canvases.join(", ")}`
+        : `${t("seen_earlier")}${person.last_seen_at ? ` (${timeOf(person.last_seen_at)})` : ""}`);
+      tr.classList.toggle("is-online", Boolean(canvases));
+      setText(ready, person.ready ? `✓ ${t("yes")}` : "");
+      setText(hand, person.hand ? `✋ ${t("yes")}` : "");
+      tr.classList.toggle("has-hand", Boolean(person.hand));
+    });
+  }
+
+  row(person) {
+    const tr = el("tr", "", { "data-person": String(person.id) });
+    const actions = el("td", "row-actions");
+    const remove = button(t("remove"), "button small danger", () => {
+      const current = this.room.workshop.people.get(person.id) || person;
+      confirmInline(actions, t("remove_confirm", { name: current.name }), t("remove"),
+        () => this.room.send("participant:remove", { participant_id: person.id }, { status: this.status }));
+    }, { "aria-label": t("remove_named", { name: person.name }), "data-action": "remove" });
+    actions.append(remove);
+    tr.append(el("th", "", { scope: "row" }), el("td"), el("td"), el("td"), actions);
+    return tr;
+  }
+}

@@ -1,0 +1,108 @@
+// The controls of the whole session: the workshop's timer, the focus, what the
+// projector shows (and its link for the room's computer), ready marks and
+// raised hands, closing or reopening the workshop.
+
+import { button, el, setText } from "./dom.js";
+import { formatNumber, t } from "./i18n.js";
+import { confirmInline } from "./room-confirm.js";
+import { TimerControls } from "./room-timer.js";
+
+export class SessionControls {
+  constructor(room, root) {
+    this.room = room;
+    this.root = root;
+    root.append(el("h2", "", {}, t("session")));
+    this.timer = new TimerControls(room, null, "timer-workshop", t("workshop_timer"));
+    root.append(this.timer.root, this.focusGroup(), this.projectorGroup(), this.statusGroup(), this.workshopGroup());
+  }
+
+  group(className, legend) {
+    const node = el("fieldset", `control-group ${className}`);
+    node.append(el("legend", "", {}, legend));
+    const status = el("p", "control-status", { role: "status" });
+    return [node, status];
+  }
+
+  focusGroup() {
+    const [node, status] = this.group("focus-controls", t("focus_legend"));
+    this.focusText = el("p", "focus-now");
+    this.clearFocus = button(t("clear_focus"), "button small", () => this.room.send("focus:set", {},
+      { status, control: this.clearFocus }), { "data-action": "focus-clear" });
+    node.append(this.focusText, this.clearFocus, status);
+    return node;
+  }
+
+  projectorGroup() {
+    const [node, status] = this.group("projector-controls", t("projector"));
+    const link = el("a", "button small", { href: this.room.boot.projector_url, target: "_blank", rel: "noopener",
+      "data-action": "projector-open" }, t("open_projector"));
+    const urlId = "projector-url";
+    const url = el("input", "projector-link-field", { id: urlId, type: "text", readonly: true, value: this.room.boot.projector_url });
+    url.addEventListener("focus", () => url.select());
+    this.choice = el("select", "", { id: "projector-choice" });
+    this.choice.append(el("option", "", { value: "join" }, t("show_join")), el("option", "", { value: "timer" }, t("show_timer")));
+    for (const canvas of this.room.canvasList()) {
+      const group = el("optgroup", "", { label: canvas.info.name });
+      group.append(el("option", "", { value: `canvas:${canvas.info.id}` }, t("show_canvas_named", { name: canvas.info.name })),
+        el("option", "", { value: `results:${canvas.info.id}` }, t("show_results_named", { name: canvas.info.name })));
+      this.choice.append(group);
+    }
+    const show = button(t("show_on_projector"), "button small primary", () => {
+      const [mode, id] = this.choice.value.split(":");
+      this.room.send("projector:show", { mode, ...(id ? { canvas_id: Number(id) } : {}) }, { status, control: show });
+    }, { "data-action": "projector-show" });
+    this.projectorNow = el("p", "projector-now", { "aria-live": "polite" });
+    const row = el("div", "control-row");
+    row.append(el("label", "", { for: "projector-choice" }, t("projector_shows")), this.choice, show);
+    node.append(el("p", "help", {}, t("projector_help")), link, el("label", "visually-hidden", { for: urlId }, t("projector_link")),
+      url, this.projectorNow, row, status);
+    return node;
+  }
+
+  statusGroup() {
+    const [node, status] = this.group("status-controls", t("ready_and_hands"));
+    this.counts = el("p", "status-counts");
+    this.reset = button(t("reset_ready"), "button small", () => this.room.send("status:reset", { ready: true, hands: true },
+      { status, control: this.reset }), { "data-action": "status-reset" });
+    node.append(this.counts, this.reset, status);
+    return node;
+  }
+
+  workshopGroup() {
+    const [node, status] = this.group("workshop-controls", t("workshop_legend"));
+    this.state = el("p", "workshop-now");
+    this.close = button(t("close_workshop"), "button small danger", () => confirmInline(this.actions, t("close_confirm"),
+      t("close_workshop"), () => this.room.send("workshop:close", {}, { status })), { "data-action": "workshop-close" });
+    this.reopen = button(t("reopen_workshop"), "button small", () => this.room.send("workshop:reopen", {},
+      { status, control: this.reopen }), { "data-action": "workshop-reopen" });
+    this.actions = el("div", "control-row");
+    this.actions.append(this.close, this.reopen);
+    node.append(this.state, this.actions, status);
+    return node;
+  }
+
+  update() {
+    const { state } = this.room.workshop;
+    this.timer.update(state.timer);
+    const focus = state.focus;
+    setText(this.focusText, focus ? t("focus_now", { place: this.room.placeName(focus.canvas_id, focus.block) }) : t("no_focus"));
+    this.clearFocus.disabled = !focus;
+    const projector = state.projector || { mode: "join" };
+    const value = projector.canvas_id ? `${projector.mode}:${projector.canvas_id}` : projector.mode;
+    setText(this.projectorNow, t("projector_now", { what: this.room.projectorLabel(projector) }));
+    if (document.activeElement !== this.choice && [...this.choice.options].some((o) => o.value === value)) this.choice.value = value;
+    const people = [...this.room.workshop.people.values()].filter((p) => !p.removed && !p.facilitator);
+    const ready = people.filter((p) => p.ready);
+    const hands = people.filter((p) => p.hand);
+    setText(this.counts, `${t("ready_label")} ${formatNumber(ready.length)}/${formatNumber(people.length)} · ${t("hands_label")} ${formatNumber(hands.length)}${hands.length ? ` (${hands.map((p) => p.name).join(", ")})` : ""}`);
+    this.reset.disabled = !ready.length && !hands.length;
+    const closed = state.status === "closed";
+    setText(this.state, closed ? t("workshop_closed_now") : t("workshop_open_now"));
+    if (!this.actions.querySelector(".confirm")) {
+      const focused = document.activeElement === this.close || document.activeElement === this.reopen;
+      this.close.hidden = closed;
+      this.reopen.hidden = !closed;
+      if (focused) (closed ? this.reopen : this.close).focus();
+    }
+  }
+}

@@ -1,0 +1,97 @@
+// Dot voting on one canvas from the control room: open a round (votes per
+// person, most on one note, own notes allowed or not, optionally some blocks),
+// "N have voted" while it is open, close it, and the ranked results after.
+
+import { button, el, setText, syncChildren } from "./dom.js";
+import { formatNumber, t, tn } from "./i18n.js";
+
+const SHOWN_RESULTS = 10;
+
+function field(id, label, attrs) {
+  const wrap = el("div", "field");
+  wrap.append(el("label", "", { for: id }, label), el("input", "", { id, ...attrs }));
+  return wrap;
+}
+
+export class VoteControls {
+  constructor(room, canvas) {
+    this.room = room;
+    this.canvas = canvas;
+    const id = canvas.info.id;
+    this.root = el("fieldset", "control-group vote-controls", { "data-vote-for": String(id) });
+    this.root.append(el("legend", "", {}, t("dot_voting")));
+
+    this.form = el("div", "vote-form");
+    const budget = field(`vote-${id}-budget`, t("votes_per_person"), { type: "number", min: "1", max: "50", value: "5", "data-field": "budget" });
+    const most = field(`vote-${id}-max`, t("max_per_note"), { type: "number", min: "1", max: "50", value: "3", "data-field": "max" });
+    this.budget = budget.querySelector("input");
+    this.max = most.querySelector("input");
+    this.own = el("input", "", { id: `vote-${id}-own`, type: "checkbox" });
+    const own = el("label", "choice", { for: this.own.id });
+    own.append(this.own, document.createTextNode(` ${t("allow_own")}`));
+    const some = el("details", "vote-blocks");
+    some.append(el("summary", "", {}, t("only_some_blocks")));
+    this.blockBoxes = canvas.info.blocks.map((block) => {
+      const box = el("input", "", { id: `vote-${id}-block-${block.id}`, type: "checkbox", value: block.id });
+      const label = el("label", "choice", { for: box.id });
+      label.append(box, document.createTextNode(` ${block.title}`));
+      some.append(label);
+      return box;
+    });
+    this.openButton = button(t("start_vote"), "button small primary", () => this.open(), { "data-action": "vote-open" });
+    this.form.append(budget, most, own, some, this.openButton);
+
+    this.running = el("div", "vote-running");
+    this.voters = el("p", "vote-voters", { "aria-live": "polite" });
+    this.closeButton = button(t("close_vote"), "button small primary", () => this.room.send("vote:close", { canvas_id: id },
+      { status: this.status, control: this.closeButton }), { "data-action": "vote-close" });
+    this.running.append(this.voters, this.closeButton);
+
+    this.results = el("div", "vote-results");
+    this.resultsTitle = el("h3", "", {}, t("results"));
+    this.ranking = el("ol", "ranking");
+    this.results.append(this.resultsTitle, this.ranking);
+    this.status = el("p", "control-status", { role: "status" });
+    this.root.append(this.form, this.running, this.results, this.status);
+  }
+
+  open() {
+    const budget = Number(this.budget.value);
+    const most = Number(this.max.value);
+    if (!Number.isInteger(budget) || budget < 1 || budget > 50 || !Number.isInteger(most) || most < 1) {
+      this.room.say(this.status, t("vote_numbers_invalid"), "error");
+      return;
+    }
+    if (most > budget) {
+      this.room.say(this.status, t("vote_max_over_budget"), "error");
+      return;
+    }
+    const blocks = this.blockBoxes.filter((box) => box.checked).map((box) => box.value);
+    this.room.send("vote:open", { canvas_id: this.canvas.info.id, budget, max_per_note: most, allow_own: this.own.checked,
+      ...(blocks.length ? { blocks } : {}) }, { status: this.status, control: this.openButton });
+  }
+
+  update() {
+    const voting = this.canvas.state.voting;
+    const open = Boolean(voting && voting.round.status === "open");
+    this.form.hidden = open;
+    this.running.hidden = !open;
+    if (open) setText(this.voters, tn("voters_count", voting.voters));
+    const closed = Boolean(voting && voting.round.status === "closed");
+    this.results.hidden = !closed;
+    if (!closed) return;
+    const titles = new Map(this.canvas.info.blocks.map((b) => [b.id, b.title]));
+    const ranked = (voting.ranking || []).map((id) => this.canvas.state.notes.get(id)).filter(Boolean)
+      .filter((note) => (voting.tallies[note.id] || 0) > 0).slice(0, SHOWN_RESULTS);
+    setText(this.resultsTitle, `${t("results")} · ${tn("voters_count", voting.voters)}`);
+    syncChildren(this.ranking, ranked.length ? ranked : [null], (note) => (note ? note.id : "none"), (note) => {
+      const li = el("li");
+      if (!note) li.textContent = t("no_votes");
+      return li;
+    }, (li, note) => {
+      if (!note) return;
+      setText(li, `${note.text || "…"} — ${tn("votes_count", voting.tallies[note.id] || 0)} (${titles.get(note.block) || note.block})`);
+    });
+    this.ranking.dataset.count = formatNumber(ranked.length);
+  }
+}
