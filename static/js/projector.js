@@ -1,0 +1,224 @@
+// The projector screen: read-only, large, no controls. It follows what the
+// facilitator chooses (the workshop's `projector` state): the join screen, a
+// canvas as everyone may see it (hidden notes only as counts, no authors on an
+// anonymous canvas), the voting results of a canvas, or the timer. It opens a
+// canvas with canvas:join and the projector's own token, and reconnects alone.
+
+import { Clock } from "./clock.js";
+import { Connection } from "./connection.js";
+import { el, setText, syncChildren } from "./dom.js";
+import { formatNumber, setStrings, t, tn } from "./i18n.js";
+import { CanvasState, isRedacted } from "./state.js";
+import { TimerView } from "./timer-view.js";
+import { byBlock } from "./view.js";
+import { WorkshopState } from "./workshop-state.js";
+
+const GAP_WAIT_MS = 1000;
+const SHOWN_RESULTS = 12;
+
+class Projector {
+  constructor(boot) {
+    this.boot = boot;
+    this.clock = new Clock();
+    this.workshop = new WorkshopState();
+    this.canvasId = null;
+    this.state = null;
+    this.sheets = new Map();
+    this.gapTimer = null;
+    this.root = document.getElementById("projector");
+    this.sections = {
+      join: document.getElementById("projector-join"), canvas: document.getElementById("projector-canvas"),
+      results: document.getElementById("projector-results"), timer: document.getElementById("projector-timer"),
+    };
+    this.bigTimer = new TimerView(document.getElementById("big-timer"), document.getElementById("big-timer-time"),
+      this.clock, {}, document.getElementById("big-timer-label"));
+    this.smallTimer = new TimerView(document.getElementById("corner-timer"), document.getElementById("corner-timer-time"),
+      this.clock);
+    this.connection = new Connection({
+      token: boot.token,
+      hello: () => ["workshop:state", {}],
+      state: (name) => this.showConnection(name),
+      joined: (ack) => this.stated(ack),
+      left: () => {},
+      refused: () => this.showConnection("offline"),
+      events: {
+        workshop: (envelope) => this.workshopEvent(envelope),
+        change: (envelope) => this.change(envelope),
+      },
+    });
+    this.render();
+  }
+
+  canvasInfo(id) {
+    return this.boot.canvases.find((c) => c.id === id) || null;
+  }
+
+  stated(ack) {
+    this.clock.sync(ack);
+    this.workshop.adopt(ack.workshop);
+    this.follow(true);
+  }
+
+  workshopEvent(envelope) {
+    if (this.workshop.receive(envelope)) this.follow(false);
+  }
+
+  /** Open the canvas the facilitator chose (again after a reconnect, from the last seq seen). */
+  follow(reconnected) {
+    const { mode, canvas_id: id } = this.workshop.state.projector || { mode: "join" };
+    const wanted = mode === "canvas" || mode === "results" ? id : null;
+    if (wanted !== null && (wanted !== this.canvasId || reconnected)) this.open(wanted);
+    if (wanted === null && this.canvasId !== null) {
+      this.canvasId = null;
+      this.state = null;
+      this.connection.request("canvas:leave", {}).catch(() => {}); // no more of its traffic
+    }
+    this.render();
+  }
+
+  async open(id) {
+    const same = id === this.canvasId && this.state;
+    this.canvasId = id;
+    if (!same) this.state = new CanvasState();
+    let ack;
+    try {
+      ack = await this.connection.request("canvas:join", { canvas_id: id, last_seq: same ? this.state.seq : null });
+    } catch {
+      ack = null;
+    }
+    if (this.canvasId !== id) return;
+    if (!ack || !ack.ok) {
+      setTimeout(() => this.canvasId === id && this.connection.joined && this.open(id), 2000);
+      return;
+    }
+    this.clock.sync(ack);
+    this.state.sync(ack);
+    this.render();
+  }
+
+  change(envelope) {
+    if (!this.state || !envelope || envelope.canvas_id !== this.canvasId) return;
+    this.state.receive(envelope);
+    if (this.state.hasGap && !this.gapTimer) {
+      this.gapTimer = setTimeout(() => {
+        this.gapTimer = null;
+        if (this.state && this.state.hasGap && this.canvasId !== null) this.open(this.canvasId);
+      }, GAP_WAIT_MS);
+    }
+    this.render();
+  }
+
+  // ---- drawing ---------------------------------------------------------------------
+
+  render() {
+    const projector = this.workshop.state.projector || { mode: "join" };
+    const ready = projector.mode === "join" || projector.mode === "timer" || (this.state && this.state.ready);
+    const mode = ready ? projector.mode : "waiting";
+    this.root.dataset.mode = mode;
+    for (const [name, section] of Object.entries(this.sections)) section.hidden = name !== mode;
+    document.getElementById("projector-waiting").hidden = mode !== "waiting";
+    const timer = (this.state && mode === "canvas" && this.state.controls.timer) || this.workshop.state.timer;
+    this.smallTimer.set(mode === "canvas" || mode === "results" ? timer : null);
+    this.bigTimer.set(this.workshop.state.timer);
+    document.getElementById("no-timer").hidden = Boolean(this.workshop.state.timer);
+    if (mode === "canvas") this.renderCanvas();
+    if (mode === "results") this.renderResults();
+  }
+
+  sheet(info) {
+    if (this.sheets.has(info.id)) return this.sheets.get(info.id);
+    const sheet = el("div", `sheet projector-sheet${info.kind === "form" ? " is-form" : ""}`, { "data-canvas": String(info.id) });
+    const sections = new Map();
+    const make = (block, sub) => {
+      const section = el("section", `block${sub ? " sub-block" : ""}`, { "data-block": block.id });
+      section.append(el("h2", "block-title", {}, block.title), el("ul", "notes"), el("p", "hidden-count"));
+      sections.set(block.id, section);
+      return section;
+    };
+    for (const block of info.blocks.filter((b) => !b.inside)) {
+      const section = make(block, false);
+      for (const child of info.blocks.filter((b) => b.inside === block.id)) section.append(make(child, true));
+      sheet.append(section);
+    }
+    this.sheets.set(info.id, { sheet, sections });
+    return this.sheets.get(info.id);
+  }
+
+  renderCanvas() {
+    const info = this.canvasInfo(this.canvasId);
+    if (!info) return;
+    setText(document.getElementById("projector-canvas-name"), info.name);
+    const { sheet, sections } = this.sheet(info);
+    const holder = document.getElementById("projector-sheet");
+    if (holder.firstChild !== sheet) holder.replaceChildren(sheet);
+    const grouped = byBlock(this.state.notes);
+    for (const [block, section] of sections) {
+      const notes = grouped.get(block) || [];
+      const shown = notes.filter((n) => !isRedacted(n));
+      const hidden = notes.length - shown.length;
+      const count = section.querySelector(":scope > .hidden-count");
+      count.hidden = !hidden;
+      setText(count, hidden ? tn("hidden_notes", hidden) : "");
+      syncChildren(section.querySelector(":scope > .notes"), shown, (n) => n.id, () => {
+        const li = el("li", "note");
+        li.append(el("p", "note-text"), el("p", "note-author"), el("p", "note-votes"));
+        return li;
+      }, (li, note) => this.drawNote(li, note));
+    }
+  }
+
+  drawNote(li, note) {
+    li.className = `note note--${note.color || "yellow"}`;
+    const [text, author, votes] = li.children;
+    setText(text, note.text);
+    const who = note.author || {};
+    setText(author, who.anonymous || this.state.controls.anonymous ? (who.institution || "") : (who.name || ""));
+    author.hidden = !author.textContent;
+    setText(votes, typeof note.votes === "number" && note.votes > 0 ? tn("votes_count", note.votes) : "");
+    votes.hidden = !votes.textContent;
+  }
+
+  renderResults() {
+    const info = this.canvasInfo(this.canvasId);
+    setText(document.getElementById("projector-results-title"), t("results_of", { name: info ? info.name : "" }));
+    const voting = this.state.voting;
+    const status = document.getElementById("projector-results-status");
+    const list = document.getElementById("projector-ranking");
+    const titles = new Map(info ? info.blocks.map((b) => [b.id, b.title]) : []);
+    let ranked = [];
+    if (!voting) setText(status, t("no_vote_yet"));
+    else if (voting.round.status === "open") setText(status, `${t("vote_in_progress")} · ${tn("voters_count", voting.voters)}`);
+    else {
+      ranked = (voting.ranking || []).map((id) => this.state.notes.get(id))
+        .filter((note) => note && !isRedacted(note) && (voting.tallies[note.id] || 0) > 0).slice(0, SHOWN_RESULTS);
+      setText(status, ranked.length ? tn("voters_count", voting.voters) : t("no_votes"));
+    }
+    syncChildren(list, ranked, (n) => n.id, () => {
+      const li = el("li", "result");
+      li.append(el("span", "result-votes"), el("span", "result-text"), el("span", "result-block"));
+      return li;
+    }, (li, note) => {
+      const [votes, text, block] = li.children;
+      setText(votes, tn("votes_count", voting.tallies[note.id]));
+      setText(text, note.text);
+      setText(block, titles.get(note.block) || "");
+      li.dataset.votes = formatNumber(voting.tallies[note.id]);
+    });
+  }
+
+  showConnection(name) {
+    const node = document.getElementById("connection");
+    node.dataset.state = name;
+    setText(node, t(name));
+  }
+}
+
+function start() {
+  const bootNode = document.getElementById("boot");
+  if (!bootNode) return;
+  const boot = JSON.parse(bootNode.textContent);
+  setStrings(boot.strings, boot.lang);
+  window.lienzoProjector = new Projector(boot);
+}
+
+start();
