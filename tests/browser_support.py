@@ -123,3 +123,17 @@ def server_notes(server, canvas_id: int, token: str) -> list[dict]:
                           headers={"Authorization": f"Bearer {token}"}, timeout=10)
     answer.raise_for_status()
     return answer.json()["notes"]
+
+
+def log_in(page, base_url: str, email: str, password: str) -> None:
+    """The facilitator's path: the login form, then the dashboard."""
+    page.goto(base_url + "/f/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/f/")
+
+
+def shown_texts(page) -> list[str]:
+    """The texts of the notes a canvas page shows, in page order."""
+    return [n["text"] for n in notes(page)]

@@ -108,3 +108,46 @@ def world(app):
 def received(client, name: str = "change") -> list:
     """The args of every ``name`` event the test client got since the last call."""
     return [m["args"][0] for m in client.get_received() if m["name"] == name]
+
+
+# ---- real-browser tests (tests/test_browser*.py) -------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (Debian's, through Playwright)."""
+    from .browser_support import CHROMIUM_ARGS, chromium_path, unavailable
+
+    path = chromium_path()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - the [dev] extra installs it
+        unavailable("Playwright for Python is missing: pip install -e '.[dev]'")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open pages in fresh browser contexts (each its own person); fail on any script error."""
+    from .browser_support import PageErrors
+
+    contexts, watchers = [], []
+
+    def open_(**options):
+        context = browser.new_context(locale="es-ES", **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        watchers.append(PageErrors(page))
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    errors = [error for watcher in watchers for error in watcher.errors]
+    assert not errors, errors

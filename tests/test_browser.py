@@ -8,14 +8,10 @@ import json
 import pytest
 
 from .browser_support import (
-    CHROMIUM_ARGS,
-    PageErrors,
     add_note,
-    chromium_path,
     join_by_code,
     notes,
     server_notes,
-    unavailable,
     wait_connected,
     wait_for_note,
     wait_saved,
@@ -23,21 +19,6 @@ from .browser_support import (
 from .servers import ServerProcess
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - the [dev] extra installs it
-        unavailable("Playwright for Python is missing: pip install -e '.[dev]'")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -53,26 +34,6 @@ def server(tmp_path_factory):
 @pytest.fixture
 def workshop(server):
     return server.seed()
-
-
-@pytest.fixture
-def open_page(browser):
-    """Open pages in fresh browser contexts (each its own person); fail on any script error."""
-    contexts, watchers = [], []
-
-    def open_(**options):
-        context = browser.new_context(locale="es-ES", **options)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        watchers.append(PageErrors(page))
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
-    errors = [error for watcher in watchers for error in watcher.errors]
-    assert not errors, errors
 
 
 def me_of(page) -> dict:
