@@ -140,3 +140,98 @@ def test_a_whole_round_from_the_control_room(server, open_page):
     assert ranking == [["3 votos", "Datos dispersos"], ["2 votos", "Trámites que se repiten"],
                        ["1 voto", "Ventanilla única"]]
     assert "Resultados de la votación" in projector.text_content("#projector-results-title")
+
+
+def test_the_room_steers_what_participants_can_do(server, open_page):
+    workshop = server.seed(email="marta@example.org", title="Taller de controles")
+    canvas_id = workshop["canvas_ids"][0]
+    room = open_page(viewport={"width": 1400, "height": 1000})
+    log_in(room, server.url, "marta@example.org", PASSWORD)
+    room.goto(f"{server.url}/f/workshops/{workshop['workshop_id']}/room")
+    room.wait_for_selector("#connection[data-state='connected']")
+    card = room.locator(f".room-card[data-canvas-id='{canvas_id}']")
+    ana, bea = open_page(), open_page()
+    join_by_code(ana, server.url, workshop["code"], "Ana Torres", "Ministerio de Economía")
+    join_by_code(bea, server.url, workshop["code"], "Bea Ruiz", "Municipalidad")
+    write(ana, "problem", "Colas largas")
+    write(ana, "problem", "Filas en la ventanilla")
+    card.locator(".people-online").filter(has_text="Ana Torres (Ministerio de Economía)").wait_for()
+
+    # Ready and a raised hand reach the room with names; the facilitator resets them.
+    ana.get_by_role("button", name="Estoy listo/a").click()
+    ana.get_by_role("button", name="Levantar la mano").click()
+    ana.wait_for_selector("#hand-toggle[aria-pressed='true']")
+    card.locator(".people-ready").filter(has_text="Personas listas: 1/2 (Ana Torres)").wait_for()
+    card.locator(".people-hands").filter(has_text="Manos levantadas: 1 (Ana Torres)").wait_for()
+    room.locator("#announcer").filter(has_text="Ana Torres levantó la mano").wait_for()
+    room.get_by_role("button", name="Reiniciar «listo» y manos levantadas").click()
+    ana.wait_for_selector("#ready-toggle[aria-pressed='false']")
+    ana.wait_for_selector("#hand-toggle[aria-pressed='false']")
+
+    # A locked block, then the whole canvas: participants read but cannot write.
+    card.get_by_role("button", name="Bloquear «Problema público»").click()
+    ana.wait_for_selector(".block[data-block='problem'] > .add-note:disabled")
+    assert ana.is_enabled(".block[data-block='solution'] > .add-note")
+    assert ana.text_content("[data-flags-for='problem']") == "Bloqueado"
+    card.get_by_role("button", name="Bloquear el lienzo").click()
+    ana.wait_for_selector(".block[data-block='solution'] > .add-note:disabled")
+    ana.locator("#live-notices").filter(has_text="Quien facilita bloqueó este lienzo por ahora").wait_for()
+    assert ana.locator("li.note textarea").count() == 0  # her notes are read-only now
+    card.get_by_role("button", name="Bloquear el lienzo").click()
+    card.get_by_role("button", name="Bloquear «Problema público»").click()
+    ana.wait_for_selector(".block[data-block='problem'] > .add-note:enabled")
+
+    # An invitation to a block, with a one-tap jump.
+    card.get_by_role("button", name="Invitar al grupo a «Costos y recursos»").click()
+    ana.locator("#focus-text").filter(has_text="Quien facilita le invita a: Costos y recursos").wait_for()
+    ana.get_by_role("link", name="Ir allí").click()
+    assert ana.evaluate("() => document.activeElement.id") == "title-costs"
+    assert ana.is_hidden("#focus-prompt")
+
+    # Notes grouped under a title inside their block, then ungrouped.
+    card.get_by_text("Temporizador, votación y grupos").click()
+    groups = card.get_by_role("group", name="Grupos de notas")
+    groups.get_by_label("Título del grupo").fill("Esperas")
+    groups.get_by_label("Colas largas").check()
+    groups.get_by_label("Filas en la ventanilla").check()
+    groups.get_by_role("button", name="Agrupar las notas elegidas").click()
+    bea.locator("ul.notes[data-block='problem'] .cluster-head").filter(has_text="Esperas (2)").wait_for()
+    groups.get_by_role("button", name="Desagrupar «Esperas»").click()
+    bea.wait_for_selector(".cluster-head", state="detached")
+
+    # An anonymous canvas shows others no names, only the institution.
+    card.get_by_role("button", name="Anónimo").click()
+    bea.wait_for_function("() => [...document.querySelectorAll('.note-author')].every(a => "
+                          "a.textContent === 'Ministerio de Economía')")
+    assert ana.text_content("li.note .note-author") == "Usted"
+
+    # A canvas timer that locks when the time is up: taking the last minute away ends it.
+    timer = card.get_by_role("group", name="Temporizador de este lienzo")
+    timer.get_by_label("Minutos").fill("0.5")
+    timer.get_by_label("Bloquear al terminar el tiempo").check()
+    timer.get_by_role("button", name="Iniciar").click()
+    ana.locator("#timer-time").filter(has_text=re.compile(r"^0:[0-3]\d$")).wait_for()
+    timer.get_by_role("button", name="Un minuto menos").click()
+    ana.locator("#timer-time").filter(has_text="Se acabó el tiempo").wait_for()
+    ana.locator("#announcer").filter(has_text="Se acabó el tiempo").wait_for()
+    ana.wait_for_selector(".block[data-block='costs'] > .add-note:disabled")
+    timer.get_by_role("button", name="Detener").click()
+    ana.wait_for_selector(".block[data-block='costs'] > .add-note:enabled")
+    assert ana.is_hidden("#timer")
+
+    # Closing the workshop (asked first) makes every page read-only; reopening undoes it.
+    room.get_by_role("button", name="Cerrar el taller").click()
+    room.locator(".confirm").get_by_role("button", name="Cerrar el taller").click()
+    ana.locator("#live-notices").filter(has_text="Este taller está cerrado").wait_for()
+    assert ana.is_disabled(".block[data-block='costs'] > .add-note")
+    room.get_by_role("button", name="Reabrir el taller").click()
+    ana.wait_for_selector(".block[data-block='costs'] > .add-note:enabled")
+
+    # Removing someone (asked first) ends their page calmly; it stops reconnecting.
+    room.get_by_role("button", name="Retirar a Bea Ruiz").click()
+    room.locator(".confirm").get_by_role("button", name="Retirar").click()
+    bea.get_by_role("heading", name="Su sesión terminó").wait_for()
+    assert "Quien facilita le retiró de este taller." in bea.text_content("main")
+    assert bea.evaluate("() => { const c = window.lienzoCanvas.connection; return [c.ended, c.socket.active]; }") \
+        == [True, False]
+    room.wait_for_selector("tr[data-person] >> text=Bea Ruiz", state="detached")

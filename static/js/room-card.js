@@ -9,6 +9,10 @@ import { GroupControls } from "./room-groups.js";
 import { TimerControls } from "./room-timer.js";
 import { VoteControls } from "./room-vote.js";
 
+function names(people) {
+  return people.length ? ` (${people.map((p) => p.name).join(", ")})` : "";
+}
+
 function personLabel(person) {
   return person.institution ? `${person.name} (${person.institution})` : person.name;
 }
@@ -166,8 +170,8 @@ export class CanvasCard {
     const lines = [
       ["online", `${t("online_now")}: ${online.length ? online.map(personLabel).join(", ") : "—"}`],
       ["earlier", earlier.length ? `${t("seen_earlier")}: ${earlier.map(personLabel).join(", ")}` : ""],
-      ["ready", `${t("ready_label")} ${formatNumber(ready.length)}/${formatNumber(everyone.length)}${ready.length ? `: ${ready.map((p) => p.name).join(", ")}` : ""}`],
-      ["hands", `${t("hands_label")} ${formatNumber(hands.length)}${hands.length ? `: ${hands.map((p) => p.name).join(", ")}` : ""}`],
+      ["ready", `${t("ready_label")} ${formatNumber(ready.length)}/${formatNumber(everyone.length)}${names(ready)}`],
+      ["hands", `${t("hands_label")} ${formatNumber(hands.length)}${names(hands)}`],
     ].filter(([, text]) => text);
     syncChildren(this.people, lines, ([key]) => key, ([key]) => el("p", `people-${key}`), (node, [key, text]) => {
       setText(node, text);

@@ -32,8 +32,11 @@ export class TimerView {
     const key = JSON.stringify(timer || null);
     if (key === this.key) return;
     this.key = key;
+    const counting = this.wasRunning;
     this.timer = timer || null;
-    this.wasRunning = Boolean(timer && timer.state === "running" && this.clock.remaining(timer) > 0);
+    // Running with time left; or brought to zero while counting down here ("−1 min" at the end).
+    const running = Boolean(timer && timer.state === "running");
+    this.wasRunning = running && (this.clock.remaining(timer) > 0 || counting);
     clearInterval(this.interval);
     this.interval = timer && timer.state === "running" ? setInterval(() => this.tick(), TICK_MS) : null;
     this.tick();
