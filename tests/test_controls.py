@@ -228,7 +228,7 @@ def test_vote_over_budget_is_refused(world, room):
     ok(ana, "vote:add", op(note_id=notes[0]))
     ok(ana, "vote:add", op(note_id=notes[1]))
     over = refused(ana, "vote:add", op(note_id=notes[2]), "invalid")
-    assert "votes" in over["error"]["message"]
+    assert "votos" in over["error"]["message"]  # in Spanish, the default language (now translated)
 
 
 def test_tallies_are_not_sent_while_the_round_is_open(app, world, room):

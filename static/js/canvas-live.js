@@ -175,6 +175,8 @@ export class CanvasLive {
       for (const control of section.querySelectorAll(`:scope > .add-note, :scope > .add-form textarea, :scope > .add-form button`)) {
         control.disabled = shut;
       }
+      const entry = document.querySelector(`.block-index-item[data-block="${CSS.escape(block)}"]`);
+      if (entry) entry.classList.toggle("is-locked", blockLocked || (participant && shut));
       const hidden = section.querySelector(`:scope > [data-hidden-for="${CSS.escape(block)}"]`);
       if (hidden) {
         const count = hiddenCounts.get(block) || 0;

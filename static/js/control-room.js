@@ -29,6 +29,7 @@ class ControlRoom {
     this.canvases = new Map();
     this.gapTimer = null;
     this.renderQueued = false;
+    this.dirty = new Set(); // canvases whose card needs drawing; "all" after a workshop change
     this.page = document.getElementById("control-room");
     initAnnouncer(document.getElementById("announcer"));
     for (const info of boot.canvases) this.addCanvas(info);
@@ -81,7 +82,7 @@ class ControlRoom {
     if (!canvas) return;
     canvas.state.receive(envelope, whole);
     this.checkGap();
-    this.scheduleRender();
+    this.scheduleRender(canvas.info.id);
   }
 
   workshopEvent(envelope) {
@@ -111,7 +112,7 @@ class ControlRoom {
       const known = this.workshop.people.get(person.id);
       if (known) this.workshop.people.set(person.id, { ...known, last_seen_at: new Date().toISOString() });
     }
-    this.scheduleRender();
+    this.scheduleRender(canvas.info.id);
   }
 
   checkGap() {
@@ -219,18 +220,22 @@ class ControlRoom {
 
   // ---- drawing -------------------------------------------------------------------
 
-  scheduleRender() {
+  /** Draw soon: one canvas's card (and the shared panels), or everything. */
+  scheduleRender(canvasId = "all") {
+    this.dirty.add(canvasId);
     if (this.renderQueued) return;
     this.renderQueued = true;
     requestAnimationFrame(() => {
       this.renderQueued = false;
-      this.render();
+      this.render(false);
     });
   }
 
-  render() {
+  render(everything = true) {
+    const all = everything || this.dirty.has("all");
     this.session.update();
-    for (const canvas of this.canvases.values()) canvas.card.update();
+    for (const canvas of this.canvases.values()) if (all || this.dirty.has(canvas.info.id)) canvas.card.update();
+    this.dirty.clear();
     this.people.update();
     document.body.classList.toggle("is-closed", this.workshop.closed);
   }

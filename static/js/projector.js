@@ -152,6 +152,8 @@ class Projector {
     const holder = document.getElementById("projector-sheet");
     if (holder.firstChild !== sheet) holder.replaceChildren(sheet);
     const grouped = byBlock(this.state.notes);
+    const total = this.state.notes.size;
+    sheet.dataset.density = total < 25 ? "low" : total < 60 ? "mid" : "high"; // smaller type as the sheet fills
     for (const [block, section] of sections) {
       const notes = grouped.get(block) || [];
       const shown = notes.filter((n) => !isRedacted(n));
