@@ -120,9 +120,8 @@ export class CanvasLive {
     section.append(title, el("p", "", {}, (event && event.message) || t("ended_text")),
       el("p", "", {}, t("ended_hint")), el("a", "button primary", { href: "/" }, t("ended_link")));
     document.body.classList.add("is-ended");
-    document.getElementById("main").replaceChildren(section);
+    document.getElementById("main").replaceChildren(section, document.getElementById("announcer"));
     title.focus();
-    announce(t("ended_title"));
   }
 
   // ---- what the page shows ---------------------------------------------------------------
@@ -262,6 +261,7 @@ export class CanvasLive {
   renderFocus() {
     const focus = this.workshop.state.focus;
     const key = JSON.stringify(focus);
+    if (this.focusDismissed !== null && key !== this.focusDismissed) this.focusDismissed = null; // a new invitation
     const here = Boolean(focus && focus.canvas_id === this.page.canvasId);
     const show = Boolean(focus && !this.me.facilitator && !this.closed && !(here && !focus.block)
       && key !== this.focusDismissed);
