@@ -50,7 +50,7 @@ def note(page, text: str):
 def vote(page, text: str, times: int = 1, take_back: bool = False) -> None:
     """Give (or take back) votes one by one, each time waiting for the server's answer."""
     votes = note_selector(page, text) + " .note-votes"
-    name = "Retirar uno de sus votos de esta nota" if take_back else "Dar un voto a esta nota"
+    name = "Retirar voto de esta nota" if take_back else "Votar por esta nota"
     for _ in range(times):
         before = int(page.get_attribute(votes, "data-mine"))
         page.locator(votes).get_by_role("button", name=name).click()
@@ -211,7 +211,7 @@ def test_the_room_steers_what_participants_can_do(server, open_page):
     timer.get_by_label("Bloquear al terminar el tiempo").check()
     timer.get_by_role("button", name="Iniciar").click()
     ana.locator("#timer-time").filter(has_text=re.compile(r"^0:[0-3]\d$")).wait_for()
-    timer.get_by_role("button", name="Un minuto menos").click()
+    timer.get_by_role("button", name="−1 min (un minuto menos)").click()
     ana.locator("#timer-time").filter(has_text="Se acabó el tiempo").wait_for()
     ana.locator("#announcer").filter(has_text="Se acabó el tiempo").wait_for()
     ana.wait_for_selector(".block[data-block='costs'] > .add-note:disabled")

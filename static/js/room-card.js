@@ -61,7 +61,7 @@ export class CanvasCard {
       const lock = button(t("lock"), "toggle small-toggle", () => this.send("canvas:lock", {
         block: block.id, locked: !this.room.controlsOf(this.canvas).locked_blocks.includes(block.id) }, lock),
       { "aria-pressed": "false", "aria-label": t("lock_block", { block: block.title }), "data-action": "lock-block" });
-      const focus = button(t("focus_short"), "toggle small-toggle", () => this.toggleFocus(block.id, focus),
+      const focus = button(t("invite"), "toggle small-toggle", () => this.toggleFocus(block.id, focus),
         { "aria-pressed": "false", "aria-label": t("focus_block", { block: block.title }), "data-action": "focus-block" });
       const cells = [el("th", "", { scope: "row" }, block.title), count, hidden, el("td"), el("td")];
       cells[3].append(lock);
