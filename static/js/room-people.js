@@ -22,7 +22,7 @@ export class PeoplePanel {
     this.title = el("h2", "", {}, t("participants"));
     const table = el("table", "table people-table");
     const head = el("tr");
-    for (const label of [t("person"), t("where"), t("ready"), t("hands"), ""]) head.append(el("th", "", { scope: "col" }, label));
+    for (const label of [t("person"), t("where"), t("status"), ""]) head.append(el("th", "", { scope: "col" }, label));
     const thead = el("thead");
     thead.append(head);
     this.body = el("tbody");
@@ -42,14 +42,14 @@ export class PeoplePanel {
     this.table.hidden = !people.length;
     setText(this.title, `${t("participants")} (${formatNumber(people.length)})`);
     syncChildren(this.body, people, (p) => p.id, (person) => this.row(person), (tr, person) => {
-      const [name, place, ready, hand] = tr.children;
+      const [name, place, status] = tr.children;
       setText(name, person.institution ? `${person.name} (${person.institution})` : person.name);
       const canvases = where.get(person.id);
       setText(place, canvases ? `${t("online_now")}: ${canvases.join(", ")}`
         : `${t("seen_earlier")}${person.last_seen_at ? ` (${timeOf(person.last_seen_at)})` : ""}`);
       tr.classList.toggle("is-online", Boolean(canvases));
-      setText(ready, person.ready ? `✓ ${t("yes")}` : "");
-      setText(hand, person.hand ? `✋ ${t("yes")}` : "");
+      setText(status, [person.ready ? `✓ ${t("ready")}` : "", person.hand ? `✋ ${t("hands")}` : ""]
+        .filter(Boolean).join(" · "));
       tr.classList.toggle("has-hand", Boolean(person.hand));
     });
   }
@@ -63,7 +63,7 @@ export class PeoplePanel {
         () => this.room.send("participant:remove", { participant_id: person.id }, { status: this.status }));
     }, { "aria-label": t("remove_named", { name: person.name }), "data-action": "remove" });
     actions.append(remove);
-    tr.append(el("th", "", { scope: "row" }), el("td"), el("td"), el("td"), actions);
+    tr.append(el("th", "", { scope: "row" }), el("td"), el("td"), actions);
     return tr;
   }
 }
