@@ -5,10 +5,11 @@ naming the place that is wrong."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from flask_babel import force_locale
@@ -39,7 +40,7 @@ class Strict(BaseModel):
 
 class WorkshopIn(Strict):
     title: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TITLE)]
-    date: date | None = None
+    date: dt.date | None = None
     language: Literal["es", "en"]
     anonymous: bool = False
     anonymous_shows_institution: bool = True
