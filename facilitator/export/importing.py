@@ -228,6 +228,8 @@ def _create(parsed: FileIn, facilitator: Facilitator) -> Workshop:
     now = utcnow()
     people = {p.ref: _person(workshop, p.name, p.institution, "facilitator" if p.facilitator else "participant",
                              _utc(p.joined_at), _utc(p.removed_at)) for p in parsed.people or []}
+    db.session.add_all(people.values())  # in the file's order, so they keep it
+    db.session.flush()
     with force_locale(info.language):
         unnamed = _("Anonymous")
     stand_ins: dict[str | None, Participant] = {}
@@ -251,6 +253,7 @@ def _create(parsed: FileIn, facilitator: Facilitator) -> Workshop:
                 author = stand_ins.get(item.institution)
                 if author is None:
                     author = _person(workshop, unnamed, item.institution, "anonymous", now)
+                    db.session.add(author)
                     stand_ins[item.institution] = author
             places[item.block] = places.get(item.block, 0.0) + 1.0
             notes[item.ref] = Note(id=str(uuid.uuid4()), canvas_id=canvas.id, block=item.block, text=item.text,
