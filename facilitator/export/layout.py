@@ -117,13 +117,13 @@ class Measure:
         return lines
 
 
-def tracks(spec: str) -> list[float]:
-    """CSS grid track sizes as weights: ``repeat(10, 1fr)``, ``0.7fr``, ``auto``."""
+def tracks(spec: str, auto: float | None = AUTO_WEIGHT) -> list[float | None]:
+    """CSS grid track sizes as weights: ``repeat(10, 1fr)``, ``0.7fr``; ``auto`` gives ``auto``."""
     expanded = _REPEAT.sub(lambda m: " ".join([m.group(2)] * int(m.group(1))), spec)
-    weights = []
+    weights: list[float | None] = []
     for token in expanded.split():
         match = re.fullmatch(r"([0-9.]+)fr", token)
-        weights.append(float(match.group(1)) if match else AUTO_WEIGHT if token == "auto" else 1.0)
+        weights.append(float(match.group(1)) if match else auto if token == "auto" else 1.0)
     return weights
 
 
@@ -136,26 +136,33 @@ def _edges(weights: list[float], start: float, length: float) -> list[float]:
     return edges
 
 
-def block_frames(template: Template, area: Rect) -> dict[str, Rect]:
-    """The rectangle of every top-level block of the template inside ``area``."""
-    grid = template.layout.grid()
-    cols, rows = tracks(template.layout.columns), tracks(template.layout.rows)
-    if len(cols) != len(grid[0]):
-        cols = [1.0] * len(grid[0])
-    if len(rows) != len(grid):
-        rows = [1.0] * len(grid)
-    xs, ys = _edges(cols, area.x, area.w), _edges(rows, area.y, area.h)
+def spans(template: Template) -> dict[str, tuple[int, int, int, int]]:
+    """Every top-level block's grid area as (first row, last row, first column, last column)."""
     cells: dict[str, list[tuple[int, int]]] = {}
-    for r, row in enumerate(grid):
+    for r, row in enumerate(template.layout.grid()):
         for c, name in enumerate(row):
             if name != ".":
                 cells.setdefault(name, []).append((r, c))
-    frames = {}
-    for name, places in cells.items():
-        r0, r1 = min(p[0] for p in places), max(p[0] for p in places)
-        c0, c1 = min(p[1] for p in places), max(p[1] for p in places)
-        frames[name] = Rect(xs[c0], ys[r0], xs[c1 + 1] - xs[c0], ys[r1 + 1] - ys[r0])
-    return frames
+    return {name: (min(p[0] for p in places), max(p[0] for p in places), min(p[1] for p in places),
+                   max(p[1] for p in places)) for name, places in cells.items()}
+
+
+def column_edges(template: Template, area: Rect) -> list[float]:
+    grid = template.layout.grid()
+    cols = tracks(template.layout.columns)
+    return _edges(cols if len(cols) == len(grid[0]) else [1.0] * len(grid[0]), area.x, area.w)
+
+
+def block_frames(template: Template, area: Rect, row_heights: list[float] | None = None) -> dict[str, Rect]:
+    """The rectangle of every top-level block of the template inside ``area`` (rows by weight,
+    or of the heights given)."""
+    grid = template.layout.grid()
+    if row_heights is None:
+        rows = tracks(template.layout.rows)
+        row_heights = rows if len(rows) == len(grid) else [1.0] * len(grid)
+    xs, ys = column_edges(template, area), _edges(row_heights, area.y, area.h)
+    return {name: Rect(xs[c0], ys[r0], xs[c1 + 1] - xs[c0], ys[r1 + 1] - ys[r0])
+            for name, (r0, r1, c0, c1) in spans(template).items()}
 
 
 @dataclass
@@ -204,6 +211,7 @@ class SheetPlan:
     sections: list[Section]
     continuation: list[list[Heading | Placed]]  # pages
     first_page: dict[str, int]  # block id -> index of the continuation page its notes go on to
+    sheet: bool = True  # False for a form: no grid page, the blocks flow from the first page
 
 
 class Planner:
@@ -269,13 +277,57 @@ class Planner:
         h = len(title) * s.line(title_pt) + len(question) * s.line(s.question_pt) + s.pad * 0.8
         return Heading(block, Rect(x, y, width, h), title, question, continued)
 
+    def _members(self, template: Template, by_id: dict[str, BlockData], top: str) -> list[BlockData]:
+        return [by_id[top]] + [by_id[child.id] for child in template.children(top) if child.id in by_id]
+
+    def _need(self, width: float, members: list[BlockData]) -> float:
+        """Height a block needs to hold all its notes at this width."""
+        s = self.style
+        inner = width - 2 * s.pad
+        return 2 * s.pad + sum(self.heading(b, 0, 0, inner).rect.h + self.flow(b.notes, Rect(0, 0, inner, 1e9))[2]
+                               + s.pad for b in members)
+
+    def row_heights(self, template: Template, by_id: dict[str, BlockData], area: Rect) -> list[float]:
+        """Row heights: ``fr`` rows share the page; ``auto`` rows take what their blocks need,
+        within 45% of the page when there are ``fr`` rows too (a form of ``auto`` rows fills it)."""
+        grid = template.layout.grid()
+        rows = tracks(template.layout.rows, auto=None)
+        if len(rows) != len(grid) or None not in rows:
+            return [w if w is not None else AUTO_WEIGHT for w in rows] if len(rows) == len(grid) else [1.0] * len(grid)
+        xs = column_edges(template, area)
+        s = self.style
+        needs = {r: 0.0 for r, w in enumerate(rows) if w is None}
+        floors = dict.fromkeys(needs, 0.0)
+        for name, (r0, r1, c0, c1) in spans(template).items():
+            if r0 == r1 and r0 in needs:
+                members = self._members(template, by_id, name)
+                width = xs[c1 + 1] - xs[c0]
+                needs[r0] = max(needs[r0], self._need(width, members))
+                floors[r0] = max(floors[r0], self._need(width, [BlockData(b.id, b.title, b.question, b.inside)
+                                                               for b in members]) + s.line(s.note_pt) * 2)
+        needs = {r: max(needs[r], floors[r]) for r in needs}
+        shared = sum(w for w in rows if w is not None)
+        budget = area.h * (0.45 if shared else 1.0)
+        total = sum(needs.values())
+        if total > budget:
+            floor_total = sum(floors.values())
+            spare = max(budget - floor_total, 0.0)
+            extra = sum(needs[r] - floors[r] for r in needs) or 1.0
+            needs = {r: floors[r] + (needs[r] - floors[r]) * spare / extra for r in needs}
+        elif not shared:
+            needs = {r: h * area.h / total for r, h in needs.items()}
+        rest = max(area.h - sum(needs.values()), 0.0)
+        return [needs[r] if w is None else rest * w / shared for r, w in enumerate(rows)]
+
     def plan(self, template: Template, blocks: list[BlockData], area: Rect, content: Rect) -> SheetPlan:
-        frames = block_frames(template, area)
         by_id = {b.id: b for b in blocks}
+        if template.kind == "form":  # a form is a sequence of fields: they flow down the pages
+            pages, first = self._continuation([(b, b.notes) for b in blocks], content, fresh=True)
+            return SheetPlan({}, [], pages, first, sheet=False)
+        frames = block_frames(template, area, self.row_heights(template, by_id, area))
         sections: list[Section] = []
         for top in template.top_blocks():
-            members = [by_id[top.id]] + [by_id[child.id] for child in template.children(top.id) if child.id in by_id]
-            sections += self._frame(frames[top.id], members)
+            sections += self._frame(frames[top.id], self._members(template, by_id, top.id))
         placed_ids = {top.id for top in template.top_blocks()} | {c.id for t in template.top_blocks()
                                                                    for c in template.children(t.id)}
         stray = [b for b in blocks if b.id not in placed_ids and b.notes]
@@ -313,8 +365,10 @@ class Planner:
             section.marker = Rect(area.x, area.y + used, area.w, marker_h)
         return section
 
-    def _continuation(self, overflows: list[tuple[BlockData, list[NoteData]]],
-                      content: Rect) -> tuple[list[list[Heading | Placed]], dict[str, int]]:
+    def _continuation(self, overflows: list[tuple[BlockData, list[NoteData]]], content: Rect,
+                      fresh: bool = False) -> tuple[list[list[Heading | Placed]], dict[str, int]]:
+        """Blocks one after the other down full pages, each under its heading (``continued``
+        unless ``fresh`` and on the block's first page); a heading is never left alone at a page's foot."""
         s = self.style
         count, width = self.columns(content.w)
         pages: list[list[Heading | Placed]] = []
@@ -324,16 +378,17 @@ class Planner:
             heading_h = self.heading(block, content.x, 0, content.w, continued=True).rect.h
             boxes = [part for n in notes for part in self.split(self.box(n, width), content.h - heading_h)]
             headed = False
-            for i in range(0, len(boxes), count):
-                row = boxes[i:i + count]
-                tallest = max(b.h for b in row)
+            rows = [boxes[i:i + count] for i in range(0, len(boxes), count)] or [[]]
+            for row in rows:
+                tallest = max((b.h for b in row), default=s.line(s.note_pt))
                 need = tallest + (0 if headed else heading_h)
                 if y + need > content.bottom + 1e-6:
                     pages.append([])
                     y, headed = content.y, False
                     need = tallest + heading_h
                 if not headed:
-                    heading = self.heading(block, content.x, y, content.w, continued=True)
+                    again = not fresh or block.id in first
+                    heading = self.heading(block, content.x, y, content.w, continued=again)
                     pages[-1].append(heading)
                     first.setdefault(block.id, len(pages) - 1)
                     y, headed = heading.rect.bottom, True

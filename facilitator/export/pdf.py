@@ -126,8 +126,25 @@ class SheetDrawer:
         grid, content = self.areas()
         plan = planner.plan(canvas.template, canvas.blocks, grid, content)
         subtitle = f"{canvas.name} · {canvas.template_name}"
+        if plan.sheet:
+            self.sheet(plan, subtitle, canvas.credit_line)
+        for number, page in enumerate(plan.continuation):
+            self.pdf.add_page(orientation="L", format=self.size)
+            continued = plan.sheet or number > 0
+            self.pdf.page_margins(self.style, canvas.credit_line,
+                                  f"{subtitle} · {_('continued')}" if continued else subtitle)
+            block = ""
+            for item in page:
+                if isinstance(item, Heading):
+                    block = item.block.id
+                    self.heading(item)
+                else:
+                    self.note(item, block)
+
+    def sheet(self, plan, subtitle: str, credit: str) -> None:
+        """The page drawn like the real sheet: the grid's frames, headings and the notes that fit."""
         self.pdf.add_page(orientation="L", format=self.size)
-        self.pdf.page_margins(self.style, canvas.credit_line, subtitle)
+        self.pdf.page_margins(self.style, credit, subtitle)
         first_continuation = self.pdf.page + 1
         for block_id, frame in plan.frames.items():
             self.pdf.set_draw_color(*RULE)
@@ -142,16 +159,6 @@ class SheetDrawer:
                 page = first_continuation + plan.first_page[section.heading.block.id]
                 text = _("→ %(count)s more notes on page %(page)s", count=len(section.overflow), page=page)
                 self.pdf.write_lines(section.marker.x, section.marker.y, [text], self.style.meta_pt, "B", ACCENT)
-        for page in plan.continuation:
-            self.pdf.add_page(orientation="L", format=self.size)
-            self.pdf.page_margins(self.style, canvas.credit_line, f"{subtitle} · {_('continued')}")
-            block = ""
-            for item in page:
-                if isinstance(item, Heading):
-                    block = item.block.id
-                    self.heading(item)
-                else:
-                    self.note(item, block)
 
     def heading(self, heading: Heading, divider: bool = False) -> None:
         s, r = self.style, heading.rect
