@@ -119,3 +119,21 @@ def test_not_json_at_all(app, raw, named):
 
         with pytest.raises(ImportFailed, match=named):
             import_workshop(raw, make_facilitator())
+
+
+def test_an_empty_workshop_exports_in_every_format(app):
+    from facilitator.board.schemas import NewWorkshop
+    from facilitator.board.workshops import create_workshop
+
+    from .conftest import make_facilitator
+
+    with app.app_context():
+        workshop_id = create_workshop(make_facilitator(), NewWorkshop(title="Taller vacío", language="en")).id
+    with app.app_context(), app.test_request_context():
+        workshop = db.session.get(Workshop, workshop_id)
+        for fmt in ("pdf", "report-pdf", "report-md", "xlsx", "csv", "json"):
+            assert render(workshop, fmt).content
+        doc = json.loads(render(workshop, "json").content)
+        assert doc["canvases"] == [] and doc["people"] == [] and not doc["workshop"]["anonymous"]
+        copy_ = import_workshop(json.dumps(doc).encode(), workshop.facilitators[0])
+        assert copy_.title == "Taller vacío" and copy_.language == "en"

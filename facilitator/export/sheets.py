@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import labels, safety
-from .data import CanvasData, NoteData, WorkshopData
+from .data import CanvasData, WorkshopData
 
 HEADER_FILL = PatternFill("solid", fgColor="E8EEF3")
 HEADER_FONT = Font(bold=True)
@@ -27,15 +27,29 @@ CSV_COLUMNS = ("canvas", "template", "block", "text", "color", "author", "instit
                "created", "edited", "note_id")
 
 
-def _note_values(canvas: CanvasData, note: NoteData, groups: dict[int, str], for_csv: bool) -> dict[str, object]:
-    moment = labels.utc if for_csv else (lambda m: m.replace(tzinfo=None))
-    return {
-        "canvas": canvas.name, "template": canvas.template_name, "block": canvas.block_title(note.block),
-        "text": note.text, "color": labels.color_name(note.color), "author": note.author.name or "",
-        "institution": note.author.institution or "", "votes": note.votes if note.votes is not None else "",
-        "group": groups.get(note.cluster_id, "") if note.cluster_id else "", "hidden": labels.yes_no(note.hidden),
-        "created": moment(note.created_at), "edited": moment(note.updated_at), "note_id": note.id,
-    }
+class _Rows:
+    """Note rows of one canvas; translated words looked up once per export, not once per cell."""
+
+    def __init__(self, for_csv: bool):
+        self.moment = labels.utc if for_csv else (lambda m: m.replace(tzinfo=None))
+        self.colors = {c: labels.color_name(c) for c in labels.COLOR_NAMES}
+        self.yes, self.no = labels.yes_no(True), labels.yes_no(False)
+
+    def __call__(self, canvas: CanvasData, keys) -> list[list[object]]:
+        groups = {c.id: c.title for c in canvas.clusters}
+        titles = {b.id: b.title for b in canvas.blocks}
+        rows = []
+        for note in canvas.notes:
+            values = {
+                "canvas": canvas.name, "template": canvas.template_name, "block": titles[note.block],
+                "text": note.text, "color": self.colors.get(note.color, note.color), "author": note.author.name or "",
+                "institution": note.author.institution or "", "votes": note.votes if note.votes is not None else "",
+                "group": groups.get(note.cluster_id, "") if note.cluster_id else "",
+                "hidden": self.yes if note.hidden else self.no,
+                "created": self.moment(note.created_at), "edited": self.moment(note.updated_at), "note_id": note.id,
+            }
+            rows.append([values[k] for k in keys])
+        return rows
 
 
 def _headers(keys) -> list[str]:
@@ -119,11 +133,11 @@ def xlsx(workshop: WorkshopData) -> bytes:
     summary.title = _sheet_title(_("Summary"), set())
     taken = {summary.title.casefold()}
     _summary(summary, workshop)
+    note_rows = _Rows(for_csv=False)
     for canvas in workshop.canvases:
         ws = book.create_sheet(_sheet_title(canvas.name, taken))
-        groups = {c.id: c.title for c in canvas.clusters}
-        rows = [[_note_values(canvas, note, groups, False)[k] for k in NOTE_SHEET] for note in canvas.notes]
-        _table(ws, _headers(NOTE_SHEET), rows, [NOTE_WIDTHS[k] for k in NOTE_SHEET], wrap={1, 2, 4, 5, 7})
+        _table(ws, _headers(NOTE_SHEET), note_rows(canvas, NOTE_SHEET), [NOTE_WIDTHS[k] for k in NOTE_SHEET],
+               wrap={1, 2, 4, 5, 7})
     if workshop.participants is not None:
         ws = book.create_sheet(_sheet_title(_("Participants"), taken))
         rows = [[p.name, p.institution or "", p.joined_at.replace(tzinfo=None)] for p in workshop.participants]
@@ -140,9 +154,7 @@ def csv_bytes(workshop: WorkshopData) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     writer.writerow(_headers(CSV_COLUMNS))
+    note_rows = _Rows(for_csv=True)
     for canvas in workshop.canvases:
-        groups = {c.id: c.title for c in canvas.clusters}
-        for note in canvas.notes:
-            values = _note_values(canvas, note, groups, True)
-            writer.writerow([safety.csv_cell(values[k]) for k in CSV_COLUMNS])
+        writer.writerows([safety.csv_cell(v) for v in row] for row in note_rows(canvas, CSV_COLUMNS))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
