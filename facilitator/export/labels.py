@@ -51,6 +51,11 @@ def votes(count: int) -> str:
     return ngettext("%(num)d vote", "%(num)d votes", count)
 
 
+def voters(count: int, budget: int) -> str:
+    return ngettext("%(num)d person voted, %(budget)s votes each.", "%(num)d people voted, %(budget)s votes each.",
+                    count, budget=budget)
+
+
 def byline(author: Byline) -> str:
     """"Ana · MEF", "MEF" on an anonymous canvas that shows institutions, or ""."""
     name = author.name

@@ -60,8 +60,9 @@ def _votes(workshop: WorkshopData) -> list[str]:
     if not rounds:
         return [*out, f"*{_('No vote was closed in this workshop.')}*", ""]
     for canvas, round_ in rounds:
-        out += [f"### {escape(canvas.name)} · {labels.utc(round_.closed_at or round_.opened_at)}", "",
-                _("%(voters)s people voted, %(budget)s votes each.", voters=round_.voters, budget=round_.budget), ""]
+        out += [f"### {escape(canvas.name)} · {labels.utc(round_.closed_at or round_.opened_at)}", ""]
+        if round_.voters:  # an imported round knows its tallies, not its voters
+            out += [labels.voters(round_.voters, round_.budget), ""]
         if not round_.ranking:
             out += [f"*{_('No votes.')}*", ""]
             continue

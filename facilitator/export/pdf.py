@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from fpdf import FPDF
 
 from . import fonts, labels
@@ -157,7 +158,8 @@ class SheetDrawer:
                 self.note(placed, section.heading.block.id)
             if section.marker is not None:
                 page = first_continuation + plan.first_page[section.heading.block.id]
-                text = _("→ %(count)s more notes on page %(page)s", count=len(section.overflow), page=page)
+                text = ngettext("→ %(num)d more note on page %(page)s", "→ %(num)d more notes on page %(page)s",
+                                len(section.overflow), page=page)
                 self.pdf.write_lines(section.marker.x, section.marker.y, [text], self.style.meta_pt, "B", ACCENT)
 
     def heading(self, heading: Heading, divider: bool = False) -> None:

@@ -108,8 +108,8 @@ def _votes(flow: Flow, workshop: WorkshopData) -> None:
         flow.text(_("No vote was closed in this workshop."), title, style="I", color=MUTED)
     for canvas, round_ in rounds:
         flow.heading(f"{canvas.name} · {labels.utc(round_.closed_at or round_.opened_at)}", title, 1.2)
-        flow.text(_("%(voters)s people voted, %(budget)s votes each.", voters=round_.voters, budget=round_.budget),
-                  title, color=MUTED)
+        if round_.voters:  # an imported round knows its tallies, not its voters
+            flow.text(labels.voters(round_.voters, round_.budget), title, color=MUTED)
         flow.row([("#", 0.06, "R"), (_("Note"), 0.6, "L"), (_("Block"), 0.24, "L"), (_("Votes"), 0.1, "R")],
                  title, "B", rule=True)
         for rank, note, count in round_.ranking:
