@@ -68,3 +68,15 @@ def test_report_markdown_lists_every_note_under_its_block(done):
     assert "| 1 | Trámites largos" in text and "Colas y tiempos" in text
     anonymous = next(s for s in sections if s.startswith("Mapa de empatía"))
     assert "Ana" not in anonymous and "Benjamín" not in anonymous
+
+
+def test_long_exports_pause_between_canvases(done):
+    app, results = done
+    from facilitator.export import render
+
+    calls = []
+    with app.app_context(), app.test_request_context():
+        workshop = db.session.get(Workshop, results.workshop_id)
+        for fmt in ("report-pdf", "pdf", "xlsx"):
+            render(workshop, fmt, pause=lambda: calls.append(1))
+    assert len(calls) == 3 * 2  # two canvases, three exports

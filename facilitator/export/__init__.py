@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..board.actors import Actor
@@ -53,9 +54,13 @@ def filename(workshop: Workshop, fmt: str, canvas: Canvas | None = None) -> str:
 
 
 def render(workshop: Workshop, fmt: str, *, canvas: Canvas | None = None, size: str | None = None,
-           viewer: Actor | None = None) -> Export:
+           viewer: Actor | None = None, pause: Callable[[], None] | None = None) -> Export:
     """One export of ``workshop`` (or of one of its canvases, for "pdf") as ``viewer``
-    (by default a facilitator) may have it, in the workshop's language."""
+    (by default a facilitator) may have it, in the workshop's language.
+
+    ``pause`` is called between canvases: under eventlet, the views pass a zero
+    sleep so a big report never holds the other connections for long.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     if size is not None and size not in SIZES:
@@ -63,13 +68,13 @@ def render(workshop: Workshop, fmt: str, *, canvas: Canvas | None = None, size: 
     with labels.in_language(workshop.language):
         data = read_workshop(workshop, viewer, [canvas.id] if canvas is not None else None)
         if fmt == "pdf":
-            content, _marks = pdf.canvas_pdf(data, size or "a3")
+            content, _marks = pdf.canvas_pdf(data, size or "a3", pause)
         elif fmt == "report-pdf":
-            content, _marks = report.report_pdf(data, size or "a4")
+            content, _marks = report.report_pdf(data, size or "a4", pause)
         elif fmt == "report-md":
             content = markdown.report_md(data)
         elif fmt == "xlsx":
-            content = sheets.xlsx(data)
+            content = sheets.xlsx(data, pause)
         elif fmt == "csv":
             content = sheets.csv_bytes(data)
         else:

@@ -199,13 +199,16 @@ def new_document(workshop: WorkshopData, title: str) -> Document:
     return pdf
 
 
-def canvas_pdf(workshop: WorkshopData, size: str = "a3") -> tuple[bytes, list[Mark]]:
-    """Every canvas of ``workshop`` (usually read with just one) as sheets of ``size``."""
+def canvas_pdf(workshop: WorkshopData, size: str = "a3", pause=None) -> tuple[bytes, list[Mark]]:
+    """Every canvas of ``workshop`` (usually read with just one) as sheets of ``size``;
+    ``pause`` is called between canvases (see ``export.render``)."""
     pdf = new_document(workshop, workshop.title if len(workshop.canvases) != 1 else
                        f"{workshop.canvases[0].name} · {workshop.title}")
     drawer = SheetDrawer(pdf, size)
     for canvas in workshop.canvases:
         drawer.draw(canvas)
+        if pause is not None:
+            pause()
     if not workshop.canvases:
         pdf.add_page(orientation="L", format=size)
         pdf.page_margins(STYLES[size], None, _("This workshop has no canvases yet."))

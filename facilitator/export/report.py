@@ -135,7 +135,7 @@ def _groups(flow: Flow, workshop: WorkshopData) -> None:
             flow.text(_("No notes."), title, style="I", color=MUTED)
 
 
-def report_pdf(workshop: WorkshopData, size: str = "a4") -> tuple[bytes, list]:
+def report_pdf(workshop: WorkshopData, size: str = "a4", pause=None) -> tuple[bytes, list]:
     """The whole report; text pages are portrait, canvas sheets landscape, on paper of ``size``."""
     pdf = new_document(workshop, f"{_('Workshop report')} · {workshop.title}")
     flow = Flow(pdf, size)
@@ -143,6 +143,8 @@ def report_pdf(workshop: WorkshopData, size: str = "a4") -> tuple[bytes, list]:
     drawer = SheetDrawer(pdf, size)
     for canvas in workshop.canvases:
         drawer.draw(canvas)
+        if pause is not None:
+            pause()
     _votes(flow, workshop)
     _groups(flow, workshop)
     return bytes(pdf.output()), pdf.marks

@@ -126,7 +126,7 @@ def _summary(ws, workshop: WorkshopData) -> None:
             ws.cell(row=row, column=col).fill = HEADER_FILL
 
 
-def xlsx(workshop: WorkshopData) -> bytes:
+def xlsx(workshop: WorkshopData, pause=None) -> bytes:
     """Summary sheet, one sheet per canvas (a row a note), and the participants unless anonymous."""
     book = Workbook()
     summary = book.active
@@ -138,6 +138,8 @@ def xlsx(workshop: WorkshopData) -> bytes:
         ws = book.create_sheet(_sheet_title(canvas.name, taken))
         _table(ws, _headers(NOTE_SHEET), note_rows(canvas, NOTE_SHEET), [NOTE_WIDTHS[k] for k in NOTE_SHEET],
                wrap={1, 2, 4, 5, 7})
+        if pause is not None:
+            pause()
     if workshop.participants is not None:
         ws = book.create_sheet(_sheet_title(_("Participants"), taken))
         rows = [[p.name, p.institution or "", p.joined_at.replace(tzinfo=None)] for p in workshop.participants]

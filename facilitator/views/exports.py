@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .. import export
 from ..export.fonts import FontMissing
 from ..export.importing import ImportFailed, import_workshop
-from ..extensions import db
+from ..extensions import db, socketio
 from ..models import Canvas
 from .facilitator import _workshop_or_404, bp
 from .identity import current_facilitator, login_required
@@ -34,7 +34,8 @@ def _size() -> str | None:
 
 def _render(workshop, fmt: str, canvas: Canvas | None = None):
     try:
-        return _download(export.render(workshop, fmt, canvas=canvas, size=_size()))
+        # Zero sleeps between canvases let the server's other connections run meanwhile.
+        return _download(export.render(workshop, fmt, canvas=canvas, size=_size(), pause=lambda: socketio.sleep(0)))
     except FontMissing as missing:  # pragma: no cover - an installation problem, said plainly
         current_app.logger.error("%s", missing)
         abort(500, description=str(missing))
