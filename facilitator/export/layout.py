@@ -250,8 +250,9 @@ class Planner:
                 for i, chunk in enumerate(chunks)]
 
     def columns(self, width: float) -> tuple[int, float]:
+        """How many columns of notes fit across ``width`` (notes may shrink to 85% of their width)."""
         s = self.style
-        count = max(1, int((width + s.gap) // (s.note_w + s.gap)))
+        count = max(1, int((width + s.gap) // (s.note_w * 0.85 + s.gap)))
         return count, (width - s.gap * (count - 1)) / count
 
     def flow(self, notes: list[NoteData], area: Rect) -> tuple[list[Placed], list[NoteData], float]:

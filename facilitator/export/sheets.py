@@ -81,6 +81,10 @@ def _table(ws, headers: list[str], rows: list[list[object]], widths: list[float]
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "A2"
+    ws.print_title_rows = "1:1"  # printed: header on every page, landscape, as wide as the paper
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     if rows:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
 
