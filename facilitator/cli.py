@@ -1,4 +1,4 @@
-"""``flask`` commands for the people who run a Lienzo server."""
+"""``flask`` commands for the people who run a Lienzo server (export and import: export/commands.py)."""
 
 from __future__ import annotations
 
@@ -66,5 +66,9 @@ def reset_password(email: str, password_stdin: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from .export.commands import export_command, import_command
+
     app.cli.add_command(create_facilitator)
     app.cli.add_command(reset_password)
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_command)

@@ -50,6 +50,10 @@ class Config:
     # Protocol limits.
     RESYNC_MAX_EVENTS = _int("RESYNC_MAX_EVENTS", 500)
 
+    # Uploads: no request body above MAX_CONTENT_LENGTH; workshop files to import up to IMPORT_MAX_BYTES.
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 16 * 1024 * 1024)
+
     # Public URL used in join links when the app runs behind a proxy.
     PUBLIC_URL = os.environ.get("PUBLIC_URL") or None
 

@@ -122,6 +122,11 @@ class Participant(db.Model):
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ready: Mapped[bool] = mapped_column(default=False)
     hand_raised: Mapped[bool] = mapped_column(default=False)
+    # Set on rows made by importing an export file (facilitator/export/jsonfile.py):
+    # "participant"; "facilitator", a facilitator of the original workshop, with no
+    # account here; or "anonymous", standing in for the unnamed authors of an
+    # anonymous canvas. None for everyone who joined or opened a seat here.
+    imported_role: Mapped[str | None] = mapped_column(String(12))
 
     workshop: Mapped[Workshop] = relationship(back_populates="participants")
     facilitator: Mapped[Facilitator | None] = relationship()
@@ -180,7 +185,8 @@ class Vote(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("voting_round.id", ondelete="CASCADE"), index=True)
     note_id: Mapped[str] = mapped_column(ForeignKey("note.id", ondelete="CASCADE"), index=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    # None for a dot recreated by an import: the file keeps tallies, never who voted.
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

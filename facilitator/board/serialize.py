@@ -16,7 +16,7 @@ def person(participant: Participant) -> dict:
         "id": participant.id,
         "name": participant.name,
         "institution": participant.institution or None,
-        "facilitator": participant.facilitator_id is not None,
+        "facilitator": participant.facilitator_id is not None or participant.imported_role == "facilitator",
     }
 
 

@@ -5,7 +5,8 @@ broadcasts as for snapshots and resyncs, so the rule lives in one place:
 the text of a hidden note reaches only its author and the facilitators; an
 anonymous canvas names no author except to the author and the facilitators;
 a vote is known only to the voter (facilitators see how many voted, not who
-voted what).
+voted what). Exports follow the same rules, and on an anonymous canvas they
+name no author even when a facilitator asks for them.
 """
 
 from __future__ import annotations
@@ -52,6 +53,20 @@ def note_for(note: dict, canvas: Canvas, viewer: Actor) -> dict:
     if viewer.is_facilitator or note["author"]["id"] == viewer.participant_id:
         return note
     return public_note(note, canvas)
+
+
+def note_for_export(note: dict, canvas: Canvas, viewer: Actor) -> dict | None:
+    """A note as an export made for ``viewer`` holds it, or None if it holds none of it.
+
+    The viewer's own rights decide hidden notes (a facilitator's export has them);
+    on an anonymous canvas no export names an author, not even a facilitator's.
+    """
+    seen = note_for(note, canvas, viewer)
+    if seen.get("hidden") and "text" not in seen:
+        return None
+    if canvas.anonymous:
+        return {**seen, "author": anonymous_author(note["author"], canvas.workshop)}
+    return seen
 
 
 def _redact_votes(full: dict) -> dict:

@@ -61,6 +61,11 @@ def round_data(round_: VotingRound) -> dict:
             "closed_at": serialize.iso(round_.closed_at)}
 
 
+def voters(round_: VotingRound) -> int:
+    """How many people have put at least one dot in this round."""
+    return _voters(round_)
+
+
 def _voters(round_: VotingRound) -> int:
     return db.session.scalar(select(func.count(func.distinct(Vote.participant_id))).where(Vote.round_id == round_.id))
 

@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf
-from . import api, facilitator, public
+from . import api, exports, facilitator, public  # noqa: F401  (exports adds routes to the facilitator blueprint)
 from .identity import current_facilitator
 
 

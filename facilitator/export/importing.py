@@ -1,0 +1,287 @@
+"""Importing a workshop file (see jsonfile.py and docs/export-format.md):
+validate everything first, then create a new draft workshop with a new join
+code in one transaction. A bad file changes nothing and gets one message
+naming the place that is wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from ..board.schemas import MAX_INSTITUTION, MAX_NAME, MAX_NOTE_TEXT, MAX_TITLE, BlockId, Color
+from ..board.workshops import new_code
+from ..catalog import CatalogError, Template, parse_template
+from ..extensions import db
+from ..models import Canvas, Cluster, Facilitator, Note, Participant, Vote, VotingRound, Workshop, utcnow
+from .jsonfile import FORMAT, VERSION
+
+MAX_CANVASES = 200
+MAX_NOTES = 50_000
+MAX_DOTS = 100_000  # in the whole file
+Ref = Annotated[str, StringConstraints(pattern=r"^[a-z][0-9]{1,7}$")]
+Str = Annotated[str, StringConstraints(max_length=MAX_NOTE_TEXT)]
+
+
+class ImportFailed(ValueError):
+    """The file cannot be imported; the message says where and why."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WorkshopIn(Strict):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TITLE)]
+    date: dt.date | None = None
+    language: Literal["es", "en"]
+    anonymous: bool = False
+    anonymous_shows_institution: bool = True
+    facilitators: list[Annotated[str, StringConstraints(max_length=MAX_NAME)]] = []
+
+
+class TemplateIn(Strict):
+    ref: Ref
+    template: dict
+
+
+class PersonIn(Strict):
+    ref: Ref
+    name: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
+    institution: Annotated[str, StringConstraints(max_length=MAX_INSTITUTION)] | None = None
+    facilitator: bool = False
+    joined_at: datetime
+    removed_at: datetime | None = None
+
+
+class NoteIn(Strict):
+    ref: Ref
+    block: BlockId
+    text: Str
+    color: Color
+    author: Ref | None = None
+    institution: Annotated[str, StringConstraints(max_length=MAX_INSTITUTION)] | None = None
+    votes: int | None = None
+    hidden: bool = False
+    group: Ref | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class GroupIn(Strict):
+    ref: Ref
+    block: BlockId
+    title: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+
+
+class RoundIn(Strict):
+    budget: Annotated[int, Field(ge=1, le=50)]
+    max_per_note: Annotated[int, Field(ge=1, le=50)]
+    allow_own: bool = False
+    blocks: list[BlockId] | None = None
+    opened_at: datetime
+    closed_at: datetime | None = None
+    tallies: dict[Ref, Annotated[int, Field(ge=1, le=MAX_DOTS)]] = {}
+
+
+class CanvasIn(Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    template: Ref
+    anonymous: bool = False
+    silent_writing: bool = False
+    locked: bool = False
+    locked_blocks: list[BlockId] = []
+    editable_by_all: bool = False
+    notes: list[NoteIn] = []
+    groups: list[GroupIn] = []
+    votes: list[RoundIn] = []
+
+
+class FileIn(Strict):
+    format: Literal["lienzo.workshop"]
+    version: Literal[1]
+    exported: dict = {}
+    workshop: WorkshopIn
+    templates: list[TemplateIn]
+    people: list[PersonIn] | None = None
+    canvases: Annotated[list[CanvasIn], Field(max_length=MAX_CANVASES)]
+
+
+def _where(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "file"
+
+
+def parse(raw: bytes) -> FileIn:
+    """The file's content, validated, or ImportFailed."""
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ImportFailed(_("The file is not UTF-8 text.")) from None
+    except json.JSONDecodeError as error:
+        raise ImportFailed(_("The file is not valid JSON (line %(line)s, column %(col)s: %(msg)s).",
+                             line=error.lineno, col=error.colno, msg=error.msg)) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ImportFailed(_("This is not a Lienzo workshop file (its “format” is not “%(format)s”).",
+                             format=FORMAT))
+    if data.get("version") != VERSION:
+        raise ImportFailed(_("This file has format version %(found)s; this Lienzo reads version %(version)s.",
+                             found=data.get("version"), version=VERSION))
+    try:
+        parsed = FileIn.model_validate(data)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        raise ImportFailed(f"{_where(first['loc'])}: {first['msg']}") from None
+    _check_references(parsed)
+    return parsed
+
+
+def _templates(parsed: FileIn) -> dict[str, Template]:
+    templates = {}
+    for i, entry in enumerate(parsed.templates):
+        try:
+            templates[entry.ref] = parse_template(entry.template, f"templates[{i}].template")
+        except CatalogError as error:
+            raise ImportFailed(str(error)) from None
+    return templates
+
+
+def _check_references(parsed: FileIn) -> None:
+    templates = _templates(parsed)
+    people = {p.ref for p in parsed.people or []}
+    if len(people) != len(parsed.people or []):
+        raise ImportFailed(_("%(where)s: a reference is used twice.", where="people"))
+    seen_notes: set[str] = set()
+    total = dots = 0
+    for c, canvas in enumerate(parsed.canvases):
+        where = f"canvases[{c}]"
+        template = templates.get(canvas.template)
+        if template is None:
+            raise ImportFailed(_("%(where)s: there is no template “%(ref)s”.", where=f"{where}.template",
+                                 ref=canvas.template))
+        blocks = set(template.block_ids())
+        groups = {g.ref: g.block for g in canvas.groups}
+        for g, group in enumerate(canvas.groups):
+            _check_block(blocks, group.block, f"{where}.groups[{g}].block")
+        for b, block in enumerate(canvas.locked_blocks):
+            _check_block(blocks, block, f"{where}.locked_blocks[{b}]")
+        notes = set()
+        for n, note in enumerate(canvas.notes):
+            at = f"{where}.notes[{n}]"
+            _check_block(blocks, note.block, f"{at}.block")
+            if note.ref in seen_notes:
+                raise ImportFailed(_("%(where)s: a reference is used twice.", where=f"{at}.ref"))
+            seen_notes.add(note.ref)
+            notes.add(note.ref)
+            if note.author is not None and note.author not in people:
+                raise ImportFailed(_("%(where)s: there is no person “%(ref)s”.", where=f"{at}.author", ref=note.author))
+            if note.group is not None and groups.get(note.group) != note.block:
+                raise ImportFailed(_("%(where)s: there is no group “%(ref)s” in this note's block.",
+                                     where=f"{at}.group", ref=note.group))
+        for r, round_ in enumerate(canvas.votes):
+            for ref in round_.tallies:
+                if ref not in notes:
+                    raise ImportFailed(_("%(where)s: there is no note “%(ref)s” on this canvas.",
+                                         where=f"{where}.votes[{r}].tallies", ref=ref))
+            for b, block in enumerate(round_.blocks or []):
+                _check_block(blocks, block, f"{where}.votes[{r}].blocks[{b}]")
+        total += len(canvas.notes)
+        dots += sum(count for r in canvas.votes for count in r.tallies.values())
+    if total > MAX_NOTES:
+        raise ImportFailed(_("The file has more than %(max)s notes.", max=MAX_NOTES))
+    if dots > MAX_DOTS:
+        raise ImportFailed(_("The file has more than %(max)s votes.", max=MAX_DOTS))
+
+
+def _check_block(blocks: set[str], block: str, where: str) -> None:
+    if block not in blocks:
+        raise ImportFailed(_("%(where)s: the template has no block “%(block)s”.", where=where, block=block))
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _person(workshop: Workshop, name: str, institution: str | None, role: str, joined: datetime,
+            removed: datetime | None = None) -> Participant:
+    return Participant(workshop=workshop, name=name, institution=institution or None, imported_role=role,
+                       token_hash="import:" + secrets.token_hex(28), joined_at=joined, removed_at=removed)
+
+
+def _create(parsed: FileIn, facilitator: Facilitator) -> Workshop:
+    info = parsed.workshop
+    workshop = Workshop(title=info.title, date=info.date, language=info.language, code=new_code(), status="draft",
+                        anonymous_shows_institution=info.anonymous_shows_institution)
+    workshop.facilitators.append(facilitator)
+    db.session.add(workshop)
+    now = utcnow()
+    people = {p.ref: _person(workshop, p.name, p.institution, "facilitator" if p.facilitator else "participant",
+                             _utc(p.joined_at), _utc(p.removed_at)) for p in parsed.people or []}
+    db.session.add_all(people.values())  # in the file's order, so they keep it
+    db.session.flush()
+    with force_locale(info.language):
+        unnamed = _("Anonymous")
+    stand_ins: dict[str | None, Participant] = {}
+    templates = {t.ref: t.template for t in parsed.templates}
+    for position, entry in enumerate(parsed.canvases, start=1):
+        data = templates[entry.template]
+        canvas = Canvas(workshop=workshop, name=entry.name, template_id=data["id"], template=data, position=position,
+                        anonymous=entry.anonymous, hidden=entry.silent_writing, locked=entry.locked,
+                        locked_blocks=list(entry.locked_blocks), notes_editable_by_all=entry.editable_by_all)
+        db.session.add(canvas)
+        db.session.flush()
+        groups = {g.ref: Cluster(canvas_id=canvas.id, block=g.block, title=g.title, created_at=now)
+                  for g in entry.groups}
+        db.session.add_all(groups.values())
+        db.session.flush()
+        notes, places = {}, {}
+        for item in entry.notes:
+            if item.author is not None:
+                author = people[item.author]
+            else:
+                author = stand_ins.get(item.institution)
+                if author is None:
+                    author = _person(workshop, unnamed, item.institution, "anonymous", now)
+                    db.session.add(author)
+                    stand_ins[item.institution] = author
+            places[item.block] = places.get(item.block, 0.0) + 1.0
+            notes[item.ref] = Note(id=str(uuid.uuid4()), canvas_id=canvas.id, block=item.block, text=item.text,
+                                   color=item.color, position=places[item.block], version=1, author=author,
+                                   created_at=_utc(item.created_at), updated_at=_utc(item.updated_at),
+                                   hidden=item.hidden, cluster_id=groups[item.group].id if item.group else None)
+        db.session.add_all(notes.values())
+        db.session.flush()
+        for item in entry.votes:
+            round_ = VotingRound(canvas_id=canvas.id, blocks=list(item.blocks) if item.blocks else None,
+                                 budget=item.budget, max_per_note=item.max_per_note, allow_own=item.allow_own,
+                                 status="closed", opened_at=_utc(item.opened_at),
+                                 closed_at=_utc(item.closed_at or item.opened_at))
+            db.session.add(round_)
+            db.session.flush()
+            db.session.add_all(Vote(round_id=round_.id, note_id=notes[ref].id, participant_id=None,
+                                    created_at=round_.closed_at)
+                               for ref, count in item.tallies.items() for _ in range(count))
+    return workshop
+
+
+def import_workshop(raw: bytes, facilitator: Facilitator) -> Workshop:
+    """A new draft workshop (new join code) run by ``facilitator``, from an export file."""
+    parsed = parse(raw)
+    try:
+        workshop = _create(parsed, facilitator)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return workshop

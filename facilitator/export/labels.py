@@ -1,0 +1,80 @@
+"""Every text an export shows besides what people wrote, translated with
+Flask-Babel into the workshop's language (see ``in_language``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+
+from flask_babel import force_locale, format_date, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from .data import Byline
+
+COLOR_NAMES = {
+    "yellow": _l("Yellow"), "pink": _l("Pink"), "blue": _l("Blue"),
+    "green": _l("Green"), "orange": _l("Orange"), "purple": _l("Purple"),
+}
+
+NOTE_COLUMNS = {
+    "canvas": _l("Canvas"),
+    "template": _l("Template"),
+    "block": _l("Block"),
+    "text": _l("Text"),
+    "color": _l("Colour"),
+    "author": _l("Author"),
+    "institution": _l("Institution"),
+    "votes": _l("Votes"),
+    "group": _l("Group"),
+    "hidden": _l("Hidden"),
+    "created": _l("Created (UTC)"),
+    "edited": _l("Last edited (UTC)"),
+    "note_id": _l("Note id"),
+}
+
+
+@contextmanager
+def in_language(language: str) -> Iterator[None]:
+    """Render an export in the workshop's language, whatever the page's."""
+    with force_locale(language):
+        yield
+
+
+def color_name(color: str) -> str:
+    label = COLOR_NAMES.get(color)
+    return str(label) if label is not None else color
+
+
+def votes(count: int) -> str:
+    return ngettext("%(num)d vote", "%(num)d votes", count)
+
+
+def voters(count: int, budget: int) -> str:
+    return ngettext("%(num)d person voted, %(budget)s votes each.", "%(num)d people voted, %(budget)s votes each.",
+                    count, budget=budget)
+
+
+def byline(author: Byline) -> str:
+    """"Ana · MEF", "MEF" on an anonymous canvas that shows institutions, or ""."""
+    name = author.name
+    if name and author.facilitator:
+        name = _("%(name)s (facilitator)", name=name)
+    return " · ".join(part for part in (name, author.institution) if part)
+
+
+def institution(value: str | None) -> str:
+    return value if value else _("No institution")
+
+
+def long_date(value: date | None) -> str:
+    return format_date(value, "long") if value is not None else _("No date")
+
+
+def utc(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")

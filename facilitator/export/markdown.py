@@ -1,0 +1,107 @@
+"""The workshop report in Markdown: cover facts, attendance, every canvas
+block by block, the dot-voting results ranked, and the groups of notes.
+
+What people wrote is escaped, so it reads as typed and never turns into
+links, HTML or headings when the file is rendered.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+
+from . import labels
+from .data import CanvasData, NoteData, WorkshopData
+
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+_LINE_START = re.compile(r"^(\s*)(-|\+|\d+\.|=)", re.MULTILINE)
+
+
+def escape(text: str) -> str:
+    """Markdown-escape user text (one paragraph per line kept with hard breaks)."""
+    text = _SPECIAL.sub(r"\\\1", _ENTITY.sub("&amp;", text))
+    text = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    return "  \n  ".join(text.replace("\r\n", "\n").split("\n"))
+
+
+def _note_line(note: NoteData, groups: dict[int, str]) -> str:
+    meta = [labels.byline(note.author)]
+    if note.votes:
+        meta.append(labels.votes(note.votes))
+    if note.cluster_id in groups:
+        meta.append(_("Group: %(title)s", title=groups[note.cluster_id]))
+    if note.hidden:
+        meta.append(_("Hidden (silent writing)"))
+    meta_text = " · ".join(escape(m) for m in meta if m)
+    return f"- {escape(note.text) or '—'}" + (f" — *{meta_text}*" if meta_text else "")
+
+
+def _canvas(canvas: CanvasData) -> list[str]:
+    out = [f"## {escape(canvas.name)} · {escape(canvas.template_name)}", ""]
+    if canvas.anonymous:
+        out += [f"*{_('Anonymous canvas: authors are not named.')}*", ""]
+    groups = {c.id: c.title for c in canvas.clusters}
+    for block in canvas.blocks:
+        level = "####" if block.inside else "###"
+        out += [f"{level} {escape(block.title)}", ""]
+        if block.question:
+            out += [f"*{escape(block.question)}*", ""]
+        out += [_note_line(n, groups) for n in block.notes] or [f"*{_('No notes.')}*"]
+        out.append("")
+    out += [f"<small>{escape(canvas.credit_line)}</small>", ""]
+    return out
+
+
+def _votes(workshop: WorkshopData) -> list[str]:
+    out = [f"## {_('Dot-voting results')}", ""]
+    rounds = [(c, r) for c in workshop.canvases for r in c.rounds]
+    if not rounds:
+        return [*out, f"*{_('No vote was closed in this workshop.')}*", ""]
+    for canvas, round_ in rounds:
+        out += [f"### {escape(canvas.name)} · {labels.utc(round_.closed_at or round_.opened_at)}", ""]
+        if round_.voters:  # an imported round knows its tallies, not its voters
+            out += [labels.voters(round_.voters, round_.budget), ""]
+        if not round_.ranking:
+            out += [f"*{_('No votes.')}*", ""]
+            continue
+        out += [f"| # | {_('Note')} | {_('Block')} | {_('Votes')} |", "|---:|---|---|---:|"]
+        for rank, note, count in round_.ranking:
+            text = escape(note.text).replace("  \n  ", " ")
+            out.append(f"| {rank} | {text} | {escape(canvas.block_title(note.block))} | {count} |")
+        out.append("")
+    return out
+
+
+def _groups(workshop: WorkshopData) -> list[str]:
+    out = [f"## {_('Groups of notes')}", ""]
+    clustered = [(c, k) for c in workshop.canvases for k in c.clusters]
+    if not clustered:
+        return [*out, f"*{_('No notes were grouped in this workshop.')}*", ""]
+    for canvas, cluster in clustered:
+        out += [f"### {escape(cluster.title)}", "",
+                f"*{escape(canvas.name)} · {escape(canvas.block_title(cluster.block))}*", ""]
+        out += [f"- {escape(n.text) or '—'}" for n in cluster.notes] or [f"*{_('No notes.')}*"]
+        out.append("")
+    return out
+
+
+def report_md(workshop: WorkshopData) -> bytes:
+    """The whole report as UTF-8 Markdown."""
+    out = [f"# {escape(workshop.title)}", "",
+           f"- **{_('Date')}:** {labels.long_date(workshop.date)}",
+           f"- **{_('Facilitators')}:** {escape(', '.join(workshop.facilitators)) or '—'}",
+           f"- **{_('Participants')}:** {sum(count for _inst, count in workshop.attendance)}",
+           f"- **{_('Canvases')}:** {len(workshop.canvases)}",
+           f"- **{_('Notes')}:** {workshop.note_count}",
+           f"- **{_('Exported at')}:** {labels.utc(workshop.exported_at)}", ""]
+    if workshop.anonymous:
+        out += [f"*{_('Anonymous workshop: no export names its participants.')}*", ""]
+    out += [f"## {_('Attendance by institution')}", "", f"| {_('Institution')} | {_('Participants')} |", "|---|---:|"]
+    out += [f"| {escape(labels.institution(inst))} | {count} |" for inst, count in workshop.attendance]
+    out.append("")
+    for canvas in workshop.canvases:
+        out += _canvas(canvas)
+    out += _votes(workshop) + _groups(workshop)
+    return "\n".join(out).encode("utf-8")

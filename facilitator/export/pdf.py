@@ -1,0 +1,215 @@
+"""Canvas PDFs drawn like the real sheet: landscape A3 (or A4), the template's
+grid, block titles and guiding questions, every note in its colour with its
+author and votes, the credit line and the workshop in the margins, and
+continuation pages for blocks with more notes than room."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from fpdf import FPDF
+
+from . import fonts, labels
+from .data import CanvasData, NoteData, WorkshopData
+from .layout import STYLES, Heading, Measure, Placed, Planner, Rect, Style
+
+INK = (33, 37, 41)
+MUTED = (96, 104, 112)
+RULE = (70, 70, 70)
+ACCENT = (0, 92, 138)
+NOTE_COLORS = {  # fill, edge
+    "yellow": ((255, 240, 150), (222, 200, 90)),
+    "pink": ((255, 204, 224), (224, 150, 180)),
+    "blue": ((196, 225, 255), (130, 175, 225)),
+    "green": ((205, 240, 196), (140, 200, 130)),
+    "orange": ((255, 214, 170), (230, 165, 100)),
+    "purple": ((226, 212, 255), (170, 150, 220)),
+}
+SIZES = tuple(STYLES)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Where something was drawn (for tests and for anyone checking a file): page from 1, mm."""
+
+    page: int
+    kind: str  # "block", "heading", "note"
+    block: str
+    key: str
+    rect: Rect
+
+
+class Document(FPDF):
+    """An FPDF with Lienzo's font and a record of what went where."""
+
+    def __init__(self, workshop: WorkshopData, title: str):
+        super().__init__(unit="mm", format="A4")
+        self.workshop = workshop
+        self.set_auto_page_break(False)
+        self.set_margin(0)
+        self.set_compression(True)
+        fonts.add_fonts(self)
+        self.measure = {}
+        for style in fonts.FILES:
+            self.set_font(fonts.FAMILY, style, 10)
+            self.measure[style] = Measure(self.current_font.cw)
+        self.set_title(title)
+        self.set_author(", ".join(workshop.facilitators))
+        self.set_creator("Lienzo")
+        self.set_lang(workshop.language)
+        self.marks: list[Mark] = []
+
+    def mark(self, kind: str, block: str, key: str, rect: Rect) -> None:
+        self.marks.append(Mark(self.page, kind, block, key, rect))
+
+    def write_lines(self, x: float, y: float, lines: list[str], pt: float, style: str = "",
+                    color: tuple[int, int, int] = INK, align_right: float | None = None) -> float:
+        """Set lines from top ``y``; returns the y under the last one."""
+        self.set_font(fonts.FAMILY, style, pt)
+        self.set_text_color(*color)
+        step = pt * 25.4 / 72 * 1.2
+        for line in lines:
+            if line:
+                left = x if align_right is None else align_right - self.measure[style].width(line, pt)
+                self.text(left, y + step * 0.78, line)
+            y += step
+        return y
+
+    def page_margins(self, style: Style, credit: str | None, subtitle: str) -> None:
+        """The workshop's title and date on top, the template's credit line and the page number below."""
+        w = self.workshop
+        m = style.margin
+        right = style.width - m
+        self.write_lines(m, m - 2, [w.title], style.head_pt, "B")
+        self.write_lines(m, m - 2 + style.head_pt * 0.45, [subtitle], style.title_pt, "", MUTED)
+        self.write_lines(0, m - 2, [labels.long_date(w.date)], style.title_pt, "", MUTED, align_right=right)
+        foot_y = style.height - m - style.footer_h + 2.5
+        page_label = _("Page %(page)s of %(pages)s", page=self.page, pages="{nb}")
+        label_w = self.measure[""].width(page_label + "00", style.meta_pt) + 12
+        if credit:
+            lines = self.measure[""].wrap(credit, style.width - 2 * m - label_w, style.meta_pt)
+            self.write_lines(m, foot_y, lines, style.meta_pt, "", MUTED)
+        # cell(), unlike text(), fills in the total page count ({nb}) when the file is written.
+        self.set_font(fonts.FAMILY, "", style.meta_pt)
+        self.set_text_color(*MUTED)
+        self.set_xy(right - label_w, foot_y)
+        self.cell(label_w, style.line(style.meta_pt), f"Lienzo · {page_label}", align="R")
+
+
+def note_meta(note: NoteData, clusters: dict[int, str]) -> str:
+    parts = [labels.byline(note.author)]
+    if note.votes:
+        parts.append(labels.votes(note.votes))
+    if note.cluster_id in clusters:
+        parts.append(_("Group: %(title)s", title=clusters[note.cluster_id]))
+    if note.hidden:
+        parts.append(_("Hidden (silent writing)"))
+    return " · ".join(p for p in parts if p)
+
+
+class SheetDrawer:
+    """Draws canvases into a Document, one sheet page plus its continuation pages each."""
+
+    def __init__(self, pdf: Document, size: str):
+        self.pdf, self.size, self.style = pdf, size, STYLES[size]
+
+    def areas(self) -> tuple[Rect, Rect]:
+        s = self.style
+        top = s.margin + s.header_h
+        content = Rect(s.margin, top, s.width - 2 * s.margin, s.height - top - s.margin - s.footer_h)
+        return content, content
+
+    def draw(self, canvas: CanvasData) -> None:
+        clusters = {c.id: c.title for c in canvas.clusters}
+        planner = Planner(self.style, self.pdf.measure, lambda note: note_meta(note, clusters))
+        grid, content = self.areas()
+        plan = planner.plan(canvas.template, canvas.blocks, grid, content)
+        subtitle = f"{canvas.name} · {canvas.template_name}"
+        if plan.sheet:
+            self.sheet(plan, subtitle, canvas.credit_line)
+        for number, page in enumerate(plan.continuation):
+            self.pdf.add_page(orientation="L", format=self.size)
+            continued = plan.sheet or number > 0
+            self.pdf.page_margins(self.style, canvas.credit_line,
+                                  f"{subtitle} · {_('continued')}" if continued else subtitle)
+            block = ""
+            for item in page:
+                if isinstance(item, Heading):
+                    block = item.block.id
+                    self.heading(item)
+                else:
+                    self.note(item, block)
+
+    def sheet(self, plan, subtitle: str, credit: str) -> None:
+        """The page drawn like the real sheet: the grid's frames, headings and the notes that fit."""
+        self.pdf.add_page(orientation="L", format=self.size)
+        self.pdf.page_margins(self.style, credit, subtitle)
+        first_continuation = self.pdf.page + 1
+        for block_id, frame in plan.frames.items():
+            self.pdf.set_draw_color(*RULE)
+            self.pdf.set_line_width(0.35)
+            self.pdf.rect(frame.x, frame.y, frame.w, frame.h)
+            self.pdf.mark("block", block_id, block_id, frame)
+        for section in plan.sections:
+            self.heading(section.heading, divider=section.heading.block.inside is not None)
+            for placed in section.placed:
+                self.note(placed, section.heading.block.id)
+            if section.marker is not None:
+                page = first_continuation + plan.first_page[section.heading.block.id]
+                text = ngettext("→ %(num)d more note on page %(page)s", "→ %(num)d more notes on page %(page)s",
+                                len(section.overflow), page=page)
+                self.pdf.write_lines(section.marker.x, section.marker.y, [text], self.style.meta_pt, "B", ACCENT)
+
+    def heading(self, heading: Heading, divider: bool = False) -> None:
+        s, r = self.style, heading.rect
+        if divider:
+            self.pdf.set_draw_color(*MUTED)
+            self.pdf.set_line_width(0.2)
+            self.pdf.set_dash_pattern(dash=1.2, gap=0.8)
+            self.pdf.line(r.x, r.y - s.pad * 0.5, r.right, r.y - s.pad * 0.5)
+            self.pdf.set_dash_pattern()
+        title = heading.title
+        if heading.continued:
+            title = self.pdf.measure["B"].wrap(_("%(block)s (continued)", block=heading.block.title), r.w, s.heading_pt)
+        y = self.pdf.write_lines(r.x, r.y, title, s.heading_pt if heading.continued else s.title_pt, "B")
+        self.pdf.write_lines(r.x, y, heading.question, s.question_pt, "I", MUTED)
+        self.pdf.mark("heading", heading.block.id, heading.block.id, r)
+
+    def note(self, placed: Placed, block: str) -> None:
+        s, r, box = self.style, placed.rect, placed.box
+        fill, edge = NOTE_COLORS.get(box.note.color, NOTE_COLORS["yellow"])
+        self.pdf.set_fill_color(*fill)
+        self.pdf.set_draw_color(*edge)
+        self.pdf.set_line_width(0.2)
+        if box.note.hidden:
+            self.pdf.set_dash_pattern(dash=1, gap=0.7)
+        self.pdf.rect(r.x, r.y, r.w, r.h, style="DF")
+        self.pdf.set_dash_pattern()
+        y = self.pdf.write_lines(r.x + s.pad, r.y + s.pad, box.lines, s.note_pt)
+        if box.meta:
+            self.pdf.write_lines(r.x + s.pad, y + s.pad * 0.6, box.meta, s.meta_pt, "", MUTED)
+        self.pdf.mark("note", block, box.note.id, r)
+
+
+def new_document(workshop: WorkshopData, title: str) -> Document:
+    pdf = Document(workshop, title)
+    pdf.alias_nb_pages()
+    return pdf
+
+
+def canvas_pdf(workshop: WorkshopData, size: str = "a3", pause=None) -> tuple[bytes, list[Mark]]:
+    """Every canvas of ``workshop`` (usually read with just one) as sheets of ``size``;
+    ``pause`` is called between canvases (see ``export.render``)."""
+    pdf = new_document(workshop, workshop.title if len(workshop.canvases) != 1 else
+                       f"{workshop.canvases[0].name} · {workshop.title}")
+    drawer = SheetDrawer(pdf, size)
+    for canvas in workshop.canvases:
+        drawer.draw(canvas)
+        if pause is not None:
+            pause()
+    if not workshop.canvases:
+        pdf.add_page(orientation="L", format=size)
+        pdf.page_margins(STYLES[size], None, _("This workshop has no canvases yet."))
+    return bytes(pdf.output()), pdf.marks

@@ -1,0 +1,166 @@
+"""Spreadsheets: an XLSX workbook (summary, one sheet per canvas, participants)
+and one CSV of every note, both safe against formula injection."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from . import labels, safety
+from .data import CanvasData, WorkshopData
+
+HEADER_FILL = PatternFill("solid", fgColor="E8EEF3")
+HEADER_FONT = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+NOTE_SHEET = ("block", "text", "color", "author", "institution", "votes", "group", "hidden", "created", "edited")
+NOTE_WIDTHS = {"block": 24, "text": 60, "color": 11, "author": 22, "institution": 24, "votes": 8, "group": 20,
+               "hidden": 9, "created": 18, "edited": 18, "canvas": 20, "template": 24, "note_id": 38}
+CSV_COLUMNS = ("canvas", "template", "block", "text", "color", "author", "institution", "votes", "group", "hidden",
+               "created", "edited", "note_id")
+
+
+class _Rows:
+    """Note rows of one canvas; translated words looked up once per export, not once per cell."""
+
+    def __init__(self, for_csv: bool):
+        self.moment = labels.utc if for_csv else (lambda m: m.replace(tzinfo=None))
+        self.colors = {c: labels.color_name(c) for c in labels.COLOR_NAMES}
+        self.yes, self.no = labels.yes_no(True), labels.yes_no(False)
+
+    def __call__(self, canvas: CanvasData, keys) -> list[list[object]]:
+        groups = {c.id: c.title for c in canvas.clusters}
+        titles = {b.id: b.title for b in canvas.blocks}
+        rows = []
+        for note in canvas.notes:
+            values = {
+                "canvas": canvas.name, "template": canvas.template_name, "block": titles[note.block],
+                "text": note.text, "color": self.colors.get(note.color, note.color), "author": note.author.name or "",
+                "institution": note.author.institution or "", "votes": note.votes if note.votes is not None else "",
+                "group": groups.get(note.cluster_id, "") if note.cluster_id else "",
+                "hidden": self.yes if note.hidden else self.no,
+                "created": self.moment(note.created_at), "edited": self.moment(note.updated_at), "note_id": note.id,
+            }
+            rows.append([values[k] for k in keys])
+        return rows
+
+
+def _headers(keys) -> list[str]:
+    return [str(labels.NOTE_COLUMNS[k]) for k in keys]
+
+
+# --- XLSX ----------------------------------------------------------------
+
+def _set(ws, row: int, col: int, value: object, align: Alignment = TOP):
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell = ws.cell(row=row, column=col, value=value)
+    if safety.is_risky(value):
+        cell.data_type = "s"  # never a formula
+        cell.quotePrefix = True
+    cell.alignment = align
+    if hasattr(value, "hour"):
+        cell.number_format = "yyyy-mm-dd hh:mm"
+    return cell
+
+
+def _table(ws, headers: list[str], rows: list[list[object]], widths: list[float], wrap: set[int] = frozenset()):
+    for col, title in enumerate(headers, start=1):
+        cell = _set(ws, 1, col, title)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+    for r, values in enumerate(rows, start=2):
+        for col, value in enumerate(values, start=1):
+            _set(ws, r, col, value, WRAP if col in wrap else TOP)
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "A2"
+    ws.print_title_rows = "1:1"  # printed: header on every page, landscape, as wide as the paper
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if rows:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+
+
+def _sheet_title(name: str, taken: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", " ", name).strip().strip("'") or "Canvas"
+    base = base[:28]
+    title, n = base, 2
+    while title.casefold() in taken:
+        title = f"{base[:25]} ({n})"
+        n += 1
+    taken.add(title.casefold())
+    return title
+
+
+def _summary(ws, workshop: WorkshopData) -> None:
+    facts = [
+        (_("Workshop"), workshop.title),
+        (_("Date"), workshop.date if workshop.date else _("No date")),
+        (_("Language"), {"es": "Español", "en": "English"}.get(workshop.language, workshop.language)),
+        (_("Facilitators"), ", ".join(workshop.facilitators)),
+        (_("Participants"), sum(count for _inst, count in workshop.attendance)),
+        (_("Canvases"), len(workshop.canvases)),
+        (_("Notes"), workshop.note_count),
+        (_("Anonymous workshop"), labels.yes_no(workshop.anonymous)),
+        (_("Exported at (UTC)"), workshop.exported_at.replace(tzinfo=None, microsecond=0)),
+    ]
+    rows: list[list[object]] = [[k, v] for k, v in facts]
+    rows += [[], [_("Canvas"), _("Template"), _("Notes"), _("Votes"), _("Groups"), _("Anonymous")]]
+    first_canvas_row = len(rows) + 1
+    for canvas in workshop.canvases:
+        votes = sum(canvas.rounds[-1].tallies.values()) if canvas.rounds else ""
+        rows.append([canvas.name, canvas.template_name, len(canvas.notes), votes, len(canvas.clusters),
+                     labels.yes_no(canvas.anonymous)])
+    rows += [[], [_("Institution"), _("Participants")]]
+    first_inst_row = len(rows) + 1
+    rows += [[labels.institution(inst), count] for inst, count in workshop.attendance]
+    _table(ws, [_("Summary"), ""], rows, [26, 42, 10, 10, 10, 12], wrap={2})
+    ws.auto_filter.ref = None
+    for row in (first_canvas_row, first_inst_row):
+        for col in range(1, 7 if row == first_canvas_row else 3):
+            ws.cell(row=row, column=col).font = HEADER_FONT
+            ws.cell(row=row, column=col).fill = HEADER_FILL
+
+
+def xlsx(workshop: WorkshopData, pause=None) -> bytes:
+    """Summary sheet, one sheet per canvas (a row a note), and the participants unless anonymous."""
+    book = Workbook()
+    summary = book.active
+    summary.title = _sheet_title(_("Summary"), set())
+    taken = {summary.title.casefold()}
+    _summary(summary, workshop)
+    note_rows = _Rows(for_csv=False)
+    for canvas in workshop.canvases:
+        ws = book.create_sheet(_sheet_title(canvas.name, taken))
+        _table(ws, _headers(NOTE_SHEET), note_rows(canvas, NOTE_SHEET), [NOTE_WIDTHS[k] for k in NOTE_SHEET],
+               wrap={1, 2, 4, 5, 7})
+        if pause is not None:
+            pause()
+    if workshop.participants is not None:
+        ws = book.create_sheet(_sheet_title(_("Participants"), taken))
+        rows = [[p.name, p.institution or "", p.joined_at.replace(tzinfo=None)] for p in workshop.participants]
+        _table(ws, [_("Name"), _("Institution"), _("Joined at (UTC)")], rows, [30, 34, 18])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- CSV -----------------------------------------------------------------
+
+def csv_bytes(workshop: WorkshopData) -> bytes:
+    """Every note of the workshop, one row each, UTF-8 with a BOM so Excel reads accents right."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(_headers(CSV_COLUMNS))
+    note_rows = _Rows(for_csv=True)
+    for canvas in workshop.canvases:
+        writer.writerows([safety.csv_cell(v) for v in row] for row in note_rows(canvas, CSV_COLUMNS))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,109 @@
+"""XLSX read back with openpyxl, CSV with the csv module; the formula guard."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from facilitator.export import render, safety
+from facilitator.extensions import db
+from facilitator.models import Workshop
+
+from .export_world import FORMULAS, HIDDEN, build, make_app
+
+
+@pytest.fixture(scope="module")
+def done(tmp_path_factory):
+    app = make_app(tmp_path_factory.mktemp("sheets"))
+    return app, build(app)
+
+
+def export(app, results, fmt):
+    with app.app_context(), app.test_request_context():
+        return render(db.session.get(Workshop, results.workshop_id), fmt)
+
+
+def test_xlsx_has_summary_one_sheet_per_canvas_and_participants(done):
+    app, results = done
+    result = export(app, results, "xlsx")
+    assert result.filename == "comunidad-de-practica-2026-11-27.xlsx"
+    book = load_workbook(io.BytesIO(result.content))
+    assert book.sheetnames == ["Summary", "Mesa", "Mapa de empatía anónimo", "Participants"]
+    for sheet, canvas_id in (("Mesa", results.lean), ("Mapa de empatía anónimo", results.empathy)):
+        ws = book[sheet]
+        header = [c.value for c in ws[1]]
+        assert header[:6] == ["Block", "Text", "Colour", "Author", "Institution", "Votes"]
+        assert ws.freeze_panes == "A2" and ws.column_dimensions["B"].width >= 50
+        rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=2)]
+        expected = results.notes_of(canvas_id)
+        assert len(rows) == len(expected)
+        texts = [r["Text"] for r in rows]
+        for _canvas, _block, text in expected.values():
+            assert texts.count(text) == 1, text
+        if canvas_id == results.empathy:
+            assert all(r["Author"] is None for r in rows) and {r["Institution"] for r in rows} == {"MEF", "PCM"}
+        else:
+            by_text = {r["Text"]: r for r in rows}
+            spanish = by_text["¿Cómo reducimos las colas en la atención? Ñandú, pingüino, «acción» ¡ya!"]
+            assert (spanish["Block"], spanish["Author"], spanish["Institution"], spanish["Votes"],
+                    spanish["Group"], spanish["Colour"]) == ("Problema", "Ana Núñez", "MEF", 2, "Colas y tiempos",
+                                                            "Pink")
+            assert by_text[HIDDEN]["Hidden"] == "Yes" and spanish["Hidden"] == "No"
+            assert spanish["Created (UTC)"].year >= 2026
+    people = book["Participants"]
+    assert [c.value for c in people[1]] == ["Name", "Institution", "Joined at (UTC)"]
+    assert {r[0].value: r[1].value for r in people.iter_rows(min_row=2)} == {
+        name: institution or None for name, institution in results.names.items()}
+    summary = {r[0].value: r[1].value for r in book["Summary"].iter_rows() if r[0].value}
+    assert summary["Notes"] == len(results.texts) and summary["Participants"] == 4
+
+
+def test_xlsx_keeps_formula_looking_text_exact_but_never_a_formula(done):
+    app, results = done
+    book = load_workbook(io.BytesIO(export(app, results, "xlsx").content))
+    cells = {c.value: c for row in book["Mesa"].iter_rows() for c in row if isinstance(c.value, str)}
+    for text in FORMULAS:
+        cell = cells[text]  # exactly the text typed
+        assert cell.data_type == "s" and cell.quotePrefix
+    assert not any(c.data_type == "f" for ws in book for row in ws.iter_rows() for c in row)
+
+
+def test_csv_has_every_note_once_with_bom_and_formula_guard(done):
+    app, results = done
+    result = export(app, results, "csv")
+    assert result.content.startswith(b"\xef\xbb\xbf") and result.mimetype.startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(result.content.decode("utf-8-sig"), newline="")))
+    assert len(rows) == len(results.texts)
+    by_id = {r["Note id"]: r for r in rows}
+    assert set(by_id) == set(results.texts)
+    names = {"Mesa": results.lean, "Mapa de empatía anónimo": results.empathy}
+    for note_id, (canvas_id, _block, text) in results.texts.items():
+        row = by_id[note_id]
+        assert names[row["Canvas"]] == canvas_id
+        assert row["Text"] == (safety.csv_cell(text))
+    for text in FORMULAS:
+        assert any(r["Text"] == "'" + text for r in rows)
+    assert not any(r["Text"].startswith(safety.TRIGGERS) for r in rows)
+    anonymous = [r for r in rows if r["Canvas"] == "Mapa de empatía anónimo"]
+    assert all(r["Author"] == "" for r in anonymous)
+    assert "Nota borrada" not in result.content.decode("utf-8")
+
+
+def test_formula_guard():
+    for risky in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
+        assert safety.is_risky(risky) and safety.csv_cell(risky) == "'" + risky
+    for fine in ("Hola", "1-2", "¿=?", "", 5, None):
+        assert not safety.is_risky(fine) and safety.csv_cell(fine) == fine
+
+
+def test_anonymous_workshop_has_no_participants_sheet_and_names_nobody(app):
+    results = build(app, anonymous_everywhere=True)
+    book = load_workbook(io.BytesIO(export(app, results, "xlsx").content))
+    assert "Participants" not in book.sheetnames
+    values = " ".join(str(c.value) for ws in book for row in ws.iter_rows() for c in row if c.value is not None)
+    for name in results.names:
+        assert name not in values
+    assert "Ana Facilitadora" in values  # the facilitators are not participants
