@@ -15,6 +15,10 @@ eventlet.monkey_patch()
 
 import logging  # noqa: E402
 import os  # noqa: E402
+
+# psycopg's default wait blocks in C, freezing every green thread for the
+# length of a query; select() is patched by eventlet (bench/pg_driver.py).
+os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 import socket  # noqa: E402
 import sys  # noqa: E402
 

@@ -37,6 +37,7 @@ def create_app(config_class: type[Config] = Config, **overrides: object) -> Flas
     from . import cli, database, i18n, live, views
     from .extensions import babel, csrf, db, migrate, socketio
 
+    database.configure(app)
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
