@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app, request, session
 from flask_babel import gettext as _
-from flask_socketio import ConnectionRefusedError, disconnect, emit, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import board
@@ -19,7 +19,7 @@ from ..board.session import mark_seen
 from ..extensions import db, socketio
 from ..models import Workshop
 from ..presence import Presence
-from . import rooms
+from . import queue, rooms
 from .ordering import workshop_lock
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,15 @@ log = logging.getLogger(__name__)
 def presence() -> Presence:
     """This app's registry of open sockets (see live.init_app)."""
     return current_app.extensions["lienzo.presence"]
+
+
+def announce_stale_seat(canvas_id: int, person: dict, editing: str | None, badge: dict | None, gone: bool) -> None:
+    """A seat of a process that died was dropped: tell the canvas (see shared_presence)."""
+    if editing:
+        socketio.emit("editing", {"canvas_id": canvas_id, "note_id": editing, "by": badge, "editing": False},
+                      to=rooms.canvas(canvas_id))
+    if gone:
+        socketio.emit("presence", {"canvas_id": canvas_id, "left": person}, to=rooms.canvas(canvas_id))
 
 
 def _unavailable() -> dict:
@@ -144,11 +153,9 @@ def on_join(actor: board.Actor, data: Any) -> dict:
         _leave_canvas(request.sid)
     join_room(rooms.canvas(request_.canvas_id))
     state = board.sync(actor, request_.canvas_id, request_.last_seq)
-    if not actor.is_projector:
-        presence().enter(request.sid, request_.canvas_id, actor.public())
-        if presence().arrived_first(request.sid):
-            emit("presence", {"canvas_id": request_.canvas_id, "joined": actor.public()},
-                 to=rooms.canvas(request_.canvas_id), include_self=False)
+    if not actor.is_projector and presence().enter(request.sid, request_.canvas_id, actor.public()):
+        emit("presence", {"canvas_id": request_.canvas_id, "joined": actor.public()},
+             to=rooms.canvas(request_.canvas_id), include_self=False)
     return {"ok": True, **state, **_welcome(actor), "presence": presence().people(request_.canvas_id),
             "editing": presence().editing(request_.canvas_id)}
 
@@ -223,13 +230,12 @@ def _end_session(participant_id: int) -> None:
     room = rooms.participant(participant_id)
     emit("session:ended", {"reason": "removed",
                            "message": _("The facilitator removed you from this workshop.")}, to=room)
-    for sid, _eio_sid in list(socketio.server.manager.get_participants("/", room)):
-        disconnect(sid=sid, namespace="/")
+    queue.disconnect_room(socketio.server.manager, room)
 
 
 def _operation_handler(name: str):
     def handle(actor: board.Actor, data: Any) -> dict:
-        with workshop_lock(actor.workshop_id):
+        with workshop_lock(actor.workshop_id, current_app.extensions["lienzo.ordering"]):
             change = board.apply(actor, presence().canvas_of(request.sid), name, data)
             broadcast(change)
         return change.ack()
