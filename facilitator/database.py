@@ -12,13 +12,17 @@ seconds instead of a request that hangs.
 
 from __future__ import annotations
 
+import logging
 from weakref import WeakSet
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from .extensions import db
+
+log = logging.getLogger(__name__)
 
 _WRITE = "lienzo_write"
 _configured: WeakSet = WeakSet()
@@ -103,3 +107,20 @@ def begin_write() -> None:
     Call with no transaction open. On SQLite this takes the write lock at once.
     """
     db.session.connection(execution_options={_WRITE: True})
+
+
+def database_failed(error: SQLAlchemyError, where: str) -> None:
+    """Log a failed database call and reset the session, so the caller can answer ``unavailable``.
+
+    An unreachable or restarting database (or a timeout) is an operational
+    event: one line in the log. Anything else is a bug: with its traceback.
+    """
+    if isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
+        first_line = (str(error.orig) if error.orig is not None else str(error)).strip().splitlines()[:1]
+        log.warning("database unavailable in %s: %s", where, first_line[0] if first_line else type(error).__name__)
+    else:
+        log.error("database error in %s", where, exc_info=error)
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.invalidate()

@@ -16,6 +16,7 @@ from .. import board
 from ..board.actors import projector_actor, resolve_participant
 from ..board.schemas import Editing, JoinCanvas, Resync, parse
 from ..board.session import mark_seen
+from ..database import database_failed
 from ..extensions import db, socketio
 from ..models import Workshop
 from ..presence import Presence
@@ -68,9 +69,8 @@ def message(fn):
         except board.BoardError as error:
             log.info("refused %s from sid %s: %s %s", fn.__name__, request.sid, error.code, error)
             return error.to_ack()
-        except SQLAlchemyError:
-            log.exception("database error in %s", fn.__name__)
-            db.session.rollback()
+        except SQLAlchemyError as error:
+            database_failed(error, fn.__name__)
             return _unavailable()
         except Exception:
             log.exception("unexpected error in %s", fn.__name__)
@@ -99,6 +99,10 @@ def on_connect(auth: Any = None) -> None:
     except board.BoardError as error:
         refusal = error.to_ack()["error"]
         log.info("refused a connection from %s: %s", request.remote_addr, refusal["code"])
+        raise ConnectionRefusedError(refusal["message"], refusal) from None
+    except SQLAlchemyError as error:
+        database_failed(error, "connect")
+        refusal = _unavailable()["error"]
         raise ConnectionRefusedError(refusal["message"], refusal) from None
     finally:
         db.session.remove()

@@ -14,7 +14,9 @@ RedisManager, changed where it falls short of our promises:
 2. **Redis away.** While this process's subscription is down, or a publish
    fails, it delivers to its own sockets directly (and logs the outage once):
    it keeps serving its own clients. The stock manager retries each publish,
-   logging two errors per message.
+   logging two errors per message. When a publish goes through again, the
+   other processes' sockets are sent ``resync``: they missed what was not
+   published.
 3. **Coming back.** The stock subscriber doubles its wait between attempts up
    to 60 s; here it is capped at 2 s. Once subscribed again the process sends
    its sockets ``resync``: pub/sub keeps no history, so they may have missed
@@ -43,6 +45,8 @@ log = logging.getLogger(__name__)
 DISCONNECT_ROOM = "lienzo:disconnect_room"
 RESUBSCRIBE_MAX_WAIT = 2.0
 PUBLISH_PAUSE = 1.0  # after a failed publish, deliver locally for this long before trying Redis again
+RESYNC = {"method": "emit", "event": "resync", "data": [{"reason": "queue"}], "binary": False, "namespace": "/",
+          "room": None, "skip_sid": None, "callback": None}
 
 
 def keepalive_options() -> dict:
@@ -105,8 +109,10 @@ class RedisQueueManager(socketio.RedisManager):
             self._publish_down = True
             return None
         if self._publish_down:
-            log.warning("publishing to Redis again")
+            # Events published nowhere meanwhile: tell the other processes' sockets to catch up.
+            log.warning("publishing to Redis again: asking the other processes' sockets to resync")
             self._publish_down = False
+            self._publish(RESYNC | {"host_id": self.host_id})
         return receivers
 
     def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, to=None, **kwargs):
@@ -147,6 +153,7 @@ class RedisQueueManager(socketio.RedisManager):
                     if message["type"] == "subscribe":
                         wait = 0.25
                         self.subscribed = True
+                        self._retry_publish_at = 0.0  # Redis is back: publish again now
                         if ever_subscribed:
                             log.warning("subscribed to Redis again: asking this process's sockets to resync")
                             socketio.Manager.emit(self, "resync", {"reason": "queue"}, namespace="/")
