@@ -46,6 +46,11 @@ def create_app(config_class: type[Config] = Config, **overrides: object) -> Flas
     live.init_app(app)
     views.init_app(app)
     cli.init_app(app)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.getLogger("facilitator").setLevel(app.config.get("LOG_LEVEL", "INFO"))
     return app
 
