@@ -93,6 +93,7 @@ class RedisPresence:
         self._arrivals: dict[str, float] = {}  # when each of our sockets arrived (presence lists keep that order)
         self._beating = False
         self._down = False
+        self._retry_at = 0.0
         self._enter = client.register_script(_ENTER)
         self._leave = client.register_script(_LEAVE)
         self._reap = client.register_script(_REAP)
@@ -114,12 +115,18 @@ class RedisPresence:
         return json.dumps({"person": seat.person, "editing": seat.editing, "badge": seat.badge, "host": self.host,
                            "t": arrived if arrived is not None else time.time()})
 
+    def _paused(self) -> bool:
+        """Shortly after a failure, answer from memory (a vanished Redis host costs a connect timeout)."""
+        return time.monotonic() < self._retry_at
+
     def _failed(self, error: Exception) -> None:
+        self._retry_at = time.monotonic() + 1.0
         if not self._down:
             log.error("presence cannot reach Redis (%s): showing this process's sockets only until it is back", error)
         self._down = True
 
     def _recovered(self) -> None:
+        self._retry_at = 0.0
         if self._down:
             log.warning("presence reaches Redis again")
         self._down = False
@@ -133,6 +140,8 @@ class RedisPresence:
         first_here = self.local.enter(sid, canvas_id, person)
         self._start_heartbeat()
         self._arrivals[sid] = arrived = time.time()
+        if self._paused():
+            return first_here
         try:
             count = self._enter(keys=[self._seats_key(canvas_id), self._canvases_key],
                                 args=[sid, self._encode(Seat(sid, canvas_id, person), arrived), str(person["id"]),
@@ -146,8 +155,8 @@ class RedisPresence:
     def leave(self, sid: str) -> tuple[Seat | None, bool]:
         seat, gone_here = self.local.leave(sid)
         self._arrivals.pop(sid, None)
-        if seat is None:
-            return None, False
+        if seat is None or self._paused():
+            return seat, gone_here
         try:
             count = self._leave(keys=[self._seats_key(seat.canvas_id)],
                                 args=[sid, str(seat.person["id"]), self._hosts_prefix])
@@ -159,7 +168,7 @@ class RedisPresence:
 
     def set_editing(self, sid: str, note_id: str | None, badge: dict) -> Seat | None:
         seat = self.local.set_editing(sid, note_id, badge)
-        if seat is not None:
+        if seat is not None and not self._paused():
             try:
                 self.client.hset(self._seats_key(seat.canvas_id), sid, self._encode(seat, self._arrivals.get(sid)))
             except Exception as error:
@@ -168,6 +177,8 @@ class RedisPresence:
 
     def _live_seats(self, canvas_id: int) -> list[dict] | None:
         """The canvas's seats in live processes, in arrival order; None if Redis is away."""
+        if self._paused():
+            return None
         try:
             seats = [json.loads(v) for v in self.client.hgetall(self._seats_key(canvas_id)).values()]
             hosts = sorted({s["host"] for s in seats})

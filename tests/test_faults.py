@@ -20,7 +20,7 @@ import socketio
 from . import services
 from .servers import ServerProcess, free_port
 from .test_cluster import WirePeer
-from .test_server import TIMEOUT, Peer, api_snapshot, apply_events, by_id, op
+from .test_server import TIMEOUT, Peer, api_snapshot, apply_events, by_id, connect_error_body, op
 
 pytestmark = [pytest.mark.server, pytest.mark.faults]
 
@@ -173,6 +173,13 @@ def test_database_dropping_and_refusing_connections_answers_unavailable_then_rec
             dashboard = workshop["http"].get(f"{server.url}/f/", timeout=TIMEOUT)
             assert dashboard.status_code == 503, dashboard.status_code
             assert "Traceback" not in dashboard.text and "psycopg" not in dashboard.text
+            newcomer, errors = socketio.Client(reconnection=False), []
+            newcomer.on("connect_error", errors.append)
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                newcomer.connect(server.url, auth={"token": ana.token}, transports=["websocket"],
+                                 wait_timeout=TIMEOUT)
+            newcomer.disconnect()
+            assert [connect_error_body(e)["code"] for e in errors] == ["unavailable"], errors
         finally:
             services.admin(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true")
 

@@ -102,7 +102,8 @@ def on_connect(auth: Any = None) -> None:
         raise ConnectionRefusedError(refusal["message"], refusal) from None
     except SQLAlchemyError as error:
         database_failed(error, "connect")
-        refusal = _unavailable()["error"]
+        message = _("The database cannot be reached right now. Try again in a moment.")
+        refusal = {"code": "unavailable", "message": message}
         raise ConnectionRefusedError(refusal["message"], refusal) from None
     finally:
         db.session.remove()

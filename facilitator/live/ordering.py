@@ -42,8 +42,11 @@ class RedisOrdering:
         self.prefix = prefix
         self._release = client.register_script(_RELEASE)
         self._down = False
+        self._retry_at = 0.0  # after a failure, skip Redis for a second (a vanished host costs a connect timeout)
 
     def _acquire(self, key: str, token: str) -> bool:
+        if time.monotonic() < self._retry_at:
+            return False
         deadline = time.monotonic() + LOCK_WAIT_S
         pause = 0.001
         while True:
@@ -54,6 +57,7 @@ class RedisOrdering:
                         self._down = False
                     return True
             except Exception as error:
+                self._retry_at = time.monotonic() + 1.0
                 if not self._down:
                     log.error("cannot take the ordering lock in Redis (%s): ordering within this process only",
                               error)
