@@ -9,6 +9,9 @@ answers alone while Redis is away) and mirrors them into Redis:
 - ``<prefix>:hosts:<process id>``: the process's heartbeat, a key that expires
   after ``PRESENCE_TTL`` seconds unless the process renews it.
 
+The other keys expire too (after four times that) unless a live process
+renews them, so nothing is left behind once every process is gone.
+
 Seats of a process whose heartbeat expired (it was killed, or lost its host)
 do not count, and a janitor in every live process removes them and tells the
 canvas who left. Each heartbeat also writes this process's seats again, so
@@ -31,6 +34,8 @@ log = logging.getLogger(__name__)
 _ENTER = """
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[5])
+redis.call('EXPIRE', KEYS[1], 4 * tonumber(ARGV[7]))
+redis.call('EXPIRE', KEYS[2], 4 * tonumber(ARGV[7]))
 redis.call('SET', ARGV[4] .. ARGV[6], '1', 'EX', tonumber(ARGV[7]))
 local count = 0
 local all = redis.call('HGETALL', KEYS[1])
@@ -227,7 +232,10 @@ class RedisPresence:
         pipe.set(self._hosts_prefix + self.host, "1", ex=self.ttl)
         for seat in seats:
             pipe.hset(self._seats_key(seat.canvas_id), seat.sid, self._encode(seat, self._arrivals.get(seat.sid)))
+            pipe.expire(self._seats_key(seat.canvas_id), 4 * self.ttl)
             pipe.sadd(self._canvases_key, seat.canvas_id)
+        if seats:
+            pipe.expire(self._canvases_key, 4 * self.ttl)
         pipe.execute()
         self._recovered()
         for canvas_id in self.client.smembers(self._canvases_key):
