@@ -15,6 +15,10 @@ eventlet.monkey_patch()
 
 import logging  # noqa: E402
 import os  # noqa: E402
+
+# psycopg's default wait blocks in C, freezing every green thread for the
+# length of a query; select() is patched by eventlet (bench/pg_driver.py).
+os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 import socket  # noqa: E402
 import sys  # noqa: E402
 
@@ -51,14 +55,19 @@ def decline_compression(wsgi_app):
     return app
 
 
+def application():
+    """The WSGI app, for ``gunicorn -k eventlet -w 1 'wsgi:application()'`` (gunicorn below 26)."""
+    app = create_app(EventletConfig)
+    return app if app.config["WEBSOCKET_COMPRESSION"] else decline_compression(app)
+
+
 def main() -> None:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
-    app = create_app(EventletConfig)
-    wsgi_app = app if app.config["WEBSOCKET_COMPRESSION"] else decline_compression(app)
+    wsgi_app = application()
     listener = make_listener(host, port)
     print(f"Lienzo is running at http://{host}:{listener.getsockname()[1]}/ (Ctrl+C stops it)", flush=True)
     try:

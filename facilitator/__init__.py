@@ -35,27 +35,22 @@ def create_app(config_class: type[Config] = Config, **overrides: object) -> Flas
         raise SystemExit(f"Lienzo cannot start: a canvas template is broken: {error}") from None
 
     from . import cli, database, i18n, live, views
-    from .extensions import babel, csrf, db, migrate, socketio
+    from .extensions import babel, csrf, db, migrate
 
+    database.configure(app)
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
-    socketio.init_app(
-        app,
-        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        max_http_buffer_size=64 * 1024,
-        # A dropped Wi-Fi link shows as "reconnecting" within ~20 s, not the default ~45 s.
-        ping_interval=10,
-        ping_timeout=10,
-        logger=False,
-        engineio_logger=False,
-    )
-    views.init_app(app)
     live.init_app(app)
+    views.init_app(app)
     cli.init_app(app)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.getLogger("facilitator").setLevel(app.config.get("LOG_LEVEL", "INFO"))
     return app
 

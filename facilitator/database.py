@@ -3,18 +3,26 @@
 SQLite: WAL so readers never wait for a writer, a busy timeout, foreign keys,
 and explicit transactions, so a write can start with BEGIN IMMEDIATE and never
 fail half-way on a stale read snapshot. PostgreSQL needs none of this: the
-row lock taken by the ``seq`` UPDATE serialises writers on a canvas.
+row lock taken by the ``seq`` UPDATE serialises writers on a canvas. It gets
+instead a pool that tests its connections before use (so a restarted server
+or a killed backend costs one reconnect, not an error), and timeouts and TCP
+keepalives so that a lost server turns into an ``unavailable`` answer within
+seconds instead of a request that hangs.
 """
 
 from __future__ import annotations
 
+import logging
 from weakref import WeakSet
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from .extensions import db
+
+log = logging.getLogger(__name__)
 
 _WRITE = "lienzo_write"
 _configured: WeakSet = WeakSet()
@@ -37,6 +45,53 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# The driver for postgres:// and postgresql:// URLs: psycopg 3, which under
+# eventlet waits through select() (wsgi.py sets PSYCOPG_WAIT_FUNC=wait_select)
+# and so lets other green threads run during a query; bench/pg_driver.py.
+POSTGRES_DRIVER = "postgresql+psycopg"
+
+
+def normalize_url(url: str | None) -> str | None:
+    """Map ``postgres://`` (Heroku-style) and ``postgresql://`` URLs to the chosen driver."""
+    if not url:
+        return url
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme in ("postgres", "postgresql"):
+        return f"{POSTGRES_DRIVER}://{rest}"
+    return url
+
+
+def engine_options(url: str, config) -> dict:
+    """Pool and connection settings for the URL's database (none for SQLite)."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return {}
+    statement_ms = int(config.get("DATABASE_STATEMENT_TIMEOUT_MS", 30000))
+    options = {"pool_pre_ping": True, "pool_size": int(config.get("DATABASE_POOL_SIZE", 10)),
+               "max_overflow": int(config.get("DATABASE_MAX_OVERFLOW", 10)),
+               "pool_timeout": int(config.get("DATABASE_POOL_TIMEOUT", 10)), "pool_recycle": 1800}
+    if make_url(url).get_driver_name() == "psycopg":
+        # libpq settings: give up connecting after a few seconds; probe an idle
+        # connection after 30 s and drop it after 3 lost probes; let no
+        # statement, lock wait or forgotten transaction hold a canvas for long.
+        options["connect_args"] = {
+            "connect_timeout": int(config.get("DATABASE_CONNECT_TIMEOUT", 5)),
+            "application_name": "lienzo",
+            "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+            "tcp_user_timeout": 30000,
+            "options": f"-c statement_timeout={statement_ms} -c lock_timeout={min(statement_ms, 10000)} "
+                       "-c idle_in_transaction_session_timeout=60000",
+        }
+    return options
+
+
+def configure(app: Flask) -> None:
+    """Normalise the database URL and fill in engine options (before Flask-SQLAlchemy reads them)."""
+    url = normalize_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine_options(url, app.config),
+                                               **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
+
+
 def init_app(app: Flask) -> None:
     """Attach the engine listeners once the engine exists."""
     with app.app_context():
@@ -52,3 +107,20 @@ def begin_write() -> None:
     Call with no transaction open. On SQLite this takes the write lock at once.
     """
     db.session.connection(execution_options={_WRITE: True})
+
+
+def database_failed(error: SQLAlchemyError, where: str) -> None:
+    """Log a failed database call and reset the session, so the caller can answer ``unavailable``.
+
+    An unreachable or restarting database (or a timeout) is an operational
+    event: one line in the log. Anything else is a bug: with its traceback.
+    """
+    if isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
+        first_line = (str(error.orig) if error.orig is not None else str(error)).strip().splitlines()[:1]
+        log.warning("database unavailable in %s: %s", where, first_line[0] if first_line else type(error).__name__)
+    else:
+        log.error("database error in %s", where, exc_info=error)
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.invalidate()

@@ -1,7 +1,9 @@
 """Who is on which canvas right now, and who is editing which note.
 
-Kept in this process's memory: it is about open connections, which live and
-die with the process. One person may have several tabs (sockets) open.
+``Presence`` keeps it in this process's memory: it is about open connections,
+which live and die with the process. One person may have several tabs
+(sockets) open. With several processes, ``shared_presence.RedisPresence``
+shares it through Redis, on top of this one.
 """
 
 from __future__ import annotations
@@ -33,23 +35,14 @@ class Presence:
     def _count(self, canvas_id: int, person_id: int) -> int:
         return sum(1 for s in self._seats.values() if s.canvas_id == canvas_id and s.person["id"] == person_id)
 
-    def enter(self, sid: str, canvas_id: int, person: dict) -> tuple[Seat | None, bool]:
-        """Seat a socket on a canvas, leaving any canvas it was on.
+    def enter(self, sid: str, canvas_id: int, person: dict) -> bool:
+        """Seat a socket on a canvas (leave the one it was on first).
 
-        Returns the seat it left (or None) and whether the person has no socket
-        left on that previous canvas.
+        Returns True when it is the person's only socket on that canvas.
         """
         with self._lock:
-            previous = self._seats.pop(sid, None)
-            left_last = previous is not None and self._count(previous.canvas_id, previous.person["id"]) == 0
             self._seats[sid] = Seat(sid, canvas_id, person)
-            return previous, left_last
-
-    def arrived_first(self, sid: str) -> bool:
-        """True when this socket is the person's only one on its canvas."""
-        with self._lock:
-            seat = self._seats.get(sid)
-            return seat is not None and self._count(seat.canvas_id, seat.person["id"]) == 1
+            return self._count(canvas_id, person["id"]) == 1
 
     def leave(self, sid: str) -> tuple[Seat | None, bool]:
         """Unseat a socket; returns its seat and whether the person has no socket left there."""
@@ -65,6 +58,11 @@ class Presence:
             if seat is not None:
                 seat.editing, seat.badge = note_id, badge
             return seat
+
+    def seats(self) -> list[Seat]:
+        """Every seat of this process (a copy)."""
+        with self._lock:
+            return [Seat(**vars(seat)) for seat in self._seats.values()]
 
     def people(self, canvas_id: int) -> list[dict]:
         """Everyone on the canvas, once each, in the order they arrived."""

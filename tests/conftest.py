@@ -1,5 +1,6 @@
-"""Shared fixtures: a real app on a real SQLite file, and helpers to set up
-a workshop and its participants through the domain core."""
+"""Shared fixtures: a real app on a real SQLite file (or, for the modules
+marked ``backends``, on PostgreSQL too), and helpers to set up a workshop and
+its participants through the domain core."""
 
 from __future__ import annotations
 
@@ -16,14 +17,51 @@ from facilitator.config import TestConfig
 from facilitator.extensions import db, socketio
 from facilitator.models import Facilitator, Workshop
 
+from . import services
+
 PASSWORD = "correct horse battery"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    """Run the tests of modules marked ``backends`` once per database."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("backends"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.db'}")
+def backend(request) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres_suite_url():
+    """One PostgreSQL database for the in-process suite; emptied before each test."""
+    url = services.create_database()
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         db.create_all()
+        db.engine.dispose()
+    yield url
+    services.drop_database(url)
+
+
+def _empty_all_tables() -> None:
+    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    db.session.execute(db.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(tmp_path, backend, request):
+    if backend == "postgresql":
+        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=request.getfixturevalue("postgres_suite_url"))
+        with app.app_context():
+            _empty_all_tables()
+    else:
+        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.db'}")
+        with app.app_context():
+            db.create_all()
     yield app
     with app.app_context():
         db.session.remove()

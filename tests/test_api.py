@@ -9,6 +9,8 @@ from facilitator.models import Canvas, Participant, Workshop
 
 from .conftest import PASSWORD, make_facilitator
 
+pytestmark = pytest.mark.backends
+
 
 @pytest.fixture
 def logged_in(app, client):

@@ -15,6 +15,8 @@ from facilitator.models import Event, Note, Workshop
 
 from .conftest import World
 
+pytestmark = pytest.mark.backends
+
 
 def actor(token: str) -> board.Actor:
     return board.resolve_token(token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
@@ -11,6 +12,8 @@ from facilitator import create_app
 from facilitator.config import TestConfig
 from facilitator.extensions import db
 from facilitator.models import Facilitator
+
+pytestmark = pytest.mark.backends
 
 
 def test_create_facilitator_hashes_the_password(app, runner):

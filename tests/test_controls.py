@@ -14,6 +14,8 @@ from facilitator.models import Event, Note, Vote
 
 from .conftest import World, received
 
+pytestmark = pytest.mark.backends
+
 SECRET = "Propuesta secreta número 7"
 
 

@@ -84,8 +84,8 @@ def test_anonymous_workshop_round_trips_without_people(app):
 
 
 BROKEN = [
-    (lambda d: d.update(format="other"), "not a Lienzo workshop file"),
-    (lambda d: d.update(version=99), "version 99"),
+    (lambda d: d.update(format="other"), "no es un archivo de taller de Lienzo"),
+    (lambda d: d.update(version=99), "versión de formato 99"),
     (lambda d: d["canvases"][0]["notes"][3].update(color="red"), "canvases[0].notes[3].color"),
     (lambda d: d["canvases"][0]["notes"][1].update(block="nowhere"), "canvases[0].notes[1].block"),
     (lambda d: d["canvases"][1].update(template="t9"), "canvases[1].template"),
@@ -111,8 +111,8 @@ def test_a_bad_file_is_refused_with_its_place_named_and_changes_nothing(exported
         assert after == before
 
 
-@pytest.mark.parametrize(("raw", "named"), [(b"\xff\xfe", "not UTF-8"), (b"{nope", "not valid JSON"),
-                                            (b"[]", "not a Lienzo workshop file")])
+@pytest.mark.parametrize(("raw", "named"), [(b"\xff\xfe", "no es texto UTF-8"), (b"{nope", "no es un JSON válido"),
+                                            (b"[]", "no es un archivo de taller de Lienzo")])
 def test_not_json_at_all(app, raw, named):
     with app.app_context():
         from .conftest import make_facilitator

@@ -54,7 +54,7 @@ def check_every_note_once_in_its_block(data, content, marks, whole_file: bool = 
                 assert owner.block == note.block
                 heading_text = squash(text_in(runs, owner.page, owner.rect))
                 assert squash(canvas.block_title(note.block)) in heading_text
-                assert "continued" in heading_text or canvas.template.kind == "form"
+                assert "continuación" in heading_text or canvas.template.kind == "form"
     everything = squash("".join(r[3] for r in runs))
     for canvas in data.canvases if whole_file else ():
         for note in canvas.notes:  # and nowhere else: each text only once in the whole file
@@ -78,9 +78,9 @@ def test_canvas_pdf_holds_every_note_once_in_its_block(done, size):
                   "Ñandú", "pingüino", "«acción»", "→ prioridad ✓", "€ 25", "°C"):
         assert squash(piece) in squash(text), piece
     assert HIDDEN.split()[0] in text  # a facilitator's export shows silent-writing notes
-    assert "Ana Núñez · MEF" in text and squash("3 votes") in squash(text)
+    assert "Ana Núñez · MEF" in text and squash("3 votos") in squash(text)
     assert "Nota borrada" not in text
-    assert squash("more notes on page 2") in squash(text)
+    assert squash("notas más en la página 2") in squash(text)
 
 
 def test_anonymous_canvas_pdf_names_nobody(done):

@@ -34,14 +34,14 @@ def test_report_pdf_has_cover_attendance_canvases_ranking_and_groups(done):
         pages.setdefault(page, []).append(text)
     cover = "\n".join(pages[1])
     assert "Comunidad de práctica" in cover and "27 de noviembre de 2026" in cover
-    assert "Ana Facilitadora" in cover and "Attendance by institution" in cover
-    for institution in ("MEF", "PCM", "Ministerio de Educación", "No institution"):
+    assert "Ana Facilitadora" in cover and "Asistencia por institución" in cover
+    for institution in ("MEF", "PCM", "Ministerio de Educación", "Sin institución"):
         assert institution in cover
     text = squash("".join(r[3] for r in runs))
-    ranking = text[text.index("Dot-votingresults", text.index("Mapa")):]
+    ranking = text[text.index("Resultadosdelavotaciónporpuntos", text.index("Mapa")):]
     first, second = (squash(results.texts[n][2]) for n in (results.cluster_notes[1], results.cluster_notes[0]))
     assert ranking.index(first) < ranking.index(second)  # 3 votes before 2
-    groups = text[text.rindex("Groupsofnotes"):]
+    groups = text[text.rindex("Gruposdenotas"):]
     assert "Colasytiempos" in groups and first in groups and second in groups
 
 

@@ -31,34 +31,34 @@ def test_xlsx_has_summary_one_sheet_per_canvas_and_participants(done):
     result = export(app, results, "xlsx")
     assert result.filename == "comunidad-de-practica-2026-11-27.xlsx"
     book = load_workbook(io.BytesIO(result.content))
-    assert book.sheetnames == ["Summary", "Mesa", "Mapa de empatía anónimo", "Participants"]
+    assert book.sheetnames == ["Resumen", "Mesa", "Mapa de empatía anónimo", "Participantes"]
     for sheet, canvas_id in (("Mesa", results.lean), ("Mapa de empatía anónimo", results.empathy)):
         ws = book[sheet]
         header = [c.value for c in ws[1]]
-        assert header[:6] == ["Block", "Text", "Colour", "Author", "Institution", "Votes"]
+        assert header[:6] == ["Bloque", "Texto", "Color", "Autoría", "Institución", "Votos"]
         assert ws.freeze_panes == "A2" and ws.column_dimensions["B"].width >= 50
         rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=2)]
         expected = results.notes_of(canvas_id)
         assert len(rows) == len(expected)
-        texts = [r["Text"] for r in rows]
+        texts = [r["Texto"] for r in rows]
         for _canvas, _block, text in expected.values():
             assert texts.count(text) == 1, text
         if canvas_id == results.empathy:
-            assert all(r["Author"] is None for r in rows) and {r["Institution"] for r in rows} == {"MEF", "PCM"}
+            assert all(r["Autoría"] is None for r in rows) and {r["Institución"] for r in rows} == {"MEF", "PCM"}
         else:
-            by_text = {r["Text"]: r for r in rows}
+            by_text = {r["Texto"]: r for r in rows}
             spanish = by_text["¿Cómo reducimos las colas en la atención? Ñandú, pingüino, «acción» ¡ya!"]
-            assert (spanish["Block"], spanish["Author"], spanish["Institution"], spanish["Votes"],
-                    spanish["Group"], spanish["Colour"]) == ("Problema", "Ana Núñez", "MEF", 2, "Colas y tiempos",
-                                                            "Pink")
-            assert by_text[HIDDEN]["Hidden"] == "Yes" and spanish["Hidden"] == "No"
-            assert spanish["Created (UTC)"].year >= 2026
-    people = book["Participants"]
-    assert [c.value for c in people[1]] == ["Name", "Institution", "Joined at (UTC)"]
+            assert (spanish["Bloque"], spanish["Autoría"], spanish["Institución"], spanish["Votos"],
+                    spanish["Grupo"], spanish["Color"]) == ("Problema", "Ana Núñez", "MEF", 2, "Colas y tiempos",
+                                                            "Rosado")
+            assert by_text[HIDDEN]["Nota oculta"] == "Sí" and spanish["Nota oculta"] == "No"
+            assert spanish["Creada (UTC)"].year >= 2026
+    people = book["Participantes"]
+    assert [c.value for c in people[1]] == ["Nombre", "Institución", "Entró el (UTC)"]
     assert {r[0].value: r[1].value for r in people.iter_rows(min_row=2)} == {
         name: institution or None for name, institution in results.names.items()}
-    summary = {r[0].value: r[1].value for r in book["Summary"].iter_rows() if r[0].value}
-    assert summary["Notes"] == len(results.texts) and summary["Participants"] == 4
+    summary = {r[0].value: r[1].value for r in book["Resumen"].iter_rows() if r[0].value}
+    assert summary["Notas"] == len(results.texts) and summary["Participantes"] == 4
 
 
 def test_xlsx_keeps_formula_looking_text_exact_but_never_a_formula(done):
@@ -77,18 +77,18 @@ def test_csv_has_every_note_once_with_bom_and_formula_guard(done):
     assert result.content.startswith(b"\xef\xbb\xbf") and result.mimetype.startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(result.content.decode("utf-8-sig"), newline="")))
     assert len(rows) == len(results.texts)
-    by_id = {r["Note id"]: r for r in rows}
+    by_id = {r["Identificador de la nota"]: r for r in rows}
     assert set(by_id) == set(results.texts)
     names = {"Mesa": results.lean, "Mapa de empatía anónimo": results.empathy}
     for note_id, (canvas_id, _block, text) in results.texts.items():
         row = by_id[note_id]
-        assert names[row["Canvas"]] == canvas_id
-        assert row["Text"] == (safety.csv_cell(text))
+        assert names[row["Lienzo"]] == canvas_id
+        assert row["Texto"] == (safety.csv_cell(text))
     for text in FORMULAS:
-        assert any(r["Text"] == "'" + text for r in rows)
-    assert not any(r["Text"].startswith(safety.TRIGGERS) for r in rows)
-    anonymous = [r for r in rows if r["Canvas"] == "Mapa de empatía anónimo"]
-    assert all(r["Author"] == "" for r in anonymous)
+        assert any(r["Texto"] == "'" + text for r in rows)
+    assert not any(r["Texto"].startswith(safety.TRIGGERS) for r in rows)
+    anonymous = [r for r in rows if r["Lienzo"] == "Mapa de empatía anónimo"]
+    assert all(r["Autoría"] == "" for r in anonymous)
     assert "Nota borrada" not in result.content.decode("utf-8")
 
 
@@ -102,7 +102,7 @@ def test_formula_guard():
 def test_anonymous_workshop_has_no_participants_sheet_and_names_nobody(app):
     results = build(app, anonymous_everywhere=True)
     book = load_workbook(io.BytesIO(export(app, results, "xlsx").content))
-    assert "Participants" not in book.sheetnames
+    assert "Participantes" not in book.sheetnames
     values = " ".join(str(c.value) for ws in book for row in ws.iter_rows() for c in row if c.value is not None)
     for name in results.names:
         assert name not in values

@@ -102,16 +102,17 @@ def test_import_upload_makes_a_new_draft(app, client, done):
         copy_ = db.session.scalars(select(Workshop).order_by(Workshop.id.desc())).first()
         assert copy_.id != done.workshop_id and copy_.status == "draft"
     page = client.get(response.headers["Location"]).text
-    assert copy_.code in page and "imported" in page
+    assert copy_.code in page and "se importó" in page
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (b"{ not json", "not valid JSON"), (b'{"format": "lienzo.workshop", "version": 1}', "workshop"), (b"", "JSON")])
+    (b"{ not json", "no es un JSON válido"), (b'{"format": "lienzo.workshop", "version": 1}', "workshop"),
+    (b"", "JSON")])
 def test_a_broken_upload_is_a_400_with_a_clear_message(app, client, done, content, message):
     with app.app_context():
         before = db.session.scalar(select(func.count(Workshop.id)))
     response = _upload(client, content)
-    assert response.status_code == 400 and "could not be imported" in response.text and message in response.text
+    assert response.status_code == 400 and "No se pudo importar" in response.text and message in response.text
     with app.app_context():
         assert db.session.scalar(select(func.count(Workshop.id))) == before
 
@@ -119,13 +120,13 @@ def test_a_broken_upload_is_a_400_with_a_clear_message(app, client, done, conten
 def test_a_too_big_or_missing_upload_is_a_400(app, client, done):
     app.config["IMPORT_MAX_BYTES"] = 1000
     response = _upload(client, b" " * 2000)
-    assert response.status_code == 400 and "too big" in response.text
+    assert response.status_code == 400 and "demasiado grande" in response.text
     app.config["MAX_CONTENT_LENGTH"] = 1500  # the whole request, refused before the view reads it
     response = _upload(client, b" " * 2000)
-    assert response.status_code == 400 and "too big" in response.text
+    assert response.status_code == 400 and "demasiado grande" in response.text
     app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024
     response = client.post("/f/workshops/import", data={}, content_type="multipart/form-data")
-    assert response.status_code == 400 and "Choose a Lienzo workshop file" in response.text
+    assert response.status_code == 400 and "Elija un archivo de taller de Lienzo" in response.text
 
 
 def test_cli_export_and_import(app, runner, done, tmp_path):
@@ -134,7 +135,7 @@ def test_cli_export_and_import(app, runner, done, tmp_path):
     done = runner.invoke(args=["export", "--workshop", str(results.workshop_id), "--format", "xlsx",
                                "--output", str(out)])
     assert done.exit_code == 0, done.output
-    assert "Wrote" in done.output and load_workbook(out).sheetnames[0] == "Summary"
+    assert "Wrote" in done.output and load_workbook(out).sheetnames[0] == "Resumen"
     pdf = tmp_path / "mesa.pdf"
     done = runner.invoke(args=["export", "--workshop", str(results.workshop_id), "--format", "pdf", "--canvas",
                                str(results.lean), "--size", "a4", "--output", str(pdf)])

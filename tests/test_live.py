@@ -10,6 +10,8 @@ from facilitator.extensions import socketio
 
 from .conftest import World, received
 
+pytestmark = pytest.mark.backends
+
 
 def op(**fields):
     return {"op_id": uuid.uuid4().hex, **fields}

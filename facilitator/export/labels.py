@@ -28,7 +28,7 @@ NOTE_COLUMNS = {
     "institution": _l("Institution"),
     "votes": _l("Votes"),
     "group": _l("Group"),
-    "hidden": _l("Hidden"),
+    "hidden": _l("Hidden note"),
     "created": _l("Created (UTC)"),
     "edited": _l("Last edited (UTC)"),
     "note_id": _l("Note id"),

@@ -3,10 +3,29 @@ board operations, answer with an ack and broadcast the resulting events."""
 
 from flask import Flask
 
+from ..extensions import socketio
 from ..presence import Presence
-from . import handlers  # noqa: F401  (registers the handlers on the SocketIO object)
+from . import handlers  # registers the handlers on the SocketIO object
+from .ordering import RedisOrdering
+from .queue import make_manager, redis_client
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its presence registry; handlers live on the shared SocketIO object."""
-    app.extensions["lienzo.presence"] = Presence()
+    """Bind Socket.IO to the app, with the presence registry and ordering lock
+    that suit one process (memory) or several (Redis)."""
+    socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"], client_manager=make_manager(app),
+                      max_http_buffer_size=64 * 1024, logger=False, engineio_logger=False,
+                      # A dropped Wi-Fi link shows as "reconnecting" within ~20 s, not the default ~45 s.
+                      ping_interval=10, ping_timeout=10)
+    url = app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    if not url:
+        app.extensions["lienzo.presence"] = Presence()
+        app.extensions["lienzo.ordering"] = None
+        return
+    from ..shared_presence import RedisPresence
+
+    client, prefix = redis_client(url), app.config["SOCKETIO_CHANNEL"]
+    app.extensions["lienzo.presence"] = RedisPresence(
+        client, prefix, app.config["PRESENCE_TTL"], spawn=socketio.start_background_task, sleep=socketio.sleep,
+        on_stale=handlers.announce_stale_seat)
+    app.extensions["lienzo.ordering"] = RedisOrdering(client, prefix)

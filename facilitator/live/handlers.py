@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app, request, session
 from flask_babel import gettext as _
-from flask_socketio import ConnectionRefusedError, disconnect, emit, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
 from flask_socketio import rooms as rooms_of_socket
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -17,10 +17,11 @@ from .. import board
 from ..board.actors import projector_actor, resolve_participant
 from ..board.schemas import Editing, JoinCanvas, Resync, parse
 from ..board.session import mark_seen
+from ..database import database_failed
 from ..extensions import db, socketio
 from ..models import Workshop
 from ..presence import Presence
-from . import rooms
+from . import queue, rooms
 from .ordering import workshop_lock
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,15 @@ log = logging.getLogger(__name__)
 def presence() -> Presence:
     """This app's registry of open sockets (see live.init_app)."""
     return current_app.extensions["lienzo.presence"]
+
+
+def announce_stale_seat(canvas_id: int, person: dict, editing: str | None, badge: dict | None, gone: bool) -> None:
+    """A seat of a process that died was dropped: tell the canvas (see shared_presence)."""
+    if editing:
+        socketio.emit("editing", {"canvas_id": canvas_id, "note_id": editing, "by": badge, "editing": False},
+                      to=rooms.canvas(canvas_id))
+    if gone:
+        socketio.emit("presence", {"canvas_id": canvas_id, "left": person}, to=rooms.canvas(canvas_id))
 
 
 def _unavailable() -> dict:
@@ -60,9 +70,8 @@ def message(fn):
         except board.BoardError as error:
             log.info("refused %s from sid %s: %s %s", fn.__name__, request.sid, error.code, error)
             return error.to_ack()
-        except SQLAlchemyError:
-            log.exception("database error in %s", fn.__name__)
-            db.session.rollback()
+        except SQLAlchemyError as error:
+            database_failed(error, fn.__name__)
             return _unavailable()
         except Exception:
             log.exception("unexpected error in %s", fn.__name__)
@@ -91,6 +100,11 @@ def on_connect(auth: Any = None) -> None:
     except board.BoardError as error:
         refusal = error.to_ack()["error"]
         log.info("refused a connection from %s: %s", request.remote_addr, refusal["code"])
+        raise ConnectionRefusedError(refusal["message"], refusal) from None
+    except SQLAlchemyError as error:
+        database_failed(error, "connect")
+        message = _("The database cannot be reached right now. Try again in a moment.")
+        refusal = {"code": "unavailable", "message": message}
         raise ConnectionRefusedError(refusal["message"], refusal) from None
     finally:
         db.session.remove()
@@ -154,11 +168,9 @@ def on_join(actor: board.Actor, data: Any) -> dict:
         _leave_canvas_rooms(keep=rooms.canvas(request_.canvas_id))
     join_room(rooms.canvas(request_.canvas_id))
     state = board.sync(actor, request_.canvas_id, request_.last_seq)
-    if not actor.is_projector:
-        presence().enter(request.sid, request_.canvas_id, actor.public())
-        if presence().arrived_first(request.sid):
-            emit("presence", {"canvas_id": request_.canvas_id, "joined": actor.public()},
-                 to=rooms.canvas(request_.canvas_id), include_self=False)
+    if not actor.is_projector and presence().enter(request.sid, request_.canvas_id, actor.public()):
+        emit("presence", {"canvas_id": request_.canvas_id, "joined": actor.public()},
+             to=rooms.canvas(request_.canvas_id), include_self=False)
     return {"ok": True, **state, **_welcome(actor), "presence": presence().people(request_.canvas_id),
             "editing": presence().editing(request_.canvas_id)}
 
@@ -235,13 +247,12 @@ def _end_session(participant_id: int) -> None:
     room = rooms.participant(participant_id)
     emit("session:ended", {"reason": "removed",
                            "message": _("The facilitator removed you from this workshop.")}, to=room)
-    for sid, _eio_sid in list(socketio.server.manager.get_participants("/", room)):
-        disconnect(sid=sid, namespace="/")
+    queue.disconnect_room(socketio.server.manager, room)
 
 
 def _operation_handler(name: str):
     def handle(actor: board.Actor, data: Any) -> dict:
-        with workshop_lock(actor.workshop_id):
+        with workshop_lock(actor.workshop_id, current_app.extensions["lienzo.ordering"]):
             change = board.apply(actor, presence().canvas_of(request.sid), name, data)
             broadcast(change)
         return change.ack()

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import get_locale
-from werkzeug.exceptions import HTTPException
+from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
-from ..extensions import csrf
+from ..database import database_failed
+from ..extensions import csrf, db
 from . import api, exports, facilitator, public  # noqa: F401  (exports adds routes to the facilitator blueprint)
 from .identity import current_facilitator
 
@@ -20,8 +23,13 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict:
+        try:
+            facilitator = current_facilitator()
+        except SQLAlchemyError:  # the 503 page itself must render without the database
+            db.session.rollback()
+            facilitator = None
         return {"current_lang": str(get_locale()), "languages": app.config["LANGUAGES"],
-                "current_facilitator": current_facilitator()}
+                "current_facilitator": facilitator}
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
@@ -30,6 +38,15 @@ def init_app(app: Flask) -> None:
                     429: "rate_limited"}.get(error.code, "invalid")
             return jsonify({"ok": False, "error": {"code": code, "message": error.description}}), error.code
         return render_template("error.html", error=error), error.code
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database_error(error: SQLAlchemyError):
+        """The database could not be reached (or failed): 503, never a traceback."""
+        database_failed(error, request.path)
+        if request.path.startswith("/api/"):
+            return jsonify({"ok": False, "error": {"code": "unavailable", "message": _(
+                "The database cannot be reached right now. Try again in a moment.")}}), 503
+        return render_template("error.html", error=ServiceUnavailable()), 503, {"Retry-After": "5"}
 
     @app.after_request
     def _headers(response):
