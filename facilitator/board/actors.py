@@ -87,7 +87,8 @@ def actor_for(participant: Participant) -> Actor:
         workshop_id=participant.workshop_id,
         name=participant.name,
         institution=participant.institution,
-        is_facilitator=is_facilitator_of(participant.facilitator_id, participant.workshop),
+        is_facilitator=participant.facilitator_id is not None
+        and is_facilitator_of(participant.facilitator_id, participant.workshop),
     )
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..database import begin_write
@@ -74,36 +75,40 @@ def _replay(actor: Actor, op_id: str) -> Change | None:
     return Change(scope, target, event.workshop_id, event.seq, envelope(event, actor.public()), replayed=True)
 
 
-def _next_number(scope: str, target_id: int) -> int:
-    model, column = (Canvas, Canvas.seq) if scope == CANVAS else (Workshop, Workshop.version)
-    return db.session.execute(
-        update(model).where(model.id == target_id).values({column: column + 1}).returning(column)
-    ).scalar_one()
+def _lock(scope: str, target_id: int) -> Canvas | Workshop | None:
+    """Read the canvas or workshop row, locking it until the transaction ends
+    (FOR UPDATE on PostgreSQL; on SQLite the write transaction already holds
+    the database), so its counter and its state are ours alone."""
+    model = Canvas if scope == CANVAS else Workshop
+    return db.session.scalars(select(model).where(model.id == target_id).with_for_update()).one_or_none()
 
 
 def record(actor: Actor, scope: str, target_id: int, op_id: str, event_type: str,
            apply: Callable[[Canvas | Workshop], dict], check: Callable[[], object] | None = None) -> Change:
     """Apply one change under a fresh number and commit it with its Event.
 
-    A repeated ``op_id`` is answered with its original result before anything
-    else. ``check`` then runs cheap read-only checks before any lock is taken.
-    ``apply`` runs inside the transaction, after the canvas or workshop row is
-    locked, on that row; it returns the event's data or raises BoardError to
-    refuse (nothing is kept).
+    All in one write transaction: a repeated ``op_id`` is answered with its
+    original result before anything else; ``check`` then runs the checks that
+    need no lock; ``apply`` runs after the canvas or workshop row is locked,
+    on that row, and returns the event's data or raises BoardError to refuse
+    (nothing is kept).
     """
-    db.session.rollback()  # end any read snapshot before taking the write lock
-    replayed = _replay(actor, op_id)
-    try:
-        if replayed is None and check is not None:
-            check()
-    finally:
-        db.session.rollback()
-    if replayed is not None:
-        return replayed
+    db.session.commit()  # end any read snapshot (nothing is pending) before taking the write lock
     try:
         begin_write()
-        number = _next_number(scope, target_id)
-        target = db.session.get(Canvas if scope == CANVAS else Workshop, target_id, populate_existing=True)
+        replayed = _replay(actor, op_id)
+        if replayed is not None:
+            db.session.rollback()
+            return replayed
+        target = _lock(scope, target_id)
+        if check is not None:
+            check()
+        if target is None:
+            raise BoardError("not_found", _l("This canvas does not exist."))
+        if scope == CANVAS:
+            target.seq = number = target.seq + 1
+        else:
+            target.version = number = target.version + 1
         data = apply(target)
         workshop_id = target.workshop_id if scope == CANVAS else target.id
         event = Event(canvas_id=target_id if scope == CANVAS else None, workshop_id=workshop_id, seq=number,
