@@ -35,7 +35,7 @@ def create_app(config_class: type[Config] = Config, **overrides: object) -> Flas
         raise SystemExit(f"Lienzo cannot start: a canvas template is broken: {error}") from None
 
     from . import cli, database, i18n, live, views
-    from .extensions import babel, csrf, db, migrate
+    from .extensions import babel, csrf, db, limiter, migrate
 
     database.configure(app)
     db.init_app(app)
@@ -43,6 +43,7 @@ def create_app(config_class: type[Config] = Config, **overrides: object) -> Flas
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
+    limiter.init_app(app)
     live.init_app(app)
     views.init_app(app)
     cli.init_app(app)

@@ -62,6 +62,29 @@ class Config:
 
     # Protocol limits.
     RESYNC_MAX_EVENTS = _int("RESYNC_MAX_EVENTS", 500)
+    # The largest socket message the protocol needs (a 1,000-character note, a
+    # group of 200 notes) is under 10 KB; anything bigger is refused unread.
+    SOCKET_MAX_MESSAGE_BYTES = _int("SOCKET_MAX_MESSAGE_BYTES", 16 * 1024)
+    # Messages per participant: a burst, then a steady rate per second; beyond
+    # it the answer is ``rate_limited`` (a person never comes close).
+    SOCKET_BURST = _int("SOCKET_BURST", 60)
+    SOCKET_RATE_PER_SECOND = _int("SOCKET_RATE_PER_SECOND", 20)
+    MAX_NOTES_PER_CANVAS = _int("MAX_NOTES_PER_CANVAS", 2000)
+    MAX_PARTICIPANTS_PER_WORKSHOP = _int("MAX_PARTICIPANTS_PER_WORKSHOP", 500)
+    # Other sites allowed to open Socket.IO connections (comma-separated origins,
+    # e.g. when the app is served under a second hostname). Default: only our own.
+    SOCKETIO_ALLOWED_ORIGINS = [o.strip() for o in os.environ.get("SOCKETIO_ALLOWED_ORIGINS", "").split(",")
+                                if o.strip()] or None
+
+    # HTTP rate limits (Flask-Limiter). A room of 150 behind one public IP must
+    # be able to join within a minute, while guessing codes stays slow: only
+    # failed attempts count towards the strict limits. Use redis://... when
+    # several processes serve the app.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_JOIN_FAILURES = os.environ.get("RATELIMIT_JOIN_FAILURES") or "30 per minute;300 per hour"
+    RATELIMIT_JOINS = os.environ.get("RATELIMIT_JOINS") or "600 per minute"
+    RATELIMIT_LOGIN_FAILURES = os.environ.get("RATELIMIT_LOGIN_FAILURES") or "10 per minute;50 per hour"
 
     # Uploads: no request body above MAX_CONTENT_LENGTH; workshop files to import up to IMPORT_MAX_BYTES.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)

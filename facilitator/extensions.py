@@ -1,6 +1,8 @@
 """Flask extensions, created once here and bound to an app in ``create_app``."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
@@ -31,3 +33,5 @@ migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
 socketio = SocketIO()
+# Keyed by the client's address (the proxy's X-Forwarded-For when PROXY_COUNT is set).
+limiter = Limiter(key_func=get_remote_address)

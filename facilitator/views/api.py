@@ -19,6 +19,7 @@ from ..board.workshops import add_canvases, create_workshop, facilitator_seat, j
 from ..extensions import db
 from .facilitator import authenticate
 from .identity import current_facilitator, log_in, log_out
+from .limits import code_guesses, joins, login_failures
 from .live_pages import join_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -75,6 +76,7 @@ def _workshop_json(workshop) -> dict:
 
 
 @bp.post("/login")
+@login_failures
 def login():
     data = _body()
     if not isinstance(data, dict) or not isinstance(data.get("email"), str) or not isinstance(
@@ -132,6 +134,8 @@ def seat(workshop_id: int):
 
 
 @bp.post("/join")
+@code_guesses
+@joins
 def join():
     participant, token = join_workshop(parse(JoinWorkshop, _body()))
     workshop = participant.workshop

@@ -24,6 +24,7 @@ from ..extensions import db
 from ..models import Canvas, Facilitator
 from .canvas_page import render_canvas
 from .identity import current_facilitator, log_in, log_out, login_required
+from .limits import login_failures
 from .live_pages import join_url, render_control_room
 
 bp = Blueprint("facilitator", __name__, url_prefix="/f")
@@ -45,6 +46,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_failures
 def login():
     if request.method == "POST":
         facilitator = authenticate(request.form.get("email", ""), request.form.get("password", ""))

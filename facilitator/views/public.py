@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import Canvas, Workshop
 from .canvas_page import layout_css, render_canvas
 from .identity import current_facilitator, remember_seat, seat_in
+from .limits import code_guesses, joins
 from .live_pages import join_url, qr_svg, render_projector
 
 bp = Blueprint("public", __name__)
@@ -43,6 +44,8 @@ def _open_workshop(code: str) -> Workshop:
 
 
 @bp.route("/j/<code>", methods=["GET", "POST"])
+@code_guesses
+@joins
 def join(code: str):
     """Give a name (and an institution) to enter; a returning browser may continue."""
     workshop = _open_workshop(code)
@@ -76,6 +79,7 @@ def _field_error(refused: board.BoardError) -> str:
 
 
 @bp.get("/w/<code>")
+@code_guesses
 def workshop(code: str):
     """The canvases of the workshop; with only one, go straight to it."""
     workshop = _open_workshop(code)
@@ -125,6 +129,7 @@ def set_language(lang: str):
 
 
 @bp.get("/j/<code>/qr.svg")
+@code_guesses
 def join_qr(code: str):
     """The QR code of an open workshop's join link."""
     workshop = _open_workshop(code)
