@@ -62,11 +62,15 @@ def normalize_url(url: str | None) -> str | None:
 
 
 def engine_options(url: str, config) -> dict:
-    """Pool and connection settings for the URL's database (none for SQLite)."""
+    """Pool and connection settings for the URL's database.
+
+    Error messages never carry the statement's values (tokens' hashes, what
+    people wrote): ``hide_parameters``.
+    """
     if make_url(url).get_backend_name() != "postgresql":
-        return {}
+        return {"hide_parameters": True}
     statement_ms = int(config.get("DATABASE_STATEMENT_TIMEOUT_MS", 30000))
-    options = {"pool_pre_ping": True, "pool_size": int(config.get("DATABASE_POOL_SIZE", 10)),
+    options = {"hide_parameters": True, "pool_pre_ping": True, "pool_size": int(config.get("DATABASE_POOL_SIZE", 10)),
                "max_overflow": int(config.get("DATABASE_MAX_OVERFLOW", 10)),
                "pool_timeout": int(config.get("DATABASE_POOL_TIMEOUT", 10)), "pool_recycle": 1800}
     if make_url(url).get_driver_name() == "psycopg":

@@ -53,6 +53,7 @@ def add_note(actor: Actor, canvas_id: int, op: AddNote) -> Change:
 
     def apply(canvas: Canvas) -> dict:
         rules.check_can_write(actor, canvas, op.block)
+        rules.check_room_for_a_note(canvas)
         if db.session.get(Note, note_id) is not None:
             raise BoardError("invalid", _l("A note with this id already exists."), field="note_id")
         now = utcnow()

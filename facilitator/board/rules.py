@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Canvas, Note, Participant, Workshop
@@ -56,6 +58,24 @@ def check_can_write(actor: Actor, canvas: Canvas, *blocks: str) -> None:
         return
     if is_locked(canvas) or any(is_locked(canvas, block) for block in blocks):
         raise BoardError("locked", _l("The facilitator has locked this for now."))
+
+
+def check_room_for_a_note(canvas: Canvas) -> None:
+    """Refuse a note beyond the canvas's limit (MAX_NOTES_PER_CANVAS)."""
+    limit = current_app.config["MAX_NOTES_PER_CANVAS"]
+    count = db.session.scalar(select(func.count(Note.id)).where(Note.canvas_id == canvas.id,
+                                                                Note.deleted_at.is_(None)))
+    if count >= limit:
+        raise BoardError("too_large", _l("This canvas is full: it holds at most %(max)s notes.", max=limit))
+
+
+def check_room_for_a_participant(workshop: Workshop) -> None:
+    """Refuse a participant beyond the workshop's limit (MAX_PARTICIPANTS_PER_WORKSHOP)."""
+    limit = current_app.config["MAX_PARTICIPANTS_PER_WORKSHOP"]
+    count = db.session.scalar(select(func.count(Participant.id)).where(Participant.workshop_id == workshop.id))
+    if count >= limit:
+        raise BoardError("too_large", _l("This workshop is full: it takes at most %(max)s participants.",
+                                         max=limit))
 
 
 def check_block(canvas: Canvas, block: str) -> None:

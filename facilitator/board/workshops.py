@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ..catalog import Catalog
 from ..extensions import db
 from ..models import Canvas, Facilitator, Participant, Workshop
+from . import rules
 from .actors import Actor, actor_for, is_facilitator_of, new_token, seat_token
 from .errors import BoardError
 from .schemas import JoinWorkshop, NewCanvases, NewWorkshop
@@ -81,6 +82,7 @@ def find_open_workshop(code: str) -> Workshop:
 def join_workshop(request: JoinWorkshop) -> tuple[Participant, str]:
     """Let someone in by code; returns the participant and their secret token."""
     workshop = find_open_workshop(request.code)
+    rules.check_room_for_a_participant(workshop)
     token, digest = new_token()
     participant = Participant(workshop=workshop, name=request.name,
                               institution=request.institution or None, token_hash=digest)

@@ -6,7 +6,9 @@ from flask import Flask
 from ..extensions import socketio
 from ..presence import Presence
 from . import handlers  # registers the handlers on the SocketIO object
+from .flood import MessageBudget
 from .ordering import RedisOrdering
+from .origins import origin_policy
 from .queue import make_manager, redis_client
 
 
@@ -14,9 +16,12 @@ def init_app(app: Flask) -> None:
     """Bind Socket.IO to the app, with the presence registry and ordering lock
     that suit one process (memory) or several (Redis)."""
     socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"], client_manager=make_manager(app),
-                      max_http_buffer_size=64 * 1024, logger=False, engineio_logger=False,
+                      max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE_BYTES"],
+                      cors_allowed_origins=origin_policy(app.config["SOCKETIO_ALLOWED_ORIGINS"]),
+                      logger=False, engineio_logger=False,
                       # A dropped Wi-Fi link shows as "reconnecting" within ~20 s, not the default ~45 s.
                       ping_interval=10, ping_timeout=10)
+    app.extensions["lienzo.budget"] = MessageBudget(app.config["SOCKET_BURST"], app.config["SOCKET_RATE_PER_SECOND"])
     url = app.config.get("SOCKETIO_MESSAGE_QUEUE")
     if not url:
         app.extensions["lienzo.presence"] = Presence()

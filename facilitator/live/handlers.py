@@ -63,6 +63,8 @@ def message(fn):
     @functools.wraps(fn)
     def wrapped(*args: Any) -> dict:
         started = time.perf_counter()
+        if not _within_budget():
+            return _rate_limited()
         try:
             if len(args) != 1:
                 raise board.BoardError("invalid", _("Send exactly one object with the message."))
@@ -82,6 +84,25 @@ def message(fn):
             log.debug("%s took %.1f ms", fn.__name__, (time.perf_counter() - started) * 1000)
 
     return wrapped
+
+
+def _within_budget() -> bool:
+    """Spend one message of this participant's (or screen's) budget, before any database work."""
+    key = session.get("participant_id") or ("socket", request.sid)
+    return current_app.extensions["lienzo.budget"].allow(key)
+
+
+def _rate_limited() -> dict:
+    return board.BoardError("rate_limited", _("Too many messages at once. Wait a moment; nothing was lost.")).to_ack()
+
+
+@socketio.on("*")
+def on_unknown(event: Any, *args: Any) -> dict:
+    """Any message the protocol does not have: refused, but still answered."""
+    if not _within_budget():
+        return _rate_limited()
+    log.info("refused unknown message %.40r from sid %s", event, request.sid)
+    return board.BoardError("invalid", _("This message is not part of the protocol.")).to_ack()
 
 
 def _current_canvas() -> int:
