@@ -15,6 +15,20 @@ from . import api, exports, facilitator, public  # noqa: F401  (exports adds rou
 from .identity import current_facilitator
 
 
+def _describe(error: HTTPException) -> str:
+    """The error in the person's language: ours as given, Werkzeug's defaults replaced."""
+    if error.code == 429:
+        return _("Too many attempts from this network. Wait a minute and try again.")
+    if error.description != type(error).description:
+        return str(error.description)
+    return {
+        404: _("This page does not exist. Check the address, or start again from the home page."),
+        405: _("This page cannot be used this way."),
+        413: _("What you sent is too big."),
+        400: _("This request could not be understood. Reload the page and try again."),
+    }.get(error.code, _("This request could not be handled."))
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(facilitator.bp)
@@ -33,11 +47,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        message = _describe(error)
         if request.path.startswith("/api/"):
             code = {404: "not_found", 403: "forbidden", 401: "forbidden", 413: "too_large",
                     429: "rate_limited"}.get(error.code, "invalid")
-            return jsonify({"ok": False, "error": {"code": code, "message": error.description}}), error.code
-        return render_template("error.html", error=error), error.code
+            return jsonify({"ok": False, "error": {"code": code, "message": message}}), error.code
+        return render_template("error.html", error=error, message=message), error.code
 
     @app.errorhandler(SQLAlchemyError)
     def _database_error(error: SQLAlchemyError):

@@ -102,4 +102,4 @@ def import_file():
 def _request_too_large(error: RequestEntityTooLarge):
     if request.endpoint == "facilitator.import_file" and current_facilitator() is not None:
         return _too_big()
-    return render_template("error.html", error=error), error.code
+    return render_template("error.html", error=error, message=_("What you sent is too big.")), error.code
