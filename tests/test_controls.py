@@ -223,6 +223,21 @@ def test_dot_voting_budget_limits_secrecy_and_results(app, world, room):
     refused(ana, "vote:add", op(note_id=b1), "invalid")  # closed
 
 
+def test_facilitators_run_the_vote_but_do_not_vote_or_mark_themselves(app, world, room):
+    fac, ana, _ben = room
+    note = ok(ana, "note:add", op(block="problem", text="votable"))["event"]["data"]["id"]
+    ok(fac, "vote:open", op(canvas_id=world.canvas_id, budget=3, max_per_note=3))
+    with app.app_context():
+        before = db.session.scalar(db.select(db.func.count(Event.id)))
+    refused(fac, "vote:add", op(note_id=note), "forbidden")
+    refused(fac, "vote:remove", op(note_id=note), "forbidden")
+    refused(fac, "status:set", op(ready=True, hand=True), "forbidden")
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Event.id))) == before
+        assert db.session.scalar(db.select(db.func.count(Vote.id))) == 0
+    assert ok(fac, "vote:close", op(canvas_id=world.canvas_id))["event"]["data"]["voters"] == 0
+
+
 def test_vote_over_budget_is_refused(world, room):
     fac, ana, ben = room
     notes = [ok(ben, "note:add", op(block="problem", text=f"n{i}"))["event"]["data"]["id"] for i in range(3)]

@@ -37,6 +37,15 @@ def require_participant(actor: Actor) -> None:
         raise BoardError("forbidden", _l("This screen can only watch."))
 
 
+def require_taking_part(actor: Actor) -> None:
+    """Refuse, from a facilitator's seat or the projector, what only participants do:
+    voting and marking themselves ready or raising a hand. Facilitators run the vote
+    and read the marks; their dots would count among the participants' results."""
+    require_participant(actor)
+    if actor.is_facilitator:
+        raise BoardError("forbidden", _l("Only participants can do this."))
+
+
 def check_workshop_open(workshop: Workshop) -> None:
     if workshop.is_closed:
         raise BoardError("locked", _l("This workshop is closed: it can be read but not changed."))

@@ -123,7 +123,7 @@ def mark_seen(participant_id: int) -> None:
 
 
 def set_my_status(actor: Actor, op: MyStatus) -> Change:
-    """A participant marks themselves ready, or raises or lowers a hand."""
+    """A participant marks themselves ready, or raises or lowers a hand (not a facilitator's seat)."""
 
     def apply(workshop: Workshop) -> dict:
         rules.check_workshop_open(workshop)
@@ -135,7 +135,7 @@ def set_my_status(actor: Actor, op: MyStatus) -> Change:
         return status_of(participant)
 
     return record(actor, WORKSHOP, actor.workshop_id, op.op_id, "participant.status", apply,
-                  lambda: rules.require_participant(actor))
+                  lambda: rules.require_taking_part(actor))
 
 
 def remove_participant(actor: Actor, op: RemoveParticipant) -> Change:

@@ -145,7 +145,7 @@ def close_vote(actor: Actor, op: CloseVote) -> Change:
 
 def _vote(actor: Actor, canvas_id: int, op: CastVote, adding: bool) -> Change:
     def check() -> None:
-        rules.require_participant(actor)
+        rules.require_taking_part(actor)
         rules.canvas_for(actor, canvas_id)
 
     def apply(canvas: Canvas) -> dict:
