@@ -25,6 +25,8 @@ CLIENT_STRINGS = {
     "connecting": _l("Connecting…"),
     "reconnecting": _l("Reconnecting… your changes are kept and will be sent."),
     "offline": _l("No connection. Your changes are kept and will be sent."),
+    "server_unavailable": _l("The server cannot save right now. Trying to connect again… "
+                             "your changes are kept and will be sent."),
     "saving": _l("Saving…"),
     "saved": _l("Saved"),
     "pending": _l("Waiting to be sent"),

@@ -23,6 +23,7 @@ LIVE_STRINGS = {
     "connected": _l("Connected"),
     "reconnecting": _l("Reconnecting…"),
     "offline": _l("No connection"),
+    "server_unavailable": _l("The server cannot save right now. Trying to connect again…"),
     "access_ended": _l("This page cannot connect any more: reload it, or log in again."),
     "sending": _l("Sending…"),
     "done_ok": _l("Done."),

@@ -81,8 +81,9 @@ class CanvasPage {
       token: boot.token,
       canvasId: this.canvasId,
       lastSeq: () => this.state.seq,
-      state: (name) => this.showConnection(name),
+      state: (name, reason) => this.showConnection(name, reason),
       joined: (ack) => this.joined(ack),
+      resync: () => this.catchUp(),
       left: () => this.left(),
       change: (envelope) => this.take(() => this.state.receive(envelope)),
       presence: (event) => { this.people.presence(event); this.scheduleRender(); },
@@ -517,9 +518,10 @@ class CanvasPage {
     }
   }
 
-  async resync() {
+  async resync(always = false) {
+    clearTimeout(this.gapTimer);
     this.gapTimer = null;
-    if (!this.state.hasGap || !this.connection.joined) return;
+    if ((!always && !this.state.hasGap) || !this.connection.joined) return;
     try {
       const ack = await this.connection.request("canvas:resync", { last_seq: this.state.seq });
       if (ack.ok) this.take(() => this.state.sync(ack));
@@ -527,6 +529,17 @@ class CanvasPage {
       // the next join (after a reconnect) catches up anyway
     }
     this.checkGap();
+  }
+
+  /** The server's message queue was away, so events may have been missed: catch up from the last seq. */
+  async catchUp() {
+    await this.resync(true);
+    try {
+      const ack = await this.connection.request("workshop:state", {});
+      if (ack.ok) this.live.stateAgain(ack);
+    } catch {
+      // the next join (after a reconnect) brings the workshop's state anyway
+    }
   }
 
   joined(ack) {
@@ -603,10 +616,11 @@ class CanvasPage {
     banner.textContent = code === "forbidden" ? t("session_ended") : t(ERROR_KEYS[code] || "error_generic");
   }
 
-  showConnection(name) {
+  showConnection(name, reason = null) {
     const indicator = document.getElementById("connection");
     indicator.dataset.state = name;
-    indicator.textContent = t(name);
+    indicator.dataset.reason = reason || "";
+    indicator.textContent = t(reason === "unavailable" ? "server_unavailable" : name);
     document.body.dataset.connection = name;
     this.scheduleRender();
   }
