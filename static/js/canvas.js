@@ -12,6 +12,7 @@ import { updateCounter } from "./note-element.js";
 import { NoteMenus } from "./note-menu.js";
 import { Outbox } from "./outbox.js";
 import { People } from "./people.js";
+import { pdfLinks } from "./downloads.js";
 import { initPhoneView } from "./phone.js";
 import { reasonOf, sendOnce } from "./send.js";
 import { CanvasState, isRedacted } from "./state.js";
@@ -75,6 +76,7 @@ class CanvasPage {
     });
     this.wireAdding();
     this.wireVoting();
+    this.wireDownloads();
     this.render();
 
     this.connection = new Connection({
@@ -446,6 +448,18 @@ class CanvasPage {
       announce(t(this.sortByVotes ? "sorted_by_votes" : "sorted_by_place"));
       this.render();
     });
+  }
+
+  /** A facilitator downloads this canvas as a PDF (the server put the links in the boot data). */
+  wireDownloads() {
+    const holder = document.getElementById("canvas-downloads");
+    const urls = this.boot.exports && this.boot.exports.canvas_pdf;
+    if (!holder || !urls || !this.me.facilitator) return;
+    const links = pdfLinks("", t("download_pdf"), urls, (size) => t("download_pdf_size", { size }));
+    holder.setAttribute("role", "group");
+    holder.setAttribute("aria-label", t("download_canvas"));
+    holder.append(...links.childNodes);
+    holder.hidden = false;
   }
 
   /** Send one operation that is not a note change (votes, status); resolves to its ack or null. */

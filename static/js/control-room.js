@@ -12,6 +12,7 @@ import { Connection } from "./connection.js";
 import { setText } from "./dom.js";
 import { setStrings, t } from "./i18n.js";
 import { CanvasCard } from "./room-card.js";
+import { exportsPanel } from "./downloads.js";
 import { PeoplePanel } from "./room-people.js";
 import { SessionControls } from "./room-session.js";
 import { reasonOf, sendOnce } from "./send.js";
@@ -36,6 +37,7 @@ class ControlRoom {
     for (const info of boot.canvases) this.addCanvas(info);
     this.session = new SessionControls(this, document.getElementById("room-controls"));
     this.people = new PeoplePanel(this, document.getElementById("room-people"));
+    exportsPanel(document.getElementById("room-exports"), boot.exports);
     this.render();
     this.connection = new Connection({
       token: boot.token,
