@@ -1,6 +1,6 @@
 """Weak venue networks and failing services, in a real headless Chromium
-against the real server: the database refusing connections, the Redis
-message queue going away and coming back.
+against the real server: the page's network cut for 30 seconds, the database
+refusing connections, the Redis message queue going away and coming back.
 
 The pages reach the server through a TCP proxy (tests/netcut.py) that can cut
 their network the way a venue's Wi-Fi fails."""
@@ -17,7 +17,9 @@ from .browser_support import (
     add_note,
     join_by_code,
     log_in,
+    notes,
     server_notes,
+    wait_connected,
     wait_for_note,
     wait_saved,
 )
@@ -28,11 +30,115 @@ from .test_server import Peer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
+CUT_SECONDS = 30
 PENDING = "Esperando para enviarse"
+NOT_CONNECTED = "() => ['reconnecting', 'offline'].includes(document.querySelector('#connection').dataset.state)"
+
+
+def edit_note(page, note_id: str, more: str) -> None:
+    """Open one's note, type at its end, leave it (the text is queued on blur)."""
+    page.click(f"li.note[data-note-id='{note_id}'] textarea")
+    page.keyboard.press("End")
+    page.keyboard.type(more)
+    page.keyboard.press("Escape")
 
 
 def status_of(page, note_id: str) -> str:
     return page.text_content(f"li.note[data-note-id='{note_id}'] .note-status") or ""
+
+
+def event_log(server: ServerProcess, token: str, canvas_id: int) -> list[dict]:
+    """Every change of the canvas as the server recorded it, from seq 1."""
+    reader = Peer(server, token, "log reader")
+    try:
+        answer = reader.join(canvas_id, last_seq=0)
+    finally:
+        reader.sio.disconnect()
+    assert answer["mode"] == "events", answer["mode"]
+    return answer["events"]
+
+
+def test_thirty_seconds_without_network_keeps_every_note_and_applies_each_once(tmp_path, open_page):
+    server = ServerProcess(tmp_path).prepare().start()
+    wifi = NetworkCut(server.port)
+    try:
+        workshop = server.seed()
+        canvas_id = workshop["canvas_ids"][0]
+        ana, bea = open_page(), open_page()
+        join_by_code(ana, wifi.url, workshop["code"], "Ana Torres")  # on the venue's Wi-Fi
+        join_by_code(bea, server.url, workshop["code"], "Bea Ruiz")  # on another network
+        before = add_note(ana, "problem", "Antes del corte")
+        wait_saved(ana, before)
+        wait_for_note(bea, "Antes del corte", "problem")
+
+        # The Wi-Fi starts failing: Ana's next note reaches the server, its answer never reaches her.
+        wifi.deafen()
+        unanswered = add_note(ana, "solution", "Enviada sin respuesta")
+        observer = server.join(workshop["code"], "Observer")
+        assert wait_until(lambda: unanswered in {n["id"] for n in server_notes(server, canvas_id, observer)})
+        queued = ("(id) => window.lienzoCanvas.outbox.ops.filter(op => op.payload.note_id === id)"
+                  ".map(op => [op.name, op.sent])")
+        assert ana.evaluate(queued, unanswered) == [["note:add", True], ["note:edit", False]]  # sent, never answered
+
+        # Then the network is gone for 30 seconds, and Ana keeps working.
+        wifi.cut()
+        cut_at = time.monotonic()
+        ana.wait_for_function(NOT_CONNECTED, timeout=5_000)
+        written = {
+            add_note(ana, "costs", "Sin red 1"): "Sin red 1",
+            add_note(ana, "costs", "Sin red 2"): "Sin red 2",
+            add_note(ana, "indicators", "Sin red 3"): "Sin red 3",
+        }
+        second = list(written)[1]
+        edit_note(ana, second, " (corregida)")
+        written[second] = "Sin red 2 (corregida)"
+        edit_note(ana, before, " (editada)")
+        edit_note(ana, unanswered, " (editada)")
+        for note_id in [*written, before, unanswered]:
+            ana.wait_for_selector(f"li.note[data-note-id='{note_id}'] .note-status[data-status='pending']")
+            assert status_of(ana, note_id) == PENDING
+        assert {n["id"]: n["text"] for n in notes(ana)} == {
+            before: "Antes del corte (editada)", unanswered: "Enviada sin respuesta (editada)", **written}
+        assert "Sin red" not in bea.content()
+
+        remaining = CUT_SECONDS - (time.monotonic() - cut_at)
+        assert remaining > 5, "the notes took too long to write"
+        time.sleep(remaining)
+        # Still cut after 30 s: the indicator says so in words, every change still waits.
+        state = ana.get_attribute("#connection", "data-state")
+        assert state in ("reconnecting", "offline") and ana.text_content("#connection").strip()
+        assert all(status_of(ana, note_id) == PENDING for note_id in [*written, before, unanswered])
+        assert ana.evaluate("() => document.querySelector('.canvas-page').dataset.pending") == "6"
+
+        wifi.restore()
+        wait_connected(ana, timeout=15_000)
+        for note_id in [*written, before, unanswered]:
+            wait_saved(ana, note_id, timeout=10_000)
+
+        # Every note reached the server exactly once, as typed.
+        stored = server_notes(server, canvas_id, observer)
+        ids = [n["id"] for n in stored]
+        assert sorted(ids) == sorted({*written, before, unanswered}) and len(ids) == len(set(ids))
+        by_id = {n["id"]: n for n in stored}
+        for note_id, text in written.items():
+            assert (by_id[note_id]["text"], by_id[note_id]["version"]) == (text, 1)  # typed offline: one add
+        assert by_id[before]["text"] == "Antes del corte (editada)"
+        assert by_id[unanswered]["text"] == "Enviada sin respuesta (editada)"
+        # "+" adds an empty note, then its text: each edit applied once, the unanswered add not twice.
+        assert by_id[before]["version"] == 3 and by_id[unanswered]["version"] == 2
+        log = event_log(server, observer, canvas_id)
+        assert [e["seq"] for e in log] == list(range(1, len(log) + 1))
+        op_ids = [e["op_id"] for e in log]
+        assert len(op_ids) == len(set(op_ids))
+        added = sorted(e["data"]["id"] for e in log if e["type"] == "note.added")
+        assert added == sorted({*written, before, unanswered})
+
+        # The other participant's page shows them all.
+        for text in [*written.values(), "Antes del corte (editada)", "Enviada sin respuesta (editada)"]:
+            wait_for_note(bea, text, timeout=5_000)
+    finally:
+        wifi.close()
+        server.stop()
 
 
 @pytest.mark.postgres
