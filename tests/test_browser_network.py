@@ -14,6 +14,7 @@ import pytest
 
 from . import services
 from .browser_support import (
+    REFUSED_POLL,
     add_note,
     join_by_code,
     log_in,
@@ -154,14 +155,14 @@ def test_while_the_database_refuses_connections_every_page_keeps_reconnecting_in
         wifi = NetworkCut(server.port)
         workshop = server.seed()
         canvas_id = workshop["canvas_ids"][0]
-        room = open_page(viewport={"width": 1400, "height": 1000})
+        room = open_page(viewport={"width": 1400, "height": 1000}, expect_console=REFUSED_POLL)
         log_in(room, wifi.url, "ana@example.org", PASSWORD)
         room.goto(f"{wifi.url}/f/workshops/{workshop['workshop_id']}/room")
         room.wait_for_selector("#connection[data-state='connected']")
-        projector = open_page()
+        projector = open_page(expect_console=REFUSED_POLL)
         projector.goto(json.loads(room.text_content("#boot"))["projector_url"])
         projector.wait_for_selector("#connection[data-state='connected']", state="attached")
-        ana = open_page()
+        ana = open_page(expect_console=REFUSED_POLL)
         join_by_code(ana, wifi.url, workshop["code"], "Ana Torres")
         pages = {"lienzoCanvas": ana, "lienzoRoom": room, "lienzoProjector": projector}
 
