@@ -34,7 +34,7 @@ export class Connection {
     this.reason = null; // why it is not connected, when the server said: "unavailable"
     this.stateReason = null;
     this.failedAttempts = 0;
-    this.refusals = 0; // "unavailable" answers in a row (connection refused, or the greeting)
+    this.refusals = 0; // refusals in a row that are worth retrying: "unavailable" (connection or greeting) and the like
     this.retryTimer = null;
     this.socket = io({
       auth: { token: options.token },
