@@ -176,12 +176,12 @@ def open_page(browser):
 
     contexts, watchers = [], []
 
-    def open_(**options):
+    def open_(expect_console: tuple[str, ...] = (), **options):
         context = browser.new_context(locale="es-ES", **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        watchers.append(PageErrors(page))
+        watchers.append(PageErrors(page, expect_console))
         return page
 
     yield open_

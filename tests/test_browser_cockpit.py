@@ -5,6 +5,7 @@ and the projector screen, driven by their Spanish labels."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -235,3 +236,57 @@ def test_the_room_steers_what_participants_can_do(server, open_page):
     assert bea.evaluate("() => { const c = window.lienzoCanvas.connection; return [c.ended, c.socket.active]; }") \
         == [True, False]
     room.wait_for_selector("tr[data-person] >> text=Bea Ruiz", state="detached")
+
+
+def test_the_facilitator_downloads_the_results_from_the_room_and_the_canvas_page(server, open_page):
+    workshop = server.seed(email="nora@example.org", title="Taller de resultados")
+    canvas_id = workshop["canvas_ids"][0]
+    ana = open_page()
+    join_by_code(ana, server.url, workshop["code"], "Ana Torres")
+    write(ana, "problem", "Colas largas")
+    # A participant's page offers no downloads.
+    assert ana.locator("#canvas-downloads, a[href*='/export']").count() == 0
+
+    room = open_page(viewport={"width": 1400, "height": 1000})
+    log_in(room, server.url, "nora@example.org", PASSWORD)
+    room.goto(f"{server.url}/f/workshops/{workshop['workshop_id']}/room")
+    room.wait_for_selector("#control-room[data-ready='true']")
+    exports = room.get_by_role("region", name="Exportar los resultados")
+    kinds = {"Informe del taller (PDF)": "application/pdf", "Informe del taller (Markdown)": "text/markdown",
+             "Todos los lienzos (PDF, A3)": "application/pdf", "Todos los lienzos (PDF, A4)": "application/pdf",
+             "Hoja de cálculo (XLSX)": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "Todas las notas (CSV)": "text/csv",
+             "Archivo del taller para importarlo en otro lugar (JSON)": "application/json"}
+    assert exports.get_by_role("link").all_text_contents() == list(kinds)
+    card = room.locator(f".room-card[data-canvas-id='{canvas_id}']")
+    links = dict(kinds)
+    for size in ("A3", "A4"):
+        links[f"Descargar Mesa en PDF, {size}"] = "application/pdf"
+        assert card.get_by_role("link", name=f"Descargar Mesa en PDF, {size}").text_content() == size
+
+    def fetch(page, scope, name: str):
+        """Follow the link as the browser would, with the facilitator's session."""
+        answer = page.request.get(server.url + scope.get_by_role("link", name=name).get_attribute("href"))
+        assert answer.status == 200, (name, answer.status)
+        return answer.headers["content-type"].split(";")[0], answer.headers["content-disposition"]
+
+    for name, kind in links.items():
+        scope = exports if name in kinds else card
+        got, disposition = fetch(room, scope, name)
+        assert got == kind and disposition.startswith("attachment;"), name
+    with room.expect_download() as download:
+        exports.get_by_role("link", name="Informe del taller (Markdown)").click()
+    assert download.value.suggested_filename.endswith("-informe.md")
+    assert "Colas largas" in Path(download.value.path()).read_text(encoding="utf-8")
+
+    # The facilitator's canvas page: this canvas's PDF, A3 or A4.
+    card.get_by_role("link", name="Abrir Mesa").click()
+    room.wait_for_selector("#connection[data-state='connected']")
+    downloads = room.get_by_role("group", name="Descargar este lienzo")
+    assert downloads.get_by_role("link").all_text_contents() == ["A3", "A4"]
+    for size in ("A3", "A4"):
+        kind, disposition = fetch(room, downloads, f"Descargar este lienzo en PDF, {size}")
+        assert kind == "application/pdf" and ".pdf" in disposition, disposition
+    with room.expect_download() as download:
+        downloads.get_by_role("link", name="A4").click()
+    assert download.value.suggested_filename.endswith(".pdf")

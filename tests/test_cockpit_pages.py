@@ -110,3 +110,45 @@ def test_the_projector_follows_one_canvas_at_a_time(app):
     assert screen.emit("canvas:leave", {}, callback=True)["ok"]
     assert ben.emit("note:add", {"op_id": "b2", "block": "problem", "text": "otra"}, callback=True)["ok"]
     assert [m for m in screen.get_received() if m["name"] == "change"] == []
+
+
+EXPORT_KINDS = {"report-pdf": "application/pdf", "report-md": "text/markdown", "pdf": "application/pdf",
+                "pdf-a4": "application/pdf", "csv": "text/csv", "json": "application/json",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def test_the_facilitators_pages_offer_the_downloads_and_no_one_elses_do(app, client, world):
+    login(client)
+    base = f"/f/workshops/{world.workshop_id}"
+    canvas_pdf = {"a3": f"{base}/canvases/{world.canvas_id}/export.pdf",
+                  "a4": f"{base}/canvases/{world.canvas_id}/export.pdf?size=a4"}
+
+    # The control room: every export of the workshop, and each canvas's PDF on its card.
+    room = boot_of(client.get(f"{base}/room").text)
+    assert room["exports"] == {"report-pdf": f"{base}/export/report-pdf", "report-md": f"{base}/export/report-md",
+                               "pdf": f"{base}/export/pdf", "pdf-a4": f"{base}/export/pdf?size=a4",
+                               "xlsx": f"{base}/export/xlsx", "csv": f"{base}/export/csv",
+                               "json": f"{base}/export/json"}
+    assert [c["pdf"] for c in room["canvases"]] == [canvas_pdf]
+    for key, url in [*room["exports"].items(), *(("pdf", url) for url in canvas_pdf.values())]:
+        answer = client.get(url)
+        assert (answer.status_code, answer.mimetype) == (200, EXPORT_KINDS[key]), url
+        assert answer.headers["Content-Disposition"].startswith("attachment;")
+
+    # The facilitator's canvas page: that canvas's PDF.
+    page = client.get(f"{base}/canvases/{world.canvas_id}").text
+    assert boot_of(page)["exports"] == {"canvas_pdf": canvas_pdf}
+    assert 'id="canvas-downloads"' in page
+
+    # A participant's canvas page, and the projector: no downloads at all.
+    participant = app.test_client()
+    participant.post(f"/j/{world.code}", data={"name": "Ana"})
+    page = participant.get(f"/c/{world.canvas_id}").text
+    boot = boot_of(page)
+    assert boot["me"]["facilitator"] is False and "exports" not in boot
+    assert "/export" not in page and "canvas-downloads" not in page
+    with app.app_context():
+        token = projector_token(db.session.get(Workshop, world.workshop_id))
+    screen = participant.get(f"/p/{token}").text
+    assert "/export" not in screen and "exports" not in boot_of(screen)
+    assert all("pdf" not in canvas for canvas in boot_of(screen)["canvases"])

@@ -25,6 +25,8 @@ CLIENT_STRINGS = {
     "connecting": _l("Connecting…"),
     "reconnecting": _l("Reconnecting… your changes are kept and will be sent."),
     "offline": _l("No connection. Your changes are kept and will be sent."),
+    "server_unavailable": _l("The server cannot save right now. Trying to connect again… "
+                             "your changes are kept and will be sent."),
     "saving": _l("Saving…"),
     "saved": _l("Saved"),
     "pending": _l("Waiting to be sent"),
@@ -115,6 +117,10 @@ CLIENT_STRINGS = {
     "ended_text": _l("The facilitator ended your participation in this workshop."),
     "ended_hint": _l("What you wrote is kept. You can close this page."),
     "ended_link": _l("Go to the start page"),
+    # The facilitator's download of this canvas.
+    "download_canvas": _l("Download this canvas"),
+    "download_pdf": _l("PDF:"),
+    "download_pdf_size": _l("Download this canvas as a PDF, %(size)s"),
 }
 
 
@@ -158,6 +164,13 @@ def workshop_canvases(canvas: Canvas, lang: str) -> list[dict]:
             for c in canvas.workshop.canvases]
 
 
+def canvas_pdf_urls(canvas: Canvas) -> dict[str, str]:
+    """Where a facilitator downloads the canvas drawn like the sheet, in A3 and A4."""
+    return {"a3": url_for("facilitator.export_canvas", workshop_id=canvas.workshop_id, canvas_id=canvas.id),
+            "a4": url_for("facilitator.export_canvas", workshop_id=canvas.workshop_id, canvas_id=canvas.id,
+                          size="a4")}
+
+
 def render_canvas(canvas: Canvas, actor: board.Actor, token: str) -> str:
     """Render the canvas page; the script gets its data from a JSON block (no inline code)."""
     g.workshop_language = canvas.workshop.language
@@ -177,6 +190,8 @@ def render_canvas(canvas: Canvas, actor: board.Actor, token: str) -> str:
         "limits": {"text": MAX_NOTE_TEXT},
         "strings": _strings(),
     }
+    if actor.is_facilitator:  # participants get no download links (the routes refuse them anyway)
+        boot["exports"] = {"canvas_pdf": canvas_pdf_urls(canvas)}
     return render_template("canvas.html", canvas=canvas, workshop=canvas.workshop, template=template,
                            lang=lang, boot=boot, me=actor)
 

@@ -14,7 +14,7 @@ from .. import board
 from ..board import serialize
 from ..board.actors import projector_token
 from ..models import Workshop
-from .canvas_page import COLOR_LABELS, plural_strings, template_of
+from .canvas_page import COLOR_LABELS, canvas_pdf_urls, plural_strings, template_of
 
 # Texts the control room and projector scripts show, translated on the server.
 LIVE_STRINGS = {
@@ -23,6 +23,7 @@ LIVE_STRINGS = {
     "connected": _l("Connected"),
     "reconnecting": _l("Reconnecting…"),
     "offline": _l("No connection"),
+    "server_unavailable": _l("The server cannot save right now. Trying to connect again…"),
     "access_ended": _l("This page cannot connect any more: reload it, or log in again."),
     "sending": _l("Sending…"),
     "done_ok": _l("Done."),
@@ -148,6 +149,19 @@ LIVE_STRINGS = {
     "no_timer_projector": _l("No timer is running."),
     "timer_paused_projector": _l("Paused"),
     "anonymous_note": _l("Anonymous"),
+    # exports
+    "exports": _l("Export the results"),
+    "exports_help": _l("Files in the workshop's language. Notes still hidden by silent writing are included, "
+                       "marked as hidden; anonymous canvases never name their authors."),
+    "export_report_pdf": _l("Workshop report (PDF)"),
+    "export_report_md": _l("Workshop report (Markdown)"),
+    "export_pdf": _l("Every canvas (PDF, A3)"),
+    "export_pdf_a4": _l("Every canvas (PDF, A4)"),
+    "export_xlsx": _l("Spreadsheet (XLSX)"),
+    "export_csv": _l("All notes (CSV)"),
+    "export_json": _l("Workshop file to import elsewhere (JSON)"),
+    "card_pdf": _l("PDF:"),
+    "card_pdf_size": _l("Download %(name)s as a PDF, %(size)s"),
 }
 
 
@@ -194,10 +208,23 @@ def _boot(workshop: Workshop, token: str, me: dict | None) -> dict:
     }
 
 
+def export_urls(workshop: Workshop) -> dict[str, str]:
+    """The workshop's downloads, in the order the control room lists them (docs/export-format.md)."""
+    def url(fmt: str, **args) -> str:
+        return url_for("facilitator.export_workshop", workshop_id=workshop.id, fmt=fmt, **args)
+
+    return {"report-pdf": url("report-pdf"), "report-md": url("report-md"), "pdf": url("pdf"),
+            "pdf-a4": url("pdf", size="a4"), "xlsx": url("xlsx"), "csv": url("csv"), "json": url("json")}
+
+
 def render_control_room(workshop: Workshop, actor: board.Actor, token: str) -> str:
     g.workshop_language = workshop.language
     boot = _boot(workshop, token, actor.public())
     boot["projector_url"] = url_for("public.projector", token=projector_token(workshop), _external=True)
+    boot["exports"] = export_urls(workshop)
+    by_id = {canvas.id: canvas for canvas in workshop.canvases}
+    for info in boot["canvases"]:  # the control room's only: the projector's boot has no downloads
+        info["pdf"] = canvas_pdf_urls(by_id[info["id"]])
     return render_template("control_room.html", workshop=workshop, boot=boot)
 
 

@@ -66,6 +66,15 @@ export class CanvasLive {
     this.focusSeen = JSON.stringify(this.workshop.state.focus);
   }
 
+  /** The workshop's state asked for again (after a `resync`): a change we missed is announced like an event. */
+  stateAgain(ack) {
+    const wasClosed = this.closed;
+    if (!this.workshop.adopt(ack.workshop)) return;
+    if (ack.status) this.workshop.person(ack.status, ack.workshop.version);
+    if (this.closed !== wasClosed) announce(t(this.closed ? "notice_closed" : "announce_reopened"));
+    this.page.scheduleRender();
+  }
+
   workshopEvent(envelope, whole = false) {
     const before = this.workshop.state;
     const changed = whole ? this.workshop.receivePrivate(envelope) : this.workshop.receive(envelope);

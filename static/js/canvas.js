@@ -12,6 +12,7 @@ import { updateCounter } from "./note-element.js";
 import { NoteMenus } from "./note-menu.js";
 import { Outbox } from "./outbox.js";
 import { People } from "./people.js";
+import { pdfLinks } from "./downloads.js";
 import { initPhoneView } from "./phone.js";
 import { reasonOf, sendOnce } from "./send.js";
 import { CanvasState, isRedacted } from "./state.js";
@@ -75,14 +76,16 @@ class CanvasPage {
     });
     this.wireAdding();
     this.wireVoting();
+    this.wireDownloads();
     this.render();
 
     this.connection = new Connection({
       token: boot.token,
       canvasId: this.canvasId,
       lastSeq: () => this.state.seq,
-      state: (name) => this.showConnection(name),
+      state: (name, reason) => this.showConnection(name, reason),
       joined: (ack) => this.joined(ack),
+      resync: () => this.catchUp(),
       left: () => this.left(),
       change: (envelope) => this.take(() => this.state.receive(envelope)),
       presence: (event) => { this.people.presence(event); this.scheduleRender(); },
@@ -447,6 +450,18 @@ class CanvasPage {
     });
   }
 
+  /** A facilitator downloads this canvas as a PDF (the server put the links in the boot data). */
+  wireDownloads() {
+    const holder = document.getElementById("canvas-downloads");
+    const urls = this.boot.exports && this.boot.exports.canvas_pdf;
+    if (!holder || !urls || !this.me.facilitator) return;
+    const links = pdfLinks("", t("download_pdf"), urls, (size) => t("download_pdf_size", { size }));
+    holder.setAttribute("role", "group");
+    holder.setAttribute("aria-label", t("download_canvas"));
+    holder.append(...links.childNodes);
+    holder.hidden = false;
+  }
+
   /** Send one operation that is not a note change (votes, status); resolves to its ack or null. */
   send(name, payload) {
     return sendOnce(this.connection, name, payload);
@@ -517,9 +532,10 @@ class CanvasPage {
     }
   }
 
-  async resync() {
+  async resync(always = false) {
+    clearTimeout(this.gapTimer);
     this.gapTimer = null;
-    if (!this.state.hasGap || !this.connection.joined) return;
+    if ((!always && !this.state.hasGap) || !this.connection.joined) return;
     try {
       const ack = await this.connection.request("canvas:resync", { last_seq: this.state.seq });
       if (ack.ok) this.take(() => this.state.sync(ack));
@@ -527,6 +543,17 @@ class CanvasPage {
       // the next join (after a reconnect) catches up anyway
     }
     this.checkGap();
+  }
+
+  /** The server's message queue was away, so events may have been missed: catch up from the last seq. */
+  async catchUp() {
+    await this.resync(true);
+    try {
+      const ack = await this.connection.request("workshop:state", {});
+      if (ack.ok) this.live.stateAgain(ack);
+    } catch {
+      // the next join (after a reconnect) brings the workshop's state anyway
+    }
   }
 
   joined(ack) {
@@ -603,10 +630,11 @@ class CanvasPage {
     banner.textContent = code === "forbidden" ? t("session_ended") : t(ERROR_KEYS[code] || "error_generic");
   }
 
-  showConnection(name) {
+  showConnection(name, reason = null) {
     const indicator = document.getElementById("connection");
     indicator.dataset.state = name;
-    indicator.textContent = t(name);
+    indicator.dataset.reason = reason || "";
+    indicator.textContent = t(reason === "unavailable" ? "server_unavailable" : name);
     document.body.dataset.connection = name;
     this.scheduleRender();
   }

@@ -1,18 +1,29 @@
 // The live connection: Socket.IO with the page's token, canvas:join (again after
 // every reconnect, with the last seq seen) or another greeting (the control
 // room's workshop:watch), acks with a timeout, and one state for the indicator:
-// connecting, connected, reconnecting or offline.
+// connecting, connected, reconnecting or offline. A refusal because the server
+// cannot reach its database ("unavailable") is not the end: the connection
+// keeps trying, waiting longer each time, and the indicator says why.
 
 import { io } from "../vendor/socket.io.esm.min.js";
 
 const ACK_TIMEOUT = 15000;
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 8000;
+
+/** Wait before the next attempt after `failures` refusals in a row: doubling, capped, jittered. */
+export function backoff(failures) {
+  const base = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(Math.max(failures - 1, 0), 6));
+  return Math.round(base * (0.75 + Math.random() / 2));
+}
 
 export class Connection {
   /**
    * @param {object} options token, canvasId, lastSeq() → number|null, and the hooks
-   *   state(name), joined(ack), left(), change(envelope), presence(event), editing(event), refused(code);
-   *   optionally hello() → [message, payload] instead of canvas:join, and events: {name: handler}
-   *   for any other server event.
+   *   state(name, reason), joined(ack), left(), change(envelope), presence(event), editing(event), refused(code);
+   *   optionally hello() → [message, payload] instead of canvas:join, resync() for the server's
+   *   `resync` (its message queue was away: catch up by seq), and events: {name: handler} for any
+   *   other server event. `reason` is "unavailable" while the server cannot reach its database.
    */
   constructor(options) {
     this.options = options;
@@ -20,7 +31,11 @@ export class Connection {
     this.joined = false;
     this.everJoined = false;
     this.state = "connecting";
+    this.reason = null; // why it is not connected, when the server said: "unavailable"
+    this.stateReason = null;
     this.failedAttempts = 0;
+    this.refusals = 0; // refusals in a row that are worth retrying: "unavailable" (connection or greeting) and the like
+    this.retryTimer = null;
     this.socket = io({
       auth: { token: options.token },
       reconnectionDelay: 500,
@@ -52,15 +67,32 @@ export class Connection {
           options.refused(code);
           return;
         }
-        setTimeout(() => this.ended || socket.connect(), 3000);
+        // "unavailable" (its database is down) or anything else: try again, later each time.
+        this.reason = code === "unavailable" ? "unavailable" : null;
+        this.refusals += 1;
+        this.retry(() => socket.connect());
+      } else {
+        this.reason = null; // a network failure: Socket.IO itself tries again
       }
       this.update();
     });
     socket.io.on("reconnect_attempt", () => this.update());
+    socket.on("resync", () => {
+      if (this.joined && !this.ended && options.resync) options.resync();
+    });
     if (options.change) socket.on("change", (envelope) => options.change(envelope));
     if (options.presence) socket.on("presence", (event) => options.presence(event));
     if (options.editing) socket.on("editing", (event) => options.editing(event));
     for (const [name, handler] of Object.entries(options.events || {})) socket.on(name, handler);
+  }
+
+  /** Run `attempt` after the backoff for the refusals so far (one pending attempt at a time). */
+  retry(attempt) {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.ended) attempt();
+    }, backoff(this.refusals));
   }
 
   hello() {
@@ -72,6 +104,7 @@ export class Connection {
   end() {
     this.ended = true;
     this.joined = false;
+    clearTimeout(this.retryTimer);
     this.socket.disconnect();
     this.setState("offline");
   }
@@ -89,7 +122,10 @@ export class Connection {
     if (!ack.ok) {
       const code = ack.error && ack.error.code;
       if (code === "unavailable" || code === "rate_limited") {
-        setTimeout(() => this.socket.connected && this.join(), 2000);
+        this.reason = code === "unavailable" ? "unavailable" : this.reason;
+        this.refusals += 1;
+        this.update();
+        this.retry(() => this.socket.connected && this.join());
         return;
       }
       this.options.refused(code);
@@ -98,8 +134,15 @@ export class Connection {
     this.joined = true;
     this.everJoined = true;
     this.failedAttempts = 0;
+    this.refusals = 0;
+    this.reason = null;
     this.update();
     this.options.joined(ack);
+  }
+
+  /** Greet the server again on the open connection (the control room and projector catch up this way). */
+  greetAgain() {
+    if (this.joined && !this.ended) this.join();
   }
 
   /** Send a message and wait for its ack (rejects when no ack comes in time). */
@@ -116,13 +159,15 @@ export class Connection {
   update() {
     if (this.ended) this.setState("offline");
     else if (this.joined) this.setState("connected");
+    else if (this.reason === "unavailable") this.setState(this.everJoined ? "reconnecting" : "connecting", "unavailable");
     else if (!navigator.onLine || this.failedAttempts >= 3) this.setState("offline");
     else this.setState(this.everJoined ? "reconnecting" : "connecting");
   }
 
-  setState(state) {
-    if (state === this.state) return;
+  setState(state, reason = null) {
+    if (state === this.state && reason === this.stateReason) return;
     this.state = state;
-    this.options.state(state);
+    this.stateReason = reason;
+    this.options.state(state, reason);
   }
 }

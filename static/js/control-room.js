@@ -1,9 +1,10 @@
 // The control room: every canvas of the workshop live (workshop:watch), the
 // session's controls and the people. Each canvas keeps its own state by seq,
 // the workshop's by version; a gap in a canvas's seq is filled by watching
-// again. Every control shows what the server says: a button is "pressed" only
-// once the server's event says so; sending shows as pending, then done or not
-// done (with the reason in plain words).
+// again, and so is the server's `resync` (its message queue was away). Every
+// control shows what the server says: a button is "pressed" only once the
+// server's event says so; sending shows as pending, then done or not done
+// (with the reason in plain words).
 
 import { announce, initAnnouncer } from "./announce.js";
 import { Clock } from "./clock.js";
@@ -11,6 +12,7 @@ import { Connection } from "./connection.js";
 import { setText } from "./dom.js";
 import { setStrings, t } from "./i18n.js";
 import { CanvasCard } from "./room-card.js";
+import { exportsPanel } from "./downloads.js";
 import { PeoplePanel } from "./room-people.js";
 import { SessionControls } from "./room-session.js";
 import { reasonOf, sendOnce } from "./send.js";
@@ -35,12 +37,14 @@ class ControlRoom {
     for (const info of boot.canvases) this.addCanvas(info);
     this.session = new SessionControls(this, document.getElementById("room-controls"));
     this.people = new PeoplePanel(this, document.getElementById("room-people"));
+    exportsPanel(document.getElementById("room-exports"), boot.exports);
     this.render();
     this.connection = new Connection({
       token: boot.token,
       hello: () => ["workshop:watch", {}],
-      state: (name) => this.showConnection(name),
+      state: (name, reason) => this.showConnection(name, reason),
       joined: (ack) => this.watched(ack),
+      resync: () => this.connection.greetAgain(),
       left: () => this.scheduleRender(),
       refused: () => this.refused(),
       events: {
@@ -70,7 +74,8 @@ class ControlRoom {
     for (const snapshot of ack.canvases || []) {
       const canvas = this.canvases.get(snapshot.canvas.id) || this.addCanvas({
         id: snapshot.canvas.id, name: snapshot.canvas.name, blocks: (snapshot.blocks || []).map((id) => ({ id, title: id })) });
-      canvas.state.sync(snapshot);
+      // A snapshot older than what the live events already brought adds nothing (they are contiguous).
+      if (!canvas.state.ready || snapshot.seq >= canvas.state.seq) canvas.state.sync(snapshot);
       canvas.presence = new Map((snapshot.presence || []).map((person) => [person.id, person]));
     }
     this.page.dataset.ready = "true";
@@ -240,10 +245,11 @@ class ControlRoom {
     document.body.classList.toggle("is-closed", this.workshop.closed);
   }
 
-  showConnection(name) {
+  showConnection(name, reason = null) {
     const indicator = document.getElementById("connection");
     indicator.dataset.state = name;
-    indicator.textContent = t(name);
+    indicator.dataset.reason = reason || "";
+    indicator.textContent = t(reason === "unavailable" ? "server_unavailable" : name);
     document.body.dataset.connection = name;
   }
 

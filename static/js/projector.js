@@ -2,7 +2,9 @@
 // facilitator chooses (the workshop's `projector` state): the join screen, a
 // canvas as everyone may see it (hidden notes only as counts, no authors on an
 // anonymous canvas), the voting results of a canvas, or the timer. It opens a
-// canvas with canvas:join and the projector's own token, and reconnects alone.
+// canvas with canvas:join and the projector's own token, and reconnects alone;
+// when the server says `resync` (its message queue was away) it joins again
+// from the last seq it holds.
 
 import { Clock } from "./clock.js";
 import { Connection } from "./connection.js";
@@ -37,8 +39,9 @@ class Projector {
     this.connection = new Connection({
       token: boot.token,
       hello: () => ["workshop:state", {}],
-      state: (name) => this.showConnection(name),
+      state: (name, reason) => this.showConnection(name, reason),
       joined: (ack) => this.stated(ack),
+      resync: () => this.connection.greetAgain(),
       left: () => {},
       refused: () => this.showConnection("offline"),
       events: {
@@ -208,10 +211,11 @@ class Projector {
     });
   }
 
-  showConnection(name) {
+  showConnection(name, reason = null) {
     const node = document.getElementById("connection");
     node.dataset.state = name;
-    setText(node, t(name));
+    node.dataset.reason = reason || "";
+    setText(node, t(reason === "unavailable" ? "server_unavailable" : name));
   }
 }
 

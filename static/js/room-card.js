@@ -5,6 +5,7 @@
 
 import { button, el, setPressed, setText, syncChildren } from "./dom.js";
 import { formatNumber, t, tn } from "./i18n.js";
+import { pdfLinks } from "./downloads.js";
 import { GroupControls } from "./room-groups.js";
 import { TimerControls } from "./room-timer.js";
 import { VoteControls } from "./room-vote.js";
@@ -28,6 +29,9 @@ export class CanvasCard {
     const open = el("a", "button small", { href: room.canvasUrl(id), "aria-label": t("open_canvas_named", { name }) },
       t("open_canvas"));
     head.append(title, el("span", "muted room-card-template", {}, canvas.info.template_name || ""), open);
+    if (canvas.info.pdf) {
+      head.append(pdfLinks("card-downloads", t("card_pdf"), canvas.info.pdf, (size) => t("card_pdf_size", { name, size })));
+    }
     this.flags = el("p", "card-flags");
     this.people = el("div", "card-people");
     this.blocks = this.blockTable();
