@@ -7,6 +7,7 @@ from ..extensions import socketio
 from ..presence import Presence
 from . import handlers  # registers the handlers on the SocketIO object
 from .ordering import RedisOrdering
+from .packets import ProtocolPacket
 from .queue import make_manager, redis_client
 
 
@@ -15,6 +16,8 @@ def init_app(app: Flask) -> None:
     that suit one process (memory) or several (Redis)."""
     socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"], client_manager=make_manager(app),
                       max_http_buffer_size=64 * 1024, logger=False, engineio_logger=False,
+                      # Malformed frames become refused events, never tracebacks (see packets.py).
+                      serializer=ProtocolPacket,
                       # A dropped Wi-Fi link shows as "reconnecting" within ~20 s, not the default ~45 s.
                       ping_interval=10, ping_timeout=10)
     url = app.config.get("SOCKETIO_MESSAGE_QUEUE")

@@ -156,6 +156,13 @@ def _welcome(actor: board.Actor) -> dict:
             "server_time": int(time.time() * 1000)}
 
 
+@socketio.on("*")
+def on_unknown(event: str, *args: Any) -> dict:
+    """Any other message, and what live/packets.py refused: an ``invalid`` ack, never silence."""
+    log.info("refused an unknown message %r from sid %s", event[:60], request.sid)
+    return board.BoardError("invalid", _("This message is not part of the protocol.")).to_ack()
+
+
 @socketio.on("canvas:join")
 @message
 def on_join(actor: board.Actor, data: Any) -> dict:
