@@ -17,7 +17,8 @@ own event. Workshop B, whose people are connected the whole time, is never
 changed and never hears of A's traffic, nor A of B's data. At the end the
 server still serves everyone and its log has no traceback and no error.
 
-``LIENZO_FUZZ_MESSAGES`` (default 3000) sets how many random messages are sent.
+``LIENZO_FUZZ_MESSAGES`` (default 3000) sets how many random messages are sent;
+``LIENZO_FUZZ_MESSAGES_POSTGRESQL`` (default 1000) how many in the same run on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from contextlib import closing
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -44,12 +45,14 @@ from hypothesis import strategies as st
 from facilitator.board import CODES, OPERATIONS
 from facilitator.board.schemas import COLORS, Editing, JoinCanvas, Resync
 
+from . import services
 from .servers import ServerProcess
 
 pytestmark = pytest.mark.server
 
 TIMEOUT = 10
 MESSAGES = int(os.environ.get("LIENZO_FUZZ_MESSAGES", "3000"))
+MESSAGES_POSTGRESQL = int(os.environ.get("LIENZO_FUZZ_MESSAGES_POSTGRESQL", "1000"))
 # Every random message stays under this many bytes on the wire, so that it is
 # judged by its content; oversized frames have a raw test of their own.
 MAX_FRAME = 15_000
@@ -85,20 +88,33 @@ class Database:
              "vote": ("round_id", "voting_round")}
     SHARED: ClassVar[set] = {"alembic_version", "facilitator"}
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, location: Path | str):
+        """A SQLite file (read-only), or a PostgreSQL URL."""
+        if isinstance(location, Path):
+            self.connection = sqlite3.connect(f"file:{location}?mode=ro", uri=True, timeout=TIMEOUT,
+                                              isolation_level=None)
+            self.tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        else:
+            import psycopg
+
+            self.connection = psycopg.connect(location, autocommit=True)
+            self.tables_sql = ("SELECT table_name FROM information_schema.tables "
+                               "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
+
+    def close(self) -> None:
+        self.connection.close()
 
     def snapshot(self) -> dict[str, tuple[tuple[str, ...], list[tuple]]]:
-        with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=TIMEOUT)) as connection:
-            tables = [name for (name,) in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-            unknown = set(tables) - set(self.OWNER) - self.SHARED
-            assert not unknown, f"new tables {unknown}: tell Database.OWNER whose rows they hold"
-            result = {}
-            for table in tables:
-                cursor = connection.execute(f'SELECT * FROM "{table}" ORDER BY rowid')
-                result[table] = (tuple(c[0] for c in cursor.description), cursor.fetchall())
-            return result
+        tables = [name for (name,) in self.connection.execute(self.tables_sql).fetchall()]
+        unknown = set(tables) - set(self.OWNER) - self.SHARED
+        assert not unknown, f"new tables {unknown}: tell Database.OWNER whose rows they hold"
+        result = {}
+        for table in tables:
+            cursor = self.connection.execute(f'SELECT * FROM "{table}"')
+            rows = [tuple(json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v for v in row)
+                    for row in cursor.fetchall()]
+            result[table] = (tuple(c[0] for c in cursor.description), sorted(rows, key=repr))
+        return result
 
     def owned(self, snapshot: dict, workshop_id: int) -> dict[str, list[tuple]]:
         """The rows of one workshop, table by table."""
@@ -223,25 +239,36 @@ def op(**fields) -> dict:
     return {"op_id": uuid.uuid4().hex, **fields}
 
 
-@pytest.fixture(scope="module")
-def arena(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("hostile")
+@contextmanager
+def running_arena(workdir: Path, database_url: str | None = None):
+    """A server (on SQLite, or on PostgreSQL at ``database_url``) with both workshops and their people."""
     # The message budget of the security work (when present) is raised so that the random
     # messages reach the validation and the rules; a rate_limited answer is accepted anyway.
-    server = ServerProcess(workdir, env={"SOCKET_BURST": "1000000", "SOCKET_RATE_PER_SECOND": "1000000"}).prepare()
+    env = {"SOCKET_BURST": "1000000", "SOCKET_RATE_PER_SECOND": "1000000"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    server = ServerProcess(workdir, env=env).prepare()
     server.create_facilitator("ana@example.org", "Ana Facilitadora")
     server.create_facilitator("bruno@example.org", "Bruno Facilitador")
     server.start()
     made: list[Peer] = []
+    db = Database(Path(workdir / "instance" / "lienzo.db") if database_url is None else database_url)
     try:
-        yield build_arena(server, workdir, made)
+        yield build_arena(server, db, made)
     finally:
         for peer in made:
             peer.close()
         server.stop()
+        db.close()
 
 
-def build_arena(server: ServerProcess, workdir: Path, made: list[Peer]) -> Arena:
+@pytest.fixture(scope="module")
+def arena(tmp_path_factory):
+    with running_arena(tmp_path_factory.mktemp("hostile")) as arena:
+        yield arena
+
+
+def build_arena(server: ServerProcess, db: Database, made: list[Peer]) -> Arena:
     def peer(token: str, label: str, participant_id: int | None) -> Peer:
         made.append(Peer(server, token, label, participant_id))
         return made[-1]
@@ -287,7 +314,6 @@ def build_arena(server: ServerProcess, workdir: Path, made: list[Peer]) -> Arena
         canvas_id=a["canvas_ids"][0], block="problem", title="Esperas", note_ids=[a_notes[0], a_notes[2]])))
     a_cluster = a_cluster["event"]["data"]["cluster"]["id"]
 
-    db = Database(workdir / "instance" / "lienzo.db")
     snapshot = db.snapshot()
     for listener in (victim, b_facilitator):
         listener.take_events()
@@ -579,11 +605,15 @@ def messages(arena: Arena) -> st.SearchStrategy[tuple[str, str, tuple]]:
 
 
 def test_thousands_of_random_and_malformed_messages_are_each_answered_and_refused_cleanly(arena):
+    fuzz(arena, MESSAGES)
+
+
+def fuzz(arena: Arena, count: int) -> None:
     referee = Referee(arena)
     started = time.monotonic()
     a, b = arena.a, arena.b
 
-    @settings(max_examples=MESSAGES, deadline=None, database=None, phases=(Phase.explicit, Phase.generate),
+    @settings(max_examples=count, deadline=None, database=None, phases=(Phase.explicit, Phase.generate),
               suppress_health_check=list(HealthCheck))
     @given(messages(arena))
     @example(("p1", "connect", ({"token": "x" * 20},)))
@@ -606,12 +636,29 @@ def test_thousands_of_random_and_malformed_messages_are_each_answered_and_refuse
     elapsed = time.monotonic() - started
     print(f"\nhostile input: {arena.sent} messages in {elapsed:.1f} s; answers {arena.codes}; "
           f"{len(arena.accepted)} operations took effect: {sorted({n for n, _ in arena.accepted})}")
-    assert arena.sent >= MESSAGES
+    assert arena.sent >= count
     assert arena.sent - arena.codes.get("ok", 0) > arena.sent * 0.7, "the messages should be mostly refusals"
-    if not arena.codes.get("rate_limited"):  # they reached past the shapes, to the rules
+    if count >= 1000 and not arena.codes.get("rate_limited"):  # they reached past the shapes, to the rules
         assert {"invalid", "too_large", "forbidden", "not_found"} <= set(arena.codes), arena.codes
+    check_log(arena)
+
+
+def check_log(arena: Arena) -> None:
+    assert arena.server.process.poll() is None, "the server died"
     log = arena.server.log()
     assert "Traceback" not in log and "unexpected error" not in log and " ERROR " not in log, log[-5000:]
+
+
+@pytest.mark.postgres
+def test_the_same_on_postgresql(tmp_path):
+    """Fewer messages, on PostgreSQL, whose integers are narrower than SQLite's."""
+    url = services.create_database()
+    try:
+        with running_arena(tmp_path, url) as arena:
+            fuzz(arena, MESSAGES_POSTGRESQL)
+            the_server_answers_everyone_and_b_is_untouched(arena)
+    finally:
+        services.drop_database(url)
 
 
 # Raw frames: what a socket.io client library cannot send.
@@ -813,7 +860,56 @@ def test_a_broken_engine_io_frame_gets_no_traceback_back(arena):
         ok(peer.call("workshop:state", {}))
 
 
+# The same over HTTP: malformed bodies, huge ids and hostile files answer 4xx, never 500.
+
+HUGE = "9" * 30
+JSON = {"Content-Type": "application/json"}
+
+
+def http_cases(arena: Arena) -> list[tuple[str, str, dict]]:
+    a, code = arena.a, arena.a["code"].encode()
+    return [
+        ("post", "/api/join", {"data": b"[" * 100_000 + b"]" * 100_000, "headers": JSON}),
+        ("post", "/api/join", {"data": b'{"code": "' + code + b'", "name": "a", "x": ' + b"[" * 5000 + b"]" * 5000
+                               + b"}", "headers": JSON}),
+        ("post", "/api/join", {"data": b'{"code": "\\ud800' + code + b'", "name": "Ana"}', "headers": JSON}),
+        ("post", "/api/join", {"data": b'{"code": ' + b"9" * 5000 + b', "name": "Ana"}', "headers": JSON}),
+        ("post", "/api/join", {"data": b"\xff\xfe\x00", "headers": JSON}),
+        ("post", "/api/login", {"data": b'{"email": "\\ud800@x.org", "password": "\\udfff"}', "headers": JSON}),
+        ("post", "/api/login", {"data": b'{"email": "a\\u0000@x.org", "password": "x"}', "headers": JSON}),
+        ("post", "/api/workshops", {"data": b'{"title": "\\ud800"}', "headers": JSON}),
+        ("get", f"/api/canvases/{2**31}", {}),
+        ("get", f"/api/canvases/{HUGE}", {}),
+        ("get", f"/api/workshops/{HUGE}", {}),
+        ("get", f"/c/{HUGE}", {}),
+        ("get", f"/c/{2**31}/layout.css", {}),
+        ("get", f"/f/workshops/{HUGE}", {}),
+        ("get", f"/f/workshops/{HUGE}/room", {}),
+        ("get", f"/f/workshops/{a['workshop_id']}/canvases/{HUGE}", {}),
+        ("get", f"/f/workshops/{a['workshop_id']}/canvases/{2**31}/export.pdf", {}),
+        ("get", f"/f/workshops/{HUGE}/export/json", {}),
+        ("get", "/j/%00%ED%A0%80", {}),
+        ("get", "/p/p." + "9" * 150 + ".x.y", {}),
+    ]
+
+
+def test_hostile_http_requests_get_a_refusal_not_a_crash(arena):
+    http = arena.a["http"]
+    token, _ = raw_participant(arena)
+    for method, path, options in http_cases(arena):
+        headers = {"Authorization": f"Bearer {token}", **options.pop("headers", {})} if path.startswith(
+            "/api/canvases") else options.pop("headers", {})
+        answer = getattr(http, method)(arena.server.url + path, headers=headers, timeout=TIMEOUT,
+                                       allow_redirects=False, **options)
+        assert 400 <= answer.status_code < 500, (method, path, answer.status_code, answer.text[:300])
+    check_log(arena)
+
+
 def test_afterwards_the_server_answers_everyone_and_b_is_untouched(arena):
+    the_server_answers_everyone_and_b_is_untouched(arena)
+
+
+def the_server_answers_everyone_and_b_is_untouched(arena: Arena) -> None:
     db = arena.db
     assert db.owned(settled_snapshot(db), arena.b["workshop_id"]) == arena.baseline_b
     check_events(arena)
@@ -836,6 +932,4 @@ def test_afterwards_the_server_answers_everyone_and_b_is_untouched(arena):
     ok(facilitator.call("canvas:join", {"canvas_id": arena.a["canvas_ids"][1]}))
     ok(facilitator.call("note:add", op(block="problem", text="y yo también")))
 
-    assert arena.server.process.poll() is None
-    log = arena.server.log()
-    assert "Traceback" not in log and "unexpected error" not in log and " ERROR " not in log, log[-5000:]
+    check_log(arena)
