@@ -905,6 +905,39 @@ def test_hostile_http_requests_get_a_refusal_not_a_crash(arena):
     check_log(arena)
 
 
+def test_a_hostile_workshop_file_is_refused_not_a_crash(arena):
+    """Importing: the file a facilitator got from elsewhere may be anything."""
+    http, workshop_id = arena.a["http"], arena.a["workshop_id"]
+    exported = http.get(f"{arena.server.url}/f/workshops/{workshop_id}/export/json", timeout=TIMEOUT)
+    assert exported.status_code == 200
+    text = exported.text
+    files = {
+        "nested": b"[" * 100_000 + b"]" * 100_000,
+        "huge number": b'{"format": "lienzo.workshop", "version": ' + b"9" * 5000 + b"}",
+        "NUL in a note": text.replace('"text": "Colas"', '"text": "Co\\u0000las"', 1).encode(),
+        "lone surrogate in the title": re.sub(r'"title": "[^"]*"', lambda _m: '"title": "\\ud800"', text,
+                                              count=1).encode(),
+        "NUL in a name": text.replace('"name": "Ben"', '"name": "B\\u0000en"', 1).encode(),
+        "a javascript: link as the template's source": re.sub(
+            r'"source": "[^"]*"', '"source": "javascript:alert(1)"', text, count=1).encode(),
+        "a javascript: link as the template's licence": re.sub(
+            r'"licence_url": "[^"]*"', '"licence_url": " JavaScript:alert(1)"', text, count=1).encode(),
+        "a lone surrogate in the template's name": re.sub(
+            r'"es": "[^"]*"', lambda _m: '"es": "\\udfff"', text, count=1).encode(),
+    }
+    assert all(content != text.encode() for content in files.values())
+    before = settled_snapshot(arena.db)
+    for what, content in files.items():
+        page = http.get(f"{arena.server.url}/f/", timeout=TIMEOUT).text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        answer = http.post(f"{arena.server.url}/f/workshops/import", data={"csrf_token": csrf},
+                           files={"file": ("taller.json", content, "application/json")}, timeout=TIMEOUT,
+                           allow_redirects=False)
+        assert answer.status_code == 400, (what, answer.status_code, answer.text[:300])
+    assert arena.db.snapshot() == before
+    check_log(arena)
+
+
 def test_afterwards_the_server_answers_everyone_and_b_is_untouched(arena):
     the_server_answers_everyone_and_b_is_untouched(arena)
 
