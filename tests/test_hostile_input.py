@@ -32,6 +32,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -910,31 +911,53 @@ def test_a_hostile_workshop_file_is_refused_not_a_crash(arena):
     http, workshop_id = arena.a["http"], arena.a["workshop_id"]
     exported = http.get(f"{arena.server.url}/f/workshops/{workshop_id}/export/json", timeout=TIMEOUT)
     assert exported.status_code == 200
-    text = exported.text
+    def changed(change) -> bytes:
+        data = json.loads(exported.text)
+        change(data)
+        return json.dumps(data).encode()  # ASCII, with NUL and lone surrogates as \u escapes
+
+    def add_note(text: str):
+        at = datetime.now(UTC).isoformat()
+        return lambda data: data["canvases"][0]["notes"].append(
+            {"ref": "n9999999", "block": "problem", "text": text, "color": "yellow", "created_at": at,
+             "updated_at": at})
+
+    def template(*path: str, value: str):
+        def change(data):
+            node = data["templates"][0]["template"]
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = value
+        return change
+
     files = {
         "nested": b"[" * 100_000 + b"]" * 100_000,
         "huge number": b'{"format": "lienzo.workshop", "version": ' + b"9" * 5000 + b"}",
-        "NUL in a note": text.replace('"text": "Colas"', '"text": "Co\\u0000las"', 1).encode(),
-        "lone surrogate in the title": re.sub(r'"title": "[^"]*"', lambda _m: '"title": "\\ud800"', text,
-                                              count=1).encode(),
-        "NUL in a name": text.replace('"name": "Ben"', '"name": "B\\u0000en"', 1).encode(),
-        "a javascript: link as the template's source": re.sub(
-            r'"source": "[^"]*"', '"source": "javascript:alert(1)"', text, count=1).encode(),
-        "a javascript: link as the template's licence": re.sub(
-            r'"licence_url": "[^"]*"', '"licence_url": " JavaScript:alert(1)"', text, count=1).encode(),
-        "a lone surrogate in the template's name": re.sub(
-            r'"es": "[^"]*"', lambda _m: '"es": "\\udfff"', text, count=1).encode(),
+        "NUL in a note": changed(add_note("Co\x00las")),
+        "a lone surrogate in a note": changed(add_note("\ud800")),
+        "a lone surrogate in the title": changed(lambda data: data["workshop"].update(title="Taller \ud800")),
+        "NUL in a name": changed(lambda data: data["workshop"].update(facilitators=["B\x00en"])),
+        "a javascript: link as the template's source": changed(template("credit", "source",
+                                                                         value="javascript:alert(1)")),
+        "a javascript: link as the template's licence": changed(template("credit", "licence_url",
+                                                                          value=" JavaScript:alert(1)")),
+        "a lone surrogate in the template's name": changed(template("name", "es", value="\udfff")),
     }
-    assert all(content != text.encode() for content in files.values())
-    before = settled_snapshot(arena.db)
-    for what, content in files.items():
+    assert changed(add_note("válida")) != exported.content
+    def send(content: bytes):
         page = http.get(f"{arena.server.url}/f/", timeout=TIMEOUT).text
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        answer = http.post(f"{arena.server.url}/f/workshops/import", data={"csrf_token": csrf},
-                           files={"file": ("taller.json", content, "application/json")}, timeout=TIMEOUT,
-                           allow_redirects=False)
+        return http.post(f"{arena.server.url}/f/workshops/import", data={"csrf_token": csrf},
+                         files={"file": ("taller.json", content, "application/json")}, timeout=TIMEOUT,
+                         allow_redirects=False)
+
+    before = settled_snapshot(arena.db)
+    for what, content in files.items():
+        answer = send(content)
         assert answer.status_code == 400, (what, answer.status_code, answer.text[:300])
     assert arena.db.snapshot() == before
+    # The same file with an ordinary note is imported (so each refusal above was its payload's).
+    assert send(changed(add_note("válida"))).status_code == 302
     check_log(arena)
 
 
