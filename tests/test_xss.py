@@ -242,8 +242,13 @@ def test_payloads_in_every_text_run_nowhere_and_read_as_typed(server, open_page)
     assert projector.page.text_content(".projector-title") == TITLE
     card.get_by_role("button", name="Mostrar en el proyector").click()
     projector.page.wait_for_selector("#projector-canvas:not([hidden]) li.note >> nth=5")
-    projector.check(CANVAS, *NOTE_PAYLOADS)
+    projector.check(CANVAS, NAME_1, *NOTE_PAYLOADS)
     assert projector.page.text_content("#projector-canvas-name") == CANVAS
+    # Anonymous: the projector shows the institution instead of the name.
+    card.get_by_role("button", name="Anónimo").click()
+    projector.page.locator("#projector-sheet .note-author").filter(has_text=INSTITUTION_1).first.wait_for()
+    projector.check(INSTITUTION_1, *NOTE_PAYLOADS)
+    card.get_by_role("button", name="Anónimo").click()
 
     card.get_by_label("Votos por persona").fill("3")
     card.get_by_role("button", name="Abrir una votación").click()
