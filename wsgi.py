@@ -71,7 +71,9 @@ def main() -> None:
     listener = make_listener(host, port)
     print(f"Lienzo is running at http://{host}:{listener.getsockname()[1]}/ (Ctrl+C stops it)", flush=True)
     try:
-        eventlet.wsgi.server(listener, wsgi_app, log_output=False)
+        # debug=False: an exception that escapes the app (a malformed engine.io frame) must
+        # not send its traceback to the client.
+        eventlet.wsgi.server(listener, wsgi_app, log_output=False, debug=False)
     except KeyboardInterrupt:
         sys.exit(0)
 

@@ -11,11 +11,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 LANGS = ("es", "en")
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+
+
+def _plain(value: str) -> str:
+    """Templates also come in imported files: text fit for the database and the page."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400), AfterValidator(_plain)]
+# Shown as links on every canvas page: web addresses only (never javascript: or data:).
+Url = Annotated[Text, StringConstraints(pattern=r"^https?://[^\s]+$")]
 
 
 class CatalogError(Exception):
@@ -61,9 +76,9 @@ class Credit(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     author: Text
     based_on: Text | None = None
-    source: Text
+    source: Url
     licence: Text
-    licence_url: Text | None = None
+    licence_url: Url | None = None
     line: Localized
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import socket
 import subprocess
@@ -53,7 +54,13 @@ def op(**fields) -> dict:
 
 
 class Peer:
-    """One real socket.io client (websocket only) that records every ``change``."""
+    """One real socket.io client (websocket only) that records every ``change``
+    in the order it came off the socket.
+
+    python-engineio's client runs each message's handler in a thread of its
+    own, so handlers may see events out of order; the recording therefore
+    happens where packets are read, before any handler runs.
+    """
 
     def __init__(self, server: ServerProcess, token: str, name: str = ""):
         self.name = name
@@ -61,14 +68,18 @@ class Peer:
         self.changes: list[dict] = []
         self._arrived = threading.Condition()
         self.sio = socketio.Client(reconnection=False)
-        self.sio.on("change", self._on_change)
+        receive = self.sio.eio._receive_packet
+
+        def recording(pkt):
+            if isinstance(pkt.data, str) and pkt.data.startswith('2["change",'):
+                with self._arrived:
+                    self.changes.append(json.loads(pkt.data[1:])[1])
+                    self._arrived.notify_all()
+            return receive(pkt)
+
+        self.sio.eio._receive_packet = recording
         self.sio.connect(server.url, auth={"token": token}, transports=["websocket"], wait_timeout=TIMEOUT)
         self.join_ack: dict | None = None
-
-    def _on_change(self, envelope: dict) -> None:
-        with self._arrived:
-            self.changes.append(envelope)
-            self._arrived.notify_all()
 
     def call(self, event: str, data) -> dict:
         return self.sio.call(event, data, timeout=TIMEOUT)
@@ -223,7 +234,7 @@ def test_ninety_concurrent_adds_are_all_acked_and_arrive_everywhere_in_seq_order
     for peer in clients:
         peer.wait_changes(total)
         peer.flush()
-        # One process emits in seq order, so arrival order is seq order.
+        # One process emits in seq order, so the order on the wire is seq order.
         assert peer.seqs() == list(range(1, total + 1)), peer.name
     snapshot = api_snapshot(server, workshop["canvas_ids"][0], clients[0].token)
     assert snapshot["seq"] == total

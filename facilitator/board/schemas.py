@@ -19,6 +19,9 @@ MAX_NAME = 80
 MAX_INSTITUTION = 120
 MAX_TITLE = 200
 MAX_CANVASES_AT_ONCE = 30
+# Ids, seq numbers and versions are INTEGER columns: 32 bits on PostgreSQL, where a
+# larger number in a query is a database error, not a missing row.
+MAX_INTEGER = 2**31 - 1
 COLORS = ("yellow", "pink", "blue", "green", "orange", "purple")
 
 
@@ -45,7 +48,8 @@ OpId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 NoteId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
 BlockId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Color = Literal["yellow", "pink", "blue", "green", "orange", "purple"]
-Seq = Annotated[int, Field(ge=0, le=2**53)]
+Seq = Annotated[int, Field(ge=0, le=MAX_INTEGER)]
+DatabaseId = Annotated[int, Field(ge=1, le=MAX_INTEGER)]
 
 
 class Message(BaseModel):
@@ -70,7 +74,7 @@ class AddNote(Operation):
 class EditNote(Operation):
     note_id: NoteId
     text: NoteText
-    version: Annotated[int, Field(ge=1, le=2**31)]
+    version: Annotated[int, Field(ge=1, le=MAX_INTEGER)]
 
 
 class MoveNote(Operation):
@@ -88,7 +92,7 @@ class DeleteNote(Operation):
     note_id: NoteId
 
 
-CanvasId = Annotated[int, Field(ge=1, le=2**53)]
+CanvasId = DatabaseId
 ClusterTitle = Annotated[SafeText, AfterValidator(_one_line), StringConstraints(min_length=1, max_length=120)]
 
 
@@ -135,17 +139,17 @@ class CreateCluster(CanvasOperation):
 
 
 class RenameCluster(CanvasOperation):
-    cluster_id: Annotated[int, Field(ge=1, le=2**53)]
+    cluster_id: DatabaseId
     title: ClusterTitle
 
 
 class DissolveCluster(CanvasOperation):
-    cluster_id: Annotated[int, Field(ge=1, le=2**53)]
+    cluster_id: DatabaseId
 
 
 class ClusterNote(CanvasOperation):
     note_id: NoteId
-    cluster_id: Annotated[int, Field(ge=1, le=2**53)] | None
+    cluster_id: DatabaseId | None
 
 
 class TimerStart(Operation):
@@ -181,7 +185,7 @@ class ResetStatus(Operation):
 
 
 class RemoveParticipant(Operation):
-    participant_id: Annotated[int, Field(ge=1, le=2**53)]
+    participant_id: DatabaseId
 
 
 class WorkshopOperation(Operation):
@@ -189,7 +193,7 @@ class WorkshopOperation(Operation):
 
 
 class JoinCanvas(Message):
-    canvas_id: Annotated[int, Field(ge=1, le=2**53)]
+    canvas_id: DatabaseId
     last_seq: Seq | None = None
 
 

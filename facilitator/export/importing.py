@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from ..board.schemas import MAX_INSTITUTION, MAX_NAME, MAX_NOTE_TEXT, MAX_TITLE, BlockId, Color
+from ..board.schemas import MAX_INSTITUTION, MAX_NAME, MAX_NOTE_TEXT, MAX_TITLE, BlockId, Color, SafeText
 from ..board.workshops import new_code
 from ..catalog import CatalogError, Template, parse_template
 from ..extensions import db
@@ -27,7 +27,8 @@ MAX_CANVASES = 200
 MAX_NOTES = 50_000
 MAX_DOTS = 100_000  # in the whole file
 Ref = Annotated[str, StringConstraints(pattern=r"^[a-z][0-9]{1,7}$")]
-Str = Annotated[str, StringConstraints(max_length=MAX_NOTE_TEXT)]
+# Text goes into the database as it is: no NUL (PostgreSQL refuses it) and no lone surrogates.
+Str = Annotated[SafeText, StringConstraints(max_length=MAX_NOTE_TEXT)]
 
 
 class ImportFailed(ValueError):
@@ -39,12 +40,12 @@ class Strict(BaseModel):
 
 
 class WorkshopIn(Strict):
-    title: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TITLE)]
+    title: Annotated[SafeText, StringConstraints(min_length=1, max_length=MAX_TITLE)]
     date: dt.date | None = None
     language: Literal["es", "en"]
     anonymous: bool = False
     anonymous_shows_institution: bool = True
-    facilitators: list[Annotated[str, StringConstraints(max_length=MAX_NAME)]] = []
+    facilitators: list[Annotated[SafeText, StringConstraints(max_length=MAX_NAME)]] = []
 
 
 class TemplateIn(Strict):
@@ -54,8 +55,8 @@ class TemplateIn(Strict):
 
 class PersonIn(Strict):
     ref: Ref
-    name: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
-    institution: Annotated[str, StringConstraints(max_length=MAX_INSTITUTION)] | None = None
+    name: Annotated[SafeText, StringConstraints(min_length=1, max_length=MAX_NAME)]
+    institution: Annotated[SafeText, StringConstraints(max_length=MAX_INSTITUTION)] | None = None
     facilitator: bool = False
     joined_at: datetime
     removed_at: datetime | None = None
@@ -67,7 +68,7 @@ class NoteIn(Strict):
     text: Str
     color: Color
     author: Ref | None = None
-    institution: Annotated[str, StringConstraints(max_length=MAX_INSTITUTION)] | None = None
+    institution: Annotated[SafeText, StringConstraints(max_length=MAX_INSTITUTION)] | None = None
     votes: int | None = None
     hidden: bool = False
     group: Ref | None = None
@@ -78,7 +79,7 @@ class NoteIn(Strict):
 class GroupIn(Strict):
     ref: Ref
     block: BlockId
-    title: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    title: Annotated[SafeText, StringConstraints(min_length=1, max_length=120)]
 
 
 class RoundIn(Strict):
@@ -92,7 +93,7 @@ class RoundIn(Strict):
 
 
 class CanvasIn(Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    name: Annotated[SafeText, StringConstraints(min_length=1, max_length=80)]
     template: Ref
     anonymous: bool = False
     silent_writing: bool = False
@@ -130,6 +131,8 @@ def parse(raw: bytes) -> FileIn:
     except json.JSONDecodeError as error:
         raise ImportFailed(_("The file is not valid JSON (line %(line)s, column %(col)s: %(msg)s).",
                              line=error.lineno, col=error.colno, msg=error.msg)) from None
+    except (ValueError, RecursionError):  # a number of thousands of digits, nesting deeper than Python goes
+        raise ImportFailed(_("The file is not valid JSON.")) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ImportFailed(_("This is not a Lienzo workshop file (its “format” is not “%(format)s”).",
                              format=FORMAT))

@@ -9,6 +9,7 @@ from . import handlers  # registers the handlers on the SocketIO object
 from .flood import MessageBudget
 from .ordering import RedisOrdering
 from .origins import origin_policy
+from .packets import ProtocolPacket
 from .queue import make_manager, redis_client
 
 
@@ -19,6 +20,8 @@ def init_app(app: Flask) -> None:
                       max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE_BYTES"],
                       cors_allowed_origins=origin_policy(app.config["SOCKETIO_ALLOWED_ORIGINS"]),
                       logger=False, engineio_logger=False,
+                      # Malformed frames become refused events, never tracebacks (see packets.py).
+                      serializer=ProtocolPacket,
                       # A dropped Wi-Fi link shows as "reconnecting" within ~20 s, not the default ~45 s.
                       ping_interval=10, ping_timeout=10)
     app.extensions["lienzo.budget"] = MessageBudget(app.config["SOCKET_BURST"], app.config["SOCKET_RATE_PER_SECOND"])

@@ -96,15 +96,6 @@ def _rate_limited() -> dict:
     return board.BoardError("rate_limited", _("Too many messages at once. Wait a moment; nothing was lost.")).to_ack()
 
 
-@socketio.on("*")
-def on_unknown(event: Any, *args: Any) -> dict:
-    """Any message the protocol does not have: refused, but still answered."""
-    if not _within_budget():
-        return _rate_limited()
-    log.info("refused unknown message %.40r from sid %s", event, request.sid)
-    return board.BoardError("invalid", _("This message is not part of the protocol.")).to_ack()
-
-
 def _current_canvas() -> int:
     canvas_id = presence().canvas_of(request.sid)
     if canvas_id is None:
@@ -175,6 +166,15 @@ def _leave_canvas_rooms(keep: str | None = None) -> None:
 def _welcome(actor: board.Actor) -> dict:
     return {"me": actor.public(), "status": board.my_status(actor), "workshop": board.workshop_state(actor),
             "server_time": int(time.time() * 1000)}
+
+
+@socketio.on("*")
+def on_unknown(event: str, *args: Any) -> dict:
+    """Any other message, and what live/packets.py refused: an ``invalid`` ack, never silence."""
+    if not _within_budget():
+        return _rate_limited()
+    log.info("refused an unknown message %r from sid %s", event[:60], request.sid)
+    return board.BoardError("invalid", _("This message is not part of the protocol.")).to_ack()
 
 
 @socketio.on("canvas:join")

@@ -8,11 +8,21 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.routing import IntegerConverter
 
+from ..board.schemas import MAX_INTEGER
 from ..database import database_failed
 from ..extensions import csrf, db
 from . import api, exports, facilitator, public  # noqa: F401  (exports adds routes to the facilitator blueprint)
 from .identity import current_facilitator
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in URLs, no wider than the database's INTEGER: a huge id is a 404, not an overflow."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_INTEGER,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def _describe(error: HTTPException) -> str:
@@ -30,6 +40,7 @@ def _describe(error: HTTPException) -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseId  # before the blueprints' rules are added
     app.register_blueprint(public.bp)
     app.register_blueprint(facilitator.bp)
     app.register_blueprint(api.bp)

@@ -37,7 +37,10 @@ def _refused(error: board.BoardError):
 def _body() -> Any:
     if not request.is_json:
         raise board.BoardError("invalid", _("Send the request body as JSON (Content-Type: application/json)."))
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON parser goes
+        data = None
     if data is None:
         raise board.BoardError("invalid", _("The request body is not valid JSON."))
     return data

@@ -32,6 +32,10 @@ bp = Blueprint("facilitator", __name__, url_prefix="/f")
 
 def authenticate(email: str, password: str) -> Facilitator | None:
     """The facilitator with these credentials, or None."""
+    try:
+        email.encode(), password.encode()
+    except UnicodeEncodeError:  # a lone surrogate (JSON "\ud800") is no one's email or password
+        return None
     facilitator = db.session.scalar(select(Facilitator).filter_by(email=email.strip().lower()))
     if facilitator is None or not check_password_hash(facilitator.password_hash, password):
         return None
