@@ -1,0 +1,613 @@
+"""Fan-out benchmark: how fast does a change reach everyone on a canvas?
+
+Run from the checkout, with the project's venv and Node.js 20 (``npm ci`` done)::
+
+    .venv/bin/python bench/fanout.py                      # N = 10, 50, 150; 30 s each; no compression (~5 min)
+    .venv/bin/python bench/fanout.py --compression both   # also with permessage-deflate, interleaved (~9 min)
+    .venv/bin/python bench/fanout.py --quick              # sanity run: N = 10, 50; 5 s each (~1 min)
+
+What it does: starts the real server (``python wsgi.py``: eventlet, SQLite in a
+temporary instance folder) and the bare stack (``bench/bare_server.py``:
+Flask-SocketIO on eventlet that only rebroadcasts, served with the same socket
+options) as subprocesses on 127.0.0.1, one pair per compression setting
+(``WEBSOCKET_COMPRESSION`` false and/or true; the clients always offer
+permessage-deflate, as browsers do). It seeds each Lienzo through the JSON API
+(one canvas per N; ``/api/join`` gives each participant a token) and for each
+N runs ``bench/driver.mjs``, a Node.js socket.io-client driver holding N
+websocket connections to every server in one process. 10% of the
+participants (at least one) alternate ``note:add`` and ``note:edit`` (their
+own last note, at its current ``version``) at 2 operations per second each;
+against the bare stack they send a message of the same shape and size. After a short warm-up on each
+server (checked for loss, not timed), the load takes turns between the
+servers in ``--slice`` second slices until each has had ``--duration`` seconds,
+so that whatever else a shared machine is doing meanwhile falls on all of them
+alike (with ``--compression both`` that includes the compressed and the plain
+servers, so their comparison is fair too); then the driver waits a bounded time
+for every ack and every delivery.
+
+What it prints, for each compression setting and N, and for both stacks:
+
+- fan-out latency p50/p95/p99/max (ms): from the writer's send until every
+  OTHER participant has received the matching ``change`` (matched by op_id);
+- ack p99 (ms): writer's send until its ack (for Lienzo: after the commit);
+- delivered/s: ``change`` events received by other participants per second,
+  against the expected ``writers x rate x (N - 1)``;
+- lost: events that never reached a participant (missing after the drain
+  time); err: operations refused or never acknowledged, and disconnects; skip:
+  operations a writer did not send because its previous one was still
+  unacknowledged one period (500 ms) later;
+- CPU use of the driver (the load generator; % of one core, with its event-loop
+  delay p99), of the server process, and of everything else on the machine
+  ("other": a shared machine's neighbours disturb the figures; a warning says
+  so, and ``--wait-quiet SECONDS`` waits for a quiet moment before each N),
+  over each stack's measured slices;
+- Lienzo's figures as a ratio to the bare stack's, and whether the aim holds at
+  the largest N: p99 under 25 ms, at most 1.5x the bare p99, nothing lost,
+  no operation refused or skipped.
+
+The last line printed is one JSON object with all of those figures.
+
+Every wait is bounded, and every process it starts is stopped on the way out
+(finally and atexit, also on Ctrl+C or SIGTERM; on Linux the children also die
+with this process if it is killed outright).
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import ctypes
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PASSWORD = "bench password 1234"
+TEMPLATE = "lean-canvas"
+BLOCK = "problem"
+AIM_P99_MS = 25.0
+AIM_RATIO = 1.5
+DRIVER_CPU_WARN_PCT = 70.0
+OTHER_CPU_WARN_PCT = 30.0
+
+_children: list[subprocess.Popen] = []
+
+
+# --- processes -----------------------------------------------------------------------------------
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: ask the kernel to SIGKILL this child when the benchmark dies, even by SIGKILL."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def spawn(args: list[str], **kwargs) -> subprocess.Popen:
+    """Start a child in its own process group, remembered so that stop_all() ends it."""
+    preexec = _die_with_parent if sys.platform.startswith("linux") else None
+    process = subprocess.Popen(args, start_new_session=True, preexec_fn=preexec, **kwargs)
+    _children.append(process)
+    return process
+
+
+def stop(process: subprocess.Popen, grace: float = 5.0) -> None:
+    """SIGTERM the child's process group, then SIGKILL it if it lingers."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=grace)
+    if process in _children:
+        _children.remove(process)
+
+
+def stop_all() -> None:
+    for process in list(reversed(_children)):
+        stop(process)
+
+
+def _on_signal(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(process: subprocess.Popen, url: str, log_path: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: server exited early; its log:\n{log_path.read_text(errors='replace')}")
+        try:
+            if requests.get(url + "/", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url}: server did not answer within {timeout:.0f} s; see {log_path}")
+
+
+class Server:
+    """A server subprocess on 127.0.0.1 with its log in the work folder."""
+
+    name = "server"
+
+    def __init__(self, workdir: Path, compression: bool):
+        self.workdir = workdir
+        self.compression = compression
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / f"{self.name}-{'deflate' if compression else 'plain'}-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+        self.env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), "LOG_LEVEL": "WARNING",
+                    "PYTHONUNBUFFERED": "1", "WEBSOCKET_COMPRESSION": "true" if compression else "false"}
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def start(self) -> Server:
+        with open(self.log_path, "ab") as log:
+            self.process = spawn(self.command(), cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
+                                 stdout=log, stderr=subprocess.STDOUT)
+        wait_until_up(self.process, self.url, self.log_path)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+
+
+class LienzoServer(Server):
+    """The real thing: ``python wsgi.py`` with a fresh SQLite database."""
+
+    name = "lienzo"
+
+    def __init__(self, workdir: Path, compression: bool):
+        super().__init__(workdir, compression)
+        instance = workdir / f"instance-{'deflate' if compression else 'plain'}"
+        instance.mkdir(parents=True, exist_ok=True)
+        self.env.update({"INSTANCE_PATH": str(instance), "SECRET_KEY": "bench-secret-key-not-for-production",
+                         "LIENZO_ENV": "development"})
+        self.env.pop("DATABASE_URL", None)
+        self.env.pop("SOCKETIO_MESSAGE_QUEUE", None)
+
+    def command(self) -> list[str]:
+        return [sys.executable, "wsgi.py"]
+
+    def flask(self, *args: str, stdin: str | None = None) -> None:
+        subprocess.run([sys.executable, "-m", "flask", "--app", "facilitator", *args], cwd=ROOT, env=self.env,
+                       input=stdin, capture_output=True, text=True, timeout=120, check=True)
+
+    def prepare(self) -> LienzoServer:
+        self.flask("db", "upgrade")
+        self.flask("create-facilitator", "--email", "bench@example.org", "--name", "Bench",
+                   "--password-stdin", stdin=PASSWORD + "\n")
+        return self
+
+    def seed(self, canvases: int, participants: int) -> tuple[list[int], list[str]]:
+        """One workshop with ``canvases`` canvases and ``participants`` joined participants."""
+        http = requests.Session()
+        answer = http.post(self.url + "/api/login", json={"email": "bench@example.org", "password": PASSWORD},
+                           timeout=10)
+        answer.raise_for_status()
+        workshop = http.post(self.url + "/api/workshops", json={"title": "Fan-out bench"}, timeout=10)
+        workshop.raise_for_status()
+        workshop = workshop.json()["workshop"]
+        created = http.post(self.url + f"/api/workshops/{workshop['id']}/canvases",
+                            json={"template_id": TEMPLATE, "name": "Mesa", "count": canvases}, timeout=10)
+        created.raise_for_status()
+        canvas_ids = [c["id"] for c in created.json()["canvases"]]
+        tokens = []
+        joiner = requests.Session()
+        for i in range(participants):
+            answer = joiner.post(self.url + "/api/join", json={"code": workshop["code"], "name": f"Participante {i}"},
+                                 timeout=10)
+            answer.raise_for_status()
+            tokens.append(answer.json()["token"])
+        return canvas_ids, tokens
+
+
+class BareServer(Server):
+    name = "bare"
+
+    def command(self) -> list[str]:
+        return [sys.executable, str(BENCH / "bare_server.py")]
+
+
+def source_version() -> dict:
+    """The commit being measured, and whether the server's code differs from it (read-only git calls)."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, env=env, capture_output=True,
+                                text=True, timeout=10).stdout.strip() or None
+        changed = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "facilitator", "wsgi.py"], cwd=ROOT,
+                                 env=env, capture_output=True, timeout=10).returncode == 1
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "server_code_changed": None}
+    return {"commit": commit, "server_code_changed": changed if commit else None}
+
+
+# --- one measurement -------------------------------------------------------------------------------
+
+def machine_busy_ticks() -> int | None:
+    """CPU ticks the whole machine spent busy since boot (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, *rest = fields
+    return user + nice + system + irq + softirq + (rest[0] if rest else 0)
+
+
+def wait_for_quiet(limit: float, threshold_pct: float = 25.0, window: float = 3.0) -> str | None:
+    """Wait (at most ``limit`` s) until the machine spends under ``threshold_pct`` % of one core on
+    other work during ``window`` seconds; our servers are idle meanwhile. Says how it went."""
+    if limit <= 0 or machine_busy_ticks() is None:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    started = time.monotonic()
+    while True:
+        before = machine_busy_ticks()
+        time.sleep(window)
+        busy_pct = 100.0 * (machine_busy_ticks() - before) / tick / window
+        waited = time.monotonic() - started
+        if busy_pct < threshold_pct:
+            return f"quiet ({busy_pct:.0f}% of a core busy) after {waited:.0f} s"
+        if waited >= limit:
+            return f"still busy ({busy_pct:.0f}% of a core) after {waited:.0f} s; measuring anyway"
+
+
+def run_driver(node: str, config: dict, timeout: float) -> dict:
+    """Run driver.mjs with ``config``; its progress goes to our stderr, its JSON result is returned."""
+    process = spawn([node, str(BENCH / "driver.mjs")], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=None, text=True)
+    try:
+        out, _ = process.communicate(json.dumps(config), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop(process, grace=2)
+        raise RuntimeError(f"driver did not finish within {timeout:.0f} s") from None
+    finally:
+        stop(process, grace=2)
+    lines = [line for line in out.splitlines() if line.strip()]
+    if not lines:
+        raise RuntimeError(f"driver printed nothing (exit status {process.returncode})")
+    result = json.loads(lines[-1])
+    if "error" in result:
+        raise RuntimeError(f"driver failed: {result['error']}")
+    return result
+
+
+def writers_for(n: int, fraction: float) -> int:
+    return max(1, round(n * fraction))
+
+
+Stacks = dict[str, tuple[LienzoServer, BareServer]]
+
+
+def measure(node: str, stacks: Stacks, seeds: dict[str, tuple[list[int], list[str]]], n: int,
+            args: argparse.Namespace, index: int) -> dict:
+    """One driver run for room size ``n``: every stack connected, the load taking turns between them.
+
+    ``stacks`` maps a compression label ("off", "on") to its Lienzo and bare servers; the targets
+    are named "lienzo-off", "bare-off", ... The order rotates from one N to the next.
+    """
+    targets = []
+    for label, (lienzo, bare) in stacks.items():
+        canvas_ids, tokens = seeds[label]
+        targets.append({"name": f"bare-{label}", "mode": "bare", "url": bare.url, "server_pid": bare.process.pid,
+                        "room": f"room-{index}"})
+        targets.append({"name": f"lienzo-{label}", "mode": "lienzo", "url": lienzo.url,
+                        "server_pid": lienzo.process.pid, "tokens": tokens[:n], "canvas_id": canvas_ids[index],
+                        "block": BLOCK})
+    shift = index % len(targets)
+    targets = targets[shift:] + targets[:shift]
+    config = {
+        "targets": targets,
+        "n": n,
+        "writers": writers_for(n, args.writers),
+        "rate": args.rate,
+        "warmup": args.warmup,
+        "duration": args.duration,
+        "slice": args.slice,
+        "drain": args.drain,
+        "settle": 1.0,
+        "ack_timeout": 10,
+        "connect_timeout": 60,
+        "clk_tck": os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100,
+    }
+    if args.dump_dir is not None:
+        args.dump_dir.mkdir(parents=True, exist_ok=True)
+        config["dump"] = str(args.dump_dir / f"n{n}")
+    budget = 120 + len(targets) * (n * 0.5 + args.warmup + args.duration) + args.drain
+    config["hard_limit"] = budget - 5
+    return run_driver(node, config, timeout=budget)
+
+
+# --- report ----------------------------------------------------------------------------------------
+
+def lost_count(result: dict) -> int:
+    """Events that did not reach a participant: deliveries missing after the drain time."""
+    return result["lost"]["deliveries"]
+
+
+def error_count(result: dict) -> int:
+    """Operations refused or never acknowledged, and clients that were disconnected."""
+    lost = result["lost"]
+    return lost["ack_error_count"] + lost["unacked"] + lost["disconnects"]
+
+
+def skipped_count(result: dict) -> int:
+    """Operations a writer could not send: its previous one was still unacknowledged a period later."""
+    return result["lost"]["skipped_backlog"]
+
+
+def ratio(ours: float | None, bare: float | None) -> float | None:
+    if ours is None or not bare:
+        return None
+    return round(ours / bare, 2)
+
+
+def fmt(value: float | None, width: int = 6, digits: int = 1) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}.{digits}f}"
+
+
+HEADER = (f"{'N':>4} {'stack':<10} {'wr':>3} {'ops':>5} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>6} {'ack99':>6}"
+          f" {'deliv/s':>8} {'expect':>7} {'lost':>5} {'err':>4} {'skip':>4} {'drvCPU':>7} {'loop99':>7}"
+          f" {'srvCPU':>7} {'other':>7} {'zip':>4}")
+
+
+def other_cpu(result: dict) -> float | None:
+    return (result.get("machine") or {}).get("other_pct")
+
+
+def row(result: dict) -> str:
+    f = result["fanout_ms"]
+    return (f"{result['n']:>4} {result['mode']:<10} {result['writers']:>3} {result['ops_measured']:>5}"
+            f" {fmt(f['p50'])} {fmt(f['p95'])} {fmt(f['p99'])} {fmt(f['max'])} {fmt(result['ack_ms']['p99'])}"
+            f" {result['delivered_per_s']:>8} {result['expected_per_s']:>7} {lost_count(result):>5}"
+            f" {error_count(result):>4} {skipped_count(result):>4}"
+            f" {fmt(result['driver']['cpu_pct'], 6)}% {fmt(result['driver']['loop_delay_p99_ms'], 7)}"
+            f" {fmt(result['server']['cpu_pct'], 6)}% {fmt(other_cpu(result), 6)}%"
+            f" {result['compressed_connections']:>4}")
+
+
+def brief(result: dict) -> dict:
+    """The figures of one stack at one N that go into the final JSON line."""
+    return {
+        "writers": result["writers"],
+        "ops_measured": result["ops_measured"],
+        "measured_s": result["measured_s"],
+        "fanout_ms": result["fanout_ms"],
+        "delivery_ms": {k: result["delivery_ms"][k] for k in ("p50", "p99")},
+        "ack_ms": {k: result["ack_ms"][k] for k in ("p50", "p95", "p99")},
+        "delivered_per_s": result["delivered_per_s"],
+        "expected_per_s": result["expected_per_s"],
+        "lost_events": lost_count(result),
+        "errors": error_count(result),
+        "skipped_ops": skipped_count(result),
+        "detail": result["lost"],
+        "driver_cpu_pct": result["driver"]["cpu_pct"],
+        "driver_loop_delay_p99_ms": result["driver"]["loop_delay_p99_ms"],
+        "server_cpu_pct": result["server"]["cpu_pct"],
+        "machine": result.get("machine"),
+        "compressed_connections": result["compressed_connections"],
+    }
+
+
+def compare(ours: dict, bare: dict) -> dict:
+    return {
+        "p50": ratio(ours["fanout_ms"]["p50"], bare["fanout_ms"]["p50"]),
+        "p95": ratio(ours["fanout_ms"]["p95"], bare["fanout_ms"]["p95"]),
+        "p99": ratio(ours["fanout_ms"]["p99"], bare["fanout_ms"]["p99"]),
+        "delivered_per_s": ratio(ours["delivered_per_s"], bare["delivered_per_s"]),
+    }
+
+
+def report_n(n: int, label: str, ours: dict, theirs: dict) -> dict:
+    """Print one compression setting's rows for room size ``n``; return its figures for the JSON line."""
+    figures = {"lienzo": brief(ours), "bare": brief(theirs), "ratio": compare(ours, theirs)}
+    print(row(theirs), flush=True)
+    print(row(ours), flush=True)
+    r = figures["ratio"]
+    print(f"{'':>4} ratio lienzo/bare ({label}): p50 {r['p50']}x  p95 {r['p95']}x  p99 {r['p99']}x  "
+          f"delivered/s {r['delivered_per_s']}x", flush=True)
+    for result in (theirs, ours):
+        stack = result["mode"]
+        if result["driver"]["cpu_pct"] > DRIVER_CPU_WARN_PCT:
+            print(f"{'':>4} warning: the driver used {result['driver']['cpu_pct']}% of a core "
+                  f"during the {stack} slices: it may be part of the latency", flush=True)
+        other = other_cpu(result)
+        if other is not None and other > OTHER_CPU_WARN_PCT:
+            print(f"{'':>4} warning: other programs used {other}% of a core during the {stack} slices: "
+                  "figures are disturbed", flush=True)
+        if lost_count(result) or error_count(result) or skipped_count(result):
+            print(f"{'':>4} {stack}: {json.dumps(result['lost'])}", flush=True)
+    return figures
+
+
+def run_all(node: str, labels: list[str], args: argparse.Namespace, workdir: Path) -> dict:
+    """Start a Lienzo and a bare server per compression label, then measure every N with all of them."""
+    stacks: Stacks = {}
+    try:
+        for label in labels:
+            stacks[label] = (LienzoServer(workdir, label == "on"), BareServer(workdir, label == "on"))
+            lienzo, bare = stacks[label]
+            lienzo.prepare().start()
+            bare.start()
+            print(f"compression {label} (servers {'accept' if label == 'on' else 'decline'} permessage-deflate): "
+                  f"lienzo {lienzo.url} (pid {lienzo.process.pid}), bare {bare.url} (pid {bare.process.pid})",
+                  flush=True)
+        seeds = {label: lienzo.seed(canvases=len(args.ns), participants=max(args.ns))
+                 for label, (lienzo, _) in stacks.items()}
+        print(f"{max(args.ns)} participants joined each Lienzo server\n", flush=True)
+        print(HEADER, flush=True)
+        runs: dict[str, dict] = {label: {} for label in labels}
+        for index, n in enumerate(args.ns):
+            quiet = wait_for_quiet(args.wait_quiet)
+            if quiet:
+                print(f"{'':>4} (N = {n}: machine {quiet})", flush=True)
+            measured = measure(node, stacks, seeds, n, args, index)
+            for label in labels:
+                results = measured["results"]
+                runs[label][str(n)] = {**report_n(n, label, results[f"lienzo-{label}"], results[f"bare-{label}"]),
+                                       "order": measured["order"]}
+        return runs
+    except Exception:
+        logs = [str(server.log_path) for pair in stacks.values() for server in pair]
+        print(f"(server logs: {', '.join(logs)})", file=sys.stderr, flush=True)
+        raise
+    finally:
+        for pair in stacks.values():
+            for server in pair:
+                server.stop()
+
+
+def verdict(runs: dict, n: int) -> dict:
+    ours, theirs = runs[str(n)]["lienzo"], runs[str(n)]["bare"]
+    p99 = ours["fanout_ms"]["p99"]
+    r = runs[str(n)]["ratio"]["p99"]
+    lost = ours["lost_events"]
+    failures = ours["errors"] + ours["skipped_ops"]
+    p99_ok = p99 is not None and p99 < AIM_P99_MS
+    ratio_ok = r is not None and r <= AIM_RATIO
+    return {"n": n, "p99_ms": p99, "bare_p99_ms": theirs["fanout_ms"]["p99"], "ratio_p99": r,
+            "lost_events": lost, "errors_and_skipped": failures, "p99_ok": p99_ok, "ratio_ok": ratio_ok,
+            "met": p99_ok and ratio_ok and lost == 0 and failures == 0}
+
+
+# --- main ------------------------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ns", default=None, help="room sizes, comma-separated (default 10,50,150)")
+    parser.add_argument("--duration", type=float, default=None, help="measured seconds per server and N (default 30)")
+    parser.add_argument("--warmup", type=float, default=2.0,
+                        help="seconds of untimed load on each server first (default 2)")
+    parser.add_argument("--slice", type=float, default=3.0,
+                        help="seconds per turn while the load alternates between the servers (default 3)")
+    parser.add_argument("--drain", type=float, default=5.0, help="seconds to wait for late events (default 5)")
+    parser.add_argument("--rate", type=float, default=2.0, help="operations per second per writer (default 2)")
+    parser.add_argument("--writers", type=float, default=0.1, help="fraction of participants who write (default 0.1)")
+    parser.add_argument("--compression", choices=("off", "on", "both"), default="off",
+                        help="WEBSOCKET_COMPRESSION of the servers: off (default), on, or both (four servers, "
+                             "interleaved)")
+    parser.add_argument("--quick", action="store_true", help="sanity run: N = 10,50 for 5 s")
+    parser.add_argument("--node", default=shutil.which("node") or "node", help="Node.js executable")
+    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                        help="before each N, wait up to this long for other programs to leave the CPUs idle")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (databases, server logs)")
+    parser.add_argument("--dump-dir", type=Path, default=None,
+                        help="write every operation's timings (JSON lines, one file per server and N) into this folder")
+    args = parser.parse_args(argv)
+    args.ns = [int(x) for x in (args.ns or ("10,50" if args.quick else "10,50,150")).split(",") if x.strip()]
+    if args.duration is None:
+        args.duration = 5.0 if args.quick else 30.0
+    if not args.ns or min(args.ns) < 2 or max(args.ns) > 500:
+        parser.error("--ns: room sizes between 2 and 500 (MAX_PARTICIPANTS_PER_WORKSHOP)")
+    if not 0 < args.duration <= 600 or not 0 < args.rate <= 100 or not 0 < args.writers <= 1:
+        parser.error("--duration in (0, 600], --rate in (0, 100], --writers in (0, 1]")
+    if not 0 <= args.warmup <= 60 or not 0.5 <= args.slice <= 600 or not 0 <= args.drain <= 60:
+        parser.error("--warmup in [0, 60], --slice in [0.5, 600], --drain in [0, 60]")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if shutil.which(args.node) is None:
+        print(f"bench/fanout.py needs Node.js: {args.node!r} was not found (see --node)", file=sys.stderr)
+        return 2
+    if not (ROOT / "node_modules" / "socket.io-client").is_dir():
+        print("bench/fanout.py needs node_modules: run `npm ci` in the checkout first", file=sys.stderr)
+        return 2
+    atexit.register(stop_all)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _on_signal)
+    labels = {"off": ["off"], "on": ["on"], "both": ["off", "on"]}[args.compression]
+    workdir = Path(tempfile.mkdtemp(prefix="lienzo-fanout-"))
+    version = source_version()
+    print(f"fan-out bench: N = {args.ns}, {args.duration:g} s measured per stack (+{args.warmup:g} s warm-up, "
+          f"{args.slice:g} s slices), {args.writers:.0%} writers at {args.rate:g} op/s, compression "
+          f"{args.compression}; commit {version['commit']}"
+          f"{' + uncommitted server changes' if version['server_code_changed'] else ''}; "
+          f"machine: {os.cpu_count()} CPUs; work folder {workdir}", flush=True)
+    print("columns: fan-out latency in ms (send -> last other participant has it); ack99 = send -> ack p99;"
+          " lost = events that never reached a participant; err = refused/unacknowledged ops + disconnects;"
+          " skip = ops not sent as the writer's previous one was still unacknowledged; drvCPU/srvCPU = % of one core;"
+          " loop99 = driver event-loop delay p99 (ms); other = CPU used by everything else on the machine;"
+          " zip = connections with permessage-deflate", flush=True)
+    keep = args.keep
+    try:
+        results = run_all(args.node, labels, args, workdir)
+    except Exception:
+        keep = True  # the server logs explain the failure
+        raise
+    finally:
+        stop_all()
+        if keep:
+            print(f"work folder kept: {workdir}", flush=True)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    largest = max(args.ns)
+    aim = {mode: verdict(runs, largest) for mode, runs in results.items()}
+    print(f"\n== aim at N = {largest}: p99 < {AIM_P99_MS:g} ms, <= {AIM_RATIO:g}x bare p99, nothing lost ==")
+    for mode, v in aim.items():
+        print(f"compression {mode}: p99 {v['p99_ms']} ms ({'ok' if v['p99_ok'] else 'NOT met'}), "
+              f"{v['ratio_p99']}x bare ({'ok' if v['ratio_ok'] else 'NOT met'}), lost events {v['lost_events']}, "
+              f"errors/skipped ops {v['errors_and_skipped']} -> {'MET' if v['met'] else 'NOT MET'}")
+    compression_effect = {}
+    if "on" in results and "off" in results:
+        print("\n== permessage-deflate: p99 with compression / p99 without ==")
+        for n in args.ns:
+            key = str(n)
+            effect = {stack: ratio(results["on"][key][stack]["fanout_ms"]["p99"],
+                                   results["off"][key][stack]["fanout_ms"]["p99"]) for stack in ("lienzo", "bare")}
+            compression_effect[key] = effect
+            print(f"N = {n:>4}: lienzo {effect['lienzo']}x, bare {effect['bare']}x")
+    all_runs = [run for runs in results.values() for per_n in runs.values() for run in (per_n["lienzo"], per_n["bare"])]
+    summary = {
+        "bench": "fanout",
+        "config": {"ns": args.ns, "duration_s": args.duration, "warmup_s": args.warmup, "slice_s": args.slice,
+                   "rate": args.rate,
+                   "writers_fraction": args.writers, "compression": args.compression, "cpus": os.cpu_count(),
+                   **version},
+        "results": results,
+        "aim": {"p99_ms": AIM_P99_MS, "ratio": AIM_RATIO, **aim},
+        "compression_effect_p99": compression_effect,
+        "lost_events_total": sum(run["lost_events"] for run in all_runs),
+        "errors_total": sum(run["errors"] for run in all_runs),
+        "skipped_ops_total": sum(run["skipped_ops"] for run in all_runs),
+        "driver_cpu_pct_max": max(run["driver_cpu_pct"] for run in all_runs),
+        "machine_other_cpu_pct_max": max((run["machine"] or {}).get("other_pct") or 0 for run in all_runs),
+    }
+    print(json.dumps(summary, separators=(",", ":")), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        stop_all()
+        print("interrupted; every process the bench started is stopped", file=sys.stderr)
+        sys.exit(130)
