@@ -92,8 +92,9 @@ class Canvas(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     template_id: Mapped[str] = mapped_column(String(60))
     # The template as it was when the canvas was made, so later edits to the
-    # template file never orphan notes or change a finished workshop.
-    template: Mapped[dict] = mapped_column(JSON)
+    # template file never orphan notes or change a finished workshop. Loaded
+    # only when used: the hot path of every note operation does not need it.
+    template: Mapped[dict] = mapped_column(JSON, deferred=True)
     position: Mapped[int] = mapped_column(default=0)
     seq: Mapped[int] = mapped_column(default=0)
     notes_editable_by_all: Mapped[bool] = mapped_column(default=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -36,6 +36,9 @@ class Actor:
     name: str
     institution: str | None
     is_facilitator: bool
+    # The row it was read from, held so the session keeps it loaded for the
+    # rest of the message (the identity map holds rows only weakly).
+    row: object = field(default=None, compare=False, repr=False)
 
     @property
     def is_projector(self) -> bool:
@@ -89,6 +92,7 @@ def actor_for(participant: Participant) -> Actor:
         institution=participant.institution,
         is_facilitator=participant.facilitator_id is not None
         and is_facilitator_of(participant.facilitator_id, participant.workshop),
+        row=participant,
     )
 
 

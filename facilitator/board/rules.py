@@ -72,6 +72,8 @@ def check_can_write(actor: Actor, canvas: Canvas, *blocks: str) -> None:
 def check_room_for_a_note(canvas: Canvas) -> None:
     """Refuse a note beyond the canvas's limit (MAX_NOTES_PER_CANVAS)."""
     limit = current_app.config["MAX_NOTES_PER_CANVAS"]
+    if canvas.seq <= limit:  # every note was added by an event, so there are no more notes than events
+        return
     count = db.session.scalar(select(func.count(Note.id)).where(Note.canvas_id == canvas.id,
                                                                 Note.deleted_at.is_(None)))
     if count >= limit:
@@ -87,9 +89,17 @@ def check_room_for_a_participant(workshop: Workshop) -> None:
                                          max=limit))
 
 
+def block_ids(canvas: Canvas) -> frozenset[str]:
+    """A canvas's block ids, remembered per app: its template snapshot never changes once made."""
+    known = current_app.extensions.setdefault("lienzo.block_ids", {})
+    if canvas.id not in known:
+        known[canvas.id] = frozenset(b["id"] for b in canvas.template["blocks"])
+    return known[canvas.id]
+
+
 def check_block(canvas: Canvas, block: str) -> None:
     """Refuse a block the canvas's template does not have."""
-    if block not in {b["id"] for b in canvas.template["blocks"]}:
+    if block not in block_ids(canvas):
         raise BoardError("invalid", _l("This canvas has no block “%(block)s”.", block=block), field="block")
 
 
