@@ -12,6 +12,8 @@
 //
 // Config:
 //   targets       [{name, mode, url, server_pid, ...}] in the order their slices take turns:
+//                   urls (optional) instead of url: client i connects to urls[i % urls.length]
+//                   server_pids (optional) instead of server_pid: CPU is summed over them
 //                   mode "lienzo": tokens (one POST /api/join token per client), canvas_id, block;
 //                                  clients emit canvas:join, then note:add / note:edit
 //                   mode "bare":   room; clients emit join {room}, then msg {room, ...}
@@ -71,6 +73,19 @@ function procCpuSeconds(pid, clkTck) {
   } catch {
     return null;
   }
+}
+
+// CPU seconds of a target's server processes together; null if any cannot be read.
+function serversCpuSeconds(spec, clkTck) {
+  const pids = spec.server_pids ?? (spec.server_pid ? [spec.server_pid] : []);
+  if (pids.length === 0) return null;
+  let total = 0;
+  for (const pid of pids) {
+    const seconds = procCpuSeconds(pid, clkTck);
+    if (seconds === null) return null;
+    total += seconds;
+  }
+  return total;
 }
 
 // Whole-machine busy and steal CPU seconds (all cores), from /proc/stat; null where there is no /proc.
@@ -136,9 +151,10 @@ class Target {
   }
 
   async connect(connectTimeout) {
-    const { url, tokens } = this.spec;
+    const { tokens } = this.spec;
+    const urls = this.spec.urls ?? [this.spec.url];
     await pool(this.n, 20, (i) => new Promise((resolve, reject) => {
-      const socket = io(url, {
+      const socket = io(urls[i % urls.length], {
         transports: ["websocket"],
         forceNew: true,
         reconnection: false,
@@ -257,7 +273,7 @@ class Target {
     const pct = (seconds) => (wall > 0 ? Math.round((seconds / wall) * 1000) / 10 : null);
     const lag = (ns) => Math.max(0, Math.round((ns / 1e6 - LOOP_RESOLUTION_MS) * 100) / 100);
     const driverCpu = pct(w.driverUs / 1e6);
-    const serverCpu = this.spec.server_pid ? pct(w.serverS) : null;
+    const serverCpu = this.spec.server_pids?.length || this.spec.server_pid ? pct(w.serverS) : null;
     const busy = pct(w.machineBusyS);
     return {
       mode: this.name,
@@ -367,7 +383,7 @@ async function main() {
   const snapshot = () => ({
     t: performance.now(),
     cpu: process.cpuUsage(),
-    servers: targets.map((tg) => procCpuSeconds(tg.spec.server_pid, clkTck)),
+    servers: targets.map((tg) => serversCpuSeconds(tg.spec, clkTck)),
     machine: machineSeconds(clkTck),
   });
   const begin = (phase) => {

@@ -5,6 +5,7 @@ Run from the checkout, with the project's venv and Node.js 20 (``npm ci`` done):
     .venv/bin/python bench/fanout.py                      # N = 10, 50, 150; 30 s each; no compression (~5 min)
     .venv/bin/python bench/fanout.py --compression both   # also with permessage-deflate, interleaved (~9 min)
     .venv/bin/python bench/fanout.py --quick              # sanity run: N = 10, 50; 5 s each (~1 min)
+    .venv/bin/python bench/fanout.py --cluster            # also 1 and 2 processes on PostgreSQL + Redis (~8 min)
 
 What it does: starts the real server (``python wsgi.py``: eventlet, SQLite in a
 temporary instance folder) and the bare stack (``bench/bare_server.py``:
@@ -25,7 +26,15 @@ alike (with ``--compression both`` that includes the compressed and the plain
 servers, so their comparison is fair too); then the driver waits a bounded time
 for every ack and every delivery.
 
-What it prints, for each compression setting and N, and for both stacks:
+With ``--cluster`` (or ``--variants``), Lienzo is also measured as it runs beyond one
+process: ``pg1``, one process on PostgreSQL with the Redis message queue, and
+``pg2``, two processes on one PostgreSQL database and one Redis channel, with
+the participants alternating between them, so that most changes are written
+by one process and delivered by the other through Redis. Each gets a fresh
+database (created on ``--postgres-url``, dropped at the end) and its own
+channel on ``--redis-url``. They take their turns with the others.
+
+What it prints, for each compression setting and N, and for every stack:
 
 - fan-out latency p50/p95/p99/max (ms): from the writer's send until every
   OTHER participant has received the matching ``change`` (matched by op_id);
@@ -41,7 +50,8 @@ What it prints, for each compression setting and N, and for both stacks:
   ("other": a shared machine's neighbours disturb the figures; a warning says
   so, and ``--wait-quiet SECONDS`` waits for a quiet moment before each N),
   over each stack's measured slices;
-- Lienzo's figures as a ratio to the bare stack's, and whether the aim holds at
+- each Lienzo variant's figures as a ratio to the bare stack's (with ``--cluster`` also
+  2 processes over 1), and whether the aim holds at
   the largest N: p99 under 25 ms, at most 1.5x the bare p99, nothing lost,
   no operation refused or skipped.
 
@@ -60,6 +70,7 @@ import contextlib
 import ctypes
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -68,6 +79,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -176,18 +188,25 @@ class Server:
 
 
 class LienzoServer(Server):
-    """The real thing: ``python wsgi.py`` with a fresh SQLite database."""
+    """The real thing: ``python wsgi.py``, on a fresh SQLite database in its own instance folder, or,
+    given ``shared`` (a PostgreSQL database URL, the Redis URL and a channel), on those."""
 
     name = "lienzo"
 
-    def __init__(self, workdir: Path, compression: bool):
+    def __init__(self, workdir: Path, compression: bool, name: str = "lienzo",
+                 shared: tuple[str, str, str] | None = None):
+        self.name = name
         super().__init__(workdir, compression)
-        instance = workdir / f"instance-{'deflate' if compression else 'plain'}"
+        instance = workdir / f"instance-{name}-{'deflate' if compression else 'plain'}-{self.port}"
         instance.mkdir(parents=True, exist_ok=True)
         self.env.update({"INSTANCE_PATH": str(instance), "SECRET_KEY": "bench-secret-key-not-for-production",
                          "LIENZO_ENV": "development"})
-        self.env.pop("DATABASE_URL", None)
-        self.env.pop("SOCKETIO_MESSAGE_QUEUE", None)
+        for variable in ("DATABASE_URL", "SOCKETIO_MESSAGE_QUEUE", "SOCKETIO_CHANNEL"):
+            self.env.pop(variable, None)
+        if shared is not None:
+            database_url, queue_url, channel = shared
+            self.env.update({"DATABASE_URL": database_url, "SOCKETIO_MESSAGE_QUEUE": queue_url,
+                             "SOCKETIO_CHANNEL": channel})
 
     def command(self) -> list[str]:
         return [sys.executable, "wsgi.py"]
@@ -230,6 +249,111 @@ class BareServer(Server):
 
     def command(self) -> list[str]:
         return [sys.executable, str(BENCH / "bare_server.py")]
+
+
+# --- deployments of Lienzo -------------------------------------------------------------------------
+
+VARIANTS = {
+    # name: (processes, on PostgreSQL + Redis?, what it is)
+    "lienzo": (1, False, "Lienzo, 1 process on SQLite (the embedded default)"),
+    "pg1": (1, True, "Lienzo, 1 process on PostgreSQL with the Redis message queue"),
+    "pg2": (2, True, "Lienzo, 2 processes on one PostgreSQL database and one Redis channel; "
+                     "participants alternate between them"),
+}
+
+
+class Services:
+    """PostgreSQL databases and Redis channels made for this run, removed at the end."""
+
+    def __init__(self, postgres_url: str, redis_url: str):
+        self.postgres_url = postgres_url
+        self.redis_url = redis_url
+        self.databases: list[str] = []
+        self.channels: list[str] = []
+
+    def check(self) -> str | None:
+        """Why the cluster variants cannot run here, or None."""
+        try:
+            import psycopg
+            import redis
+        except ImportError as error:
+            return f"the cluster mode needs psycopg and redis ({error}): run `make install-dev`"
+        try:
+            with psycopg.connect(self.postgres_url, connect_timeout=5) as connection:
+                connection.execute("SELECT 1")
+        except psycopg.Error as error:
+            return f"PostgreSQL at {self.postgres_url} (see --postgres-url): {str(error).strip()}"
+        try:
+            redis.Redis.from_url(self.redis_url, socket_connect_timeout=5).ping()
+        except redis.RedisError as error:
+            return f"Redis at {self.redis_url} (see --redis-url): {error}"
+        return None
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.postgres_url, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(sql)
+
+    def make(self) -> tuple[str, str, str]:
+        """A new empty database, and a new channel (which also prefixes Lienzo's keys in Redis)."""
+        tag = secrets.token_hex(4)
+        database = f"lienzo_bench_{tag}"
+        self._admin(f"CREATE DATABASE {database}")
+        self.databases.append(database)
+        channel = f"lienzo-bench-{tag}"
+        self.channels.append(channel)
+        return urlsplit(self.postgres_url)._replace(path=f"/{database}").geturl(), self.redis_url, channel
+
+    def clean(self) -> None:
+        for database in self.databases:
+            with contextlib.suppress(Exception):
+                self._admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        if self.channels:
+            with contextlib.suppress(Exception):
+                import redis
+
+                client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=5)
+                for channel in self.channels:
+                    keys = list(client.scan_iter(f"{channel}*"))
+                    if keys:
+                        client.delete(*keys)
+        self.databases.clear()
+        self.channels.clear()
+
+
+class Deployment:
+    """One variant of Lienzo for one compression setting: one or more processes on one database."""
+
+    def __init__(self, variant: str, workdir: Path, compression: bool, services: Services | None):
+        count, shared, _ = VARIANTS[variant]
+        self.variant = variant
+        self.shared = services.make() if shared else None
+        self.servers = [LienzoServer(workdir, compression, variant, self.shared) for _ in range(count)]
+
+    @property
+    def first(self) -> LienzoServer:
+        return self.servers[0]
+
+    def start(self) -> Deployment:
+        self.first.prepare()  # migrations and the facilitator, once per database
+        for server in self.servers:
+            server.start()
+        return self
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+    def describe(self) -> str:
+        return ", ".join(f"{server.url} (pid {server.process.pid})" for server in self.servers if server.process)
+
+    def target(self, label: str, seed: tuple[list[int], list[str]], n: int, index: int) -> dict:
+        canvas_ids, tokens = seed
+        return {"name": f"{self.variant}-{label}", "mode": "lienzo", "url": self.first.url,
+                "urls": [server.url for server in self.servers],
+                "server_pid": self.first.process.pid, "server_pids": [server.process.pid for server in self.servers],
+                "tokens": tokens[:n], "canvas_id": canvas_ids[index], "block": BLOCK}
 
 
 def source_version() -> dict:
@@ -300,24 +424,30 @@ def writers_for(n: int, fraction: float) -> int:
     return max(1, round(n * fraction))
 
 
-Stacks = dict[str, tuple[LienzoServer, BareServer]]
+class Stack:
+    """Everything measured for one compression setting: the bare server and Lienzo's variants."""
+
+    def __init__(self, bare: BareServer, deployments: dict[str, Deployment]):
+        self.bare = bare
+        self.deployments = deployments
+        self.seeds: dict[str, tuple[list[int], list[str]]] = {}
 
 
-def measure(node: str, stacks: Stacks, seeds: dict[str, tuple[list[int], list[str]]], n: int,
-            args: argparse.Namespace, index: int) -> dict:
-    """One driver run for room size ``n``: every stack connected, the load taking turns between them.
+Stacks = dict[str, Stack]
 
-    ``stacks`` maps a compression label ("off", "on") to its Lienzo and bare servers; the targets
-    are named "lienzo-off", "bare-off", ... The order rotates from one N to the next.
+
+def measure(node: str, stacks: Stacks, n: int, args: argparse.Namespace, index: int) -> dict:
+    """One driver run for room size ``n``: every server connected, the load taking turns between them.
+
+    ``stacks`` maps a compression label ("off", "on") to its servers; the targets are named
+    "bare-off", "lienzo-off", "pg1-off", ... The order rotates from one N to the next.
     """
     targets = []
-    for label, (lienzo, bare) in stacks.items():
-        canvas_ids, tokens = seeds[label]
-        targets.append({"name": f"bare-{label}", "mode": "bare", "url": bare.url, "server_pid": bare.process.pid,
-                        "room": f"room-{index}"})
-        targets.append({"name": f"lienzo-{label}", "mode": "lienzo", "url": lienzo.url,
-                        "server_pid": lienzo.process.pid, "tokens": tokens[:n], "canvas_id": canvas_ids[index],
-                        "block": BLOCK})
+    for label, stack in stacks.items():
+        targets.append({"name": f"bare-{label}", "mode": "bare", "url": stack.bare.url,
+                        "server_pid": stack.bare.process.pid, "room": f"room-{index}"})
+        for variant, deployment in stack.deployments.items():
+            targets.append(deployment.target(label, stack.seeds[variant], n, index))
     shift = index % len(targets)
     targets = targets[shift:] + targets[:shift]
     config = {
@@ -414,6 +544,7 @@ def brief(result: dict) -> dict:
 
 
 def compare(ours: dict, bare: dict) -> dict:
+    """Ratios of two driver results (or of two ``brief`` figures, which keep the same keys)."""
     return {
         "p50": ratio(ours["fanout_ms"]["p50"], bare["fanout_ms"]["p50"]),
         "p95": ratio(ours["fanout_ms"]["p95"], bare["fanout_ms"]["p95"]),
@@ -422,69 +553,93 @@ def compare(ours: dict, bare: dict) -> dict:
     }
 
 
-def report_n(n: int, label: str, ours: dict, theirs: dict) -> dict:
-    """Print one compression setting's rows for room size ``n``; return its figures for the JSON line."""
-    figures = {"lienzo": brief(ours), "bare": brief(theirs), "ratio": compare(ours, theirs)}
+
+def report_n(n: int, label: str, results: dict, variants: list[str]) -> dict:
+    """Print one compression setting's rows for room size ``n``; return its figures for the JSON line.
+
+    The figures hold "bare", and per variant its figures and its "ratio" to bare ("lienzo" and
+    "ratio" for the SQLite default, as before; "pg1", "pg1_ratio", ... with ``--cluster``)."""
+    theirs = results[f"bare-{label}"]
+    figures: dict = {"bare": brief(theirs)}
     print(row(theirs), flush=True)
-    print(row(ours), flush=True)
-    r = figures["ratio"]
-    print(f"{'':>4} ratio lienzo/bare ({label}): p50 {r['p50']}x  p95 {r['p95']}x  p99 {r['p99']}x  "
-          f"delivered/s {r['delivered_per_s']}x", flush=True)
-    for result in (theirs, ours):
+    for variant in variants:
+        ours = results[f"{variant}-{label}"]
+        figures[variant] = brief(ours)
+        figures["ratio" if variant == "lienzo" else f"{variant}_ratio"] = r = compare(ours, theirs)
+        print(row(ours), flush=True)
+        print(f"{'':>4} ratio {variant}/bare ({label}): p50 {r['p50']}x  p95 {r['p95']}x  p99 {r['p99']}x  "
+              f"delivered/s {r['delivered_per_s']}x", flush=True)
+    if "pg1" in variants and "pg2" in variants:
+        one, two = figures["pg1"], figures["pg2"]
+        figures["pg2_over_pg1"] = r = compare(two, one)
+        print(f"{'':>4} 2 processes / 1 process ({label}): p50 {r['p50']}x  p95 {r['p95']}x  p99 {r['p99']}x  "
+              f"delivered/s {r['delivered_per_s']}x", flush=True)
+    for result in (theirs, *(results[f"{variant}-{label}"] for variant in variants)):
         stack = result["mode"]
         if result["driver"]["cpu_pct"] > DRIVER_CPU_WARN_PCT:
             print(f"{'':>4} warning: the driver used {result['driver']['cpu_pct']}% of a core "
                   f"during the {stack} slices: it may be part of the latency", flush=True)
         other = other_cpu(result)
         if other is not None and other > OTHER_CPU_WARN_PCT:
-            print(f"{'':>4} warning: other programs used {other}% of a core during the {stack} slices: "
-                  "figures are disturbed", flush=True)
+            if stack.startswith("pg"):
+                print(f"{'':>4} note: other programs used {other}% of a core during the {stack} slices; "
+                      "that includes PostgreSQL and Redis, which this variant works through", flush=True)
+            else:
+                print(f"{'':>4} warning: other programs used {other}% of a core during the {stack} slices: "
+                      "figures are disturbed", flush=True)
         if lost_count(result) or error_count(result) or skipped_count(result):
             print(f"{'':>4} {stack}: {json.dumps(result['lost'])}", flush=True)
     return figures
 
 
-def run_all(node: str, labels: list[str], args: argparse.Namespace, workdir: Path) -> dict:
-    """Start a Lienzo and a bare server per compression label, then measure every N with all of them."""
+def run_all(node: str, labels: list[str], variants: list[str], args: argparse.Namespace, workdir: Path,
+            services: Services | None) -> dict:
+    """Start the bare server and Lienzo's variants per compression label, then measure every N with all."""
     stacks: Stacks = {}
     try:
         for label in labels:
-            stacks[label] = (LienzoServer(workdir, label == "on"), BareServer(workdir, label == "on"))
-            lienzo, bare = stacks[label]
-            lienzo.prepare().start()
+            compression = label == "on"
+            bare = BareServer(workdir, compression)
+            stacks[label] = stack = Stack(bare, {})
             bare.start()
-            print(f"compression {label} (servers {'accept' if label == 'on' else 'decline'} permessage-deflate): "
-                  f"lienzo {lienzo.url} (pid {lienzo.process.pid}), bare {bare.url} (pid {bare.process.pid})",
-                  flush=True)
-        seeds = {label: lienzo.seed(canvases=len(args.ns), participants=max(args.ns))
-                 for label, (lienzo, _) in stacks.items()}
-        print(f"{max(args.ns)} participants joined each Lienzo server\n", flush=True)
+            print(f"compression {label} (servers {'accept' if compression else 'decline'} permessage-deflate): "
+                  f"bare {bare.url} (pid {bare.process.pid})", flush=True)
+            for variant in variants:
+                deployment = Deployment(variant, workdir, compression, services)
+                stack.deployments[variant] = deployment
+                deployment.start()
+                print(f"  {variant}: {VARIANTS[variant][2]}: {deployment.describe()}", flush=True)
+        for stack in stacks.values():
+            for variant, deployment in stack.deployments.items():
+                stack.seeds[variant] = deployment.first.seed(canvases=len(args.ns), participants=max(args.ns))
+        print(f"{max(args.ns)} participants joined each Lienzo deployment\n", flush=True)
         print(HEADER, flush=True)
         runs: dict[str, dict] = {label: {} for label in labels}
         for index, n in enumerate(args.ns):
             quiet = wait_for_quiet(args.wait_quiet)
             if quiet:
                 print(f"{'':>4} (N = {n}: machine {quiet})", flush=True)
-            measured = measure(node, stacks, seeds, n, args, index)
+            measured = measure(node, stacks, n, args, index)
             for label in labels:
-                results = measured["results"]
-                runs[label][str(n)] = {**report_n(n, label, results[f"lienzo-{label}"], results[f"bare-{label}"]),
+                runs[label][str(n)] = {**report_n(n, label, measured["results"], variants),
                                        "order": measured["order"]}
         return runs
     except Exception:
-        logs = [str(server.log_path) for pair in stacks.values() for server in pair]
+        logs = [str(server.log_path) for stack in stacks.values()
+                for server in (stack.bare, *(s for d in stack.deployments.values() for s in d.servers))]
         print(f"(server logs: {', '.join(logs)})", file=sys.stderr, flush=True)
         raise
     finally:
-        for pair in stacks.values():
-            for server in pair:
-                server.stop()
+        for stack in stacks.values():
+            stack.bare.stop()
+            for deployment in stack.deployments.values():
+                deployment.stop()
 
 
-def verdict(runs: dict, n: int) -> dict:
-    ours, theirs = runs[str(n)]["lienzo"], runs[str(n)]["bare"]
+def verdict(runs: dict, n: int, variant: str = "lienzo") -> dict:
+    ours, theirs = runs[str(n)][variant], runs[str(n)]["bare"]
     p99 = ours["fanout_ms"]["p99"]
-    r = runs[str(n)]["ratio"]["p99"]
+    r = runs[str(n)]["ratio" if variant == "lienzo" else f"{variant}_ratio"]["p99"]
     lost = ours["lost_events"]
     failures = ours["errors"] + ours["skipped_ops"]
     p99_ok = p99 is not None and p99 < AIM_P99_MS
@@ -512,6 +667,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="WEBSOCKET_COMPRESSION of the servers: off (default), on, or both (four servers, "
                              "interleaved)")
     parser.add_argument("--quick", action="store_true", help="sanity run: N = 10,50 for 5 s")
+    parser.add_argument("--cluster", action="store_true",
+                        help="also measure Lienzo on PostgreSQL + Redis: 1 process (pg1) and 2 processes (pg2); "
+                             "same as --variants lienzo,pg1,pg2")
+    parser.add_argument("--variants", default=None,
+                        help=f"Lienzo deployments to measure, comma-separated, from {', '.join(VARIANTS)} "
+                             "(default lienzo)")
+    parser.add_argument("--postgres-url", default=os.environ.get("LIENZO_BENCH_POSTGRES",
+                                                                 "postgresql://127.0.0.1:5432/postgres"),
+                        help="PostgreSQL where the pg variants get a fresh database (created and dropped; "
+                             "default postgresql://127.0.0.1:5432/postgres or $LIENZO_BENCH_POSTGRES)")
+    parser.add_argument("--redis-url", default=os.environ.get("LIENZO_BENCH_REDIS", "redis://127.0.0.1:6379/0"),
+                        help="Redis of the pg variants' message queue (default redis://127.0.0.1:6379/0 "
+                             "or $LIENZO_BENCH_REDIS)")
     parser.add_argument("--node", default=shutil.which("node") or "node", help="Node.js executable")
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
                         help="before each N, wait up to this long for other programs to leave the CPUs idle")
@@ -522,6 +690,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.ns = [int(x) for x in (args.ns or ("10,50" if args.quick else "10,50,150")).split(",") if x.strip()]
     if args.duration is None:
         args.duration = 5.0 if args.quick else 30.0
+    if args.cluster and args.variants:
+        parser.error("--cluster is --variants lienzo,pg1,pg2: give one or the other")
+    variants = "lienzo,pg1,pg2" if args.cluster else (args.variants or "lienzo")
+    args.variants = [v.strip() for v in variants.split(",") if v.strip()]
+    unknown = [v for v in args.variants if v not in VARIANTS]
+    if unknown or not args.variants or len(set(args.variants)) != len(args.variants):
+        parser.error(f"--variants: each of {', '.join(VARIANTS)} at most once")
     if not args.ns or min(args.ns) < 2 or max(args.ns) > 500:
         parser.error("--ns: room sizes between 2 and 500 (MAX_PARTICIPANTS_PER_WORKSHOP)")
     if not 0 < args.duration <= 600 or not 0 < args.rate <= 100 or not 0 < args.writers <= 1:
@@ -543,11 +718,18 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _on_signal)
     labels = {"off": ["off"], "on": ["on"], "both": ["off", "on"]}[args.compression]
+    services = None
+    if any(VARIANTS[variant][1] for variant in args.variants):
+        services = Services(args.postgres_url, args.redis_url)
+        problem = services.check()
+        if problem:
+            print(f"bench/fanout.py: {problem}", file=sys.stderr)
+            return 2
     workdir = Path(tempfile.mkdtemp(prefix="lienzo-fanout-"))
     version = source_version()
     print(f"fan-out bench: N = {args.ns}, {args.duration:g} s measured per stack (+{args.warmup:g} s warm-up, "
           f"{args.slice:g} s slices), {args.writers:.0%} writers at {args.rate:g} op/s, compression "
-          f"{args.compression}; commit {version['commit']}"
+          f"{args.compression}; Lienzo: {', '.join(args.variants)}; commit {version['commit']}"
           f"{' + uncommitted server changes' if version['server_code_changed'] else ''}; "
           f"machine: {os.cpu_count()} CPUs; work folder {workdir}", flush=True)
     print("columns: fan-out latency in ms (send -> last other participant has it); ack99 = send -> ack p99;"
@@ -557,22 +739,27 @@ def main(argv: list[str] | None = None) -> int:
           " zip = connections with permessage-deflate", flush=True)
     keep = args.keep
     try:
-        results = run_all(args.node, labels, args, workdir)
+        results = run_all(args.node, labels, args.variants, args, workdir, services)
     except Exception:
         keep = True  # the server logs explain the failure
         raise
     finally:
         stop_all()
+        if services is not None:
+            services.clean()
         if keep:
             print(f"work folder kept: {workdir}", flush=True)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
     largest = max(args.ns)
-    aim = {mode: verdict(runs, largest) for mode, runs in results.items()}
+    # "off" / "on" for the SQLite default, as before; "off-pg1", ... for the other variants.
+    aim = {mode if variant == "lienzo" else f"{mode}-{variant}": verdict(runs, largest, variant)
+           for mode, runs in results.items() for variant in args.variants}
     print(f"\n== aim at N = {largest}: p99 < {AIM_P99_MS:g} ms, <= {AIM_RATIO:g}x bare p99, nothing lost ==")
     for mode, v in aim.items():
-        print(f"compression {mode}: p99 {v['p99_ms']} ms ({'ok' if v['p99_ok'] else 'NOT met'}), "
+        label = f"compression {mode}" if "-" not in mode else f"compression {mode.replace('-', ', ')}"
+        print(f"{label}: p99 {v['p99_ms']} ms ({'ok' if v['p99_ok'] else 'NOT met'}), "
               f"{v['ratio_p99']}x bare ({'ok' if v['ratio_ok'] else 'NOT met'}), lost events {v['lost_events']}, "
               f"errors/skipped ops {v['errors_and_skipped']} -> {'MET' if v['met'] else 'NOT MET'}")
     compression_effect = {}
@@ -581,15 +768,18 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.ns:
             key = str(n)
             effect = {stack: ratio(results["on"][key][stack]["fanout_ms"]["p99"],
-                                   results["off"][key][stack]["fanout_ms"]["p99"]) for stack in ("lienzo", "bare")}
+                                   results["off"][key][stack]["fanout_ms"]["p99"])
+                      for stack in (*args.variants, "bare")}
             compression_effect[key] = effect
-            print(f"N = {n:>4}: lienzo {effect['lienzo']}x, bare {effect['bare']}x")
-    all_runs = [run for runs in results.values() for per_n in runs.values() for run in (per_n["lienzo"], per_n["bare"])]
+            print(f"N = {n:>4}: " + ", ".join(f"{stack} {value}x" for stack, value in effect.items()))
+    all_runs = [per_n[stack] for runs in results.values() for per_n in runs.values()
+                for stack in (*args.variants, "bare")]
     summary = {
         "bench": "fanout",
         "config": {"ns": args.ns, "duration_s": args.duration, "warmup_s": args.warmup, "slice_s": args.slice,
                    "rate": args.rate,
                    "writers_fraction": args.writers, "compression": args.compression, "cpus": os.cpu_count(),
+                   "variants": {variant: VARIANTS[variant][2] for variant in args.variants},
                    **version},
         "results": results,
         "aim": {"p99_ms": AIM_P99_MS, "ratio": AIM_RATIO, **aim},
