@@ -29,8 +29,8 @@ for every ack and every delivery.
 With ``--cluster`` (or ``--variants``), Lienzo is also measured as it runs beyond one
 process: ``pg1``, one process on PostgreSQL with the Redis message queue, and
 ``pg2``, two processes on one PostgreSQL database and one Redis channel, with
-the participants alternating between them, so that most changes are written
-by one process and delivered by the other through Redis. Each gets a fresh
+the participants alternating between them, so that every change reaches half
+the room through the other process, by way of Redis. Each gets a fresh
 database (created on ``--postgres-url``, dropped at the end) and its own
 channel on ``--redis-url``. They take their turns with the others.
 
