@@ -147,6 +147,27 @@ def test_anonymous_canvas_keeps_authors_from_other_participants(world, room):
     assert mine["author"]["name"] == "Ana"
 
 
+def test_ending_anonymity_gives_everyone_the_authors_back(world, room):
+    """Someone who saw the notes only while the canvas was anonymous learns their authors when it ends,
+    without reloading; a note still hidden by silent writing stays hidden."""
+    fac, ana, ben = room
+    ok(fac, "canvas:anonymous", op(canvas_id=world.canvas_id, value=True))
+    ok(ana, "note:add", op(block="problem", text="visible"))
+    ok(fac, "canvas:hidden", op(canvas_id=world.canvas_id, value=True))
+    ok(ana, "note:add", op(block="problem", text="en silencio"))
+    ben.get_received()
+    ok(fac, "canvas:anonymous", op(canvas_id=world.canvas_id, value=False))
+    [event] = [e for e in received(ben) if e["type"] == "canvas.anonymous"]
+    by_text = {n.get("text"): n for n in event["data"]["notes"]}
+    assert by_text["visible"]["author"]["name"] == "Ana"
+    assert "en silencio" not in json.dumps(event, ensure_ascii=False)
+    assert [n for n in event["data"]["notes"] if n.get("hidden")] != []
+    # Turning anonymity on sends no notes: clients stop showing the names they hold.
+    ok(fac, "canvas:anonymous", op(canvas_id=world.canvas_id, value=True))
+    [event] = [e for e in received(ben) if e["type"] == "canvas.anonymous"]
+    assert "notes" not in event["data"]
+
+
 def test_a_locked_block_refuses_participants_and_accepts_the_facilitator(world, room):
     fac, ana, _ben = room
     note = ok(ana, "note:add", op(block="solution", text="antes"))["event"]["data"]

@@ -69,13 +69,19 @@ def set_hidden(actor: Actor, op: SetFlag) -> Change:
     return _control(actor, op, "canvas.hidden", change)
 
 
+def _live_notes(canvas: Canvas, hidden_only: bool = False) -> list[Note]:
+    query = select(Note).filter_by(canvas_id=canvas.id).where(Note.deleted_at.is_(None))
+    if hidden_only:
+        query = query.filter_by(hidden=True)
+    return list(db.session.scalars(query.order_by(Note.block, Note.position)))
+
+
 def reveal(actor: Actor, op: Reveal) -> Change:
     """End silent writing and show every hidden note to everyone."""
 
     def change(canvas: Canvas) -> dict:
         canvas.hidden = False
-        notes = db.session.scalars(select(Note).filter_by(canvas_id=canvas.id, hidden=True)
-                                   .where(Note.deleted_at.is_(None)).order_by(Note.block, Note.position)).all()
+        notes = _live_notes(canvas, hidden_only=True)
         published = canvas_tallies(canvas.id)
         for note in notes:
             note.hidden = False
@@ -86,10 +92,18 @@ def reveal(actor: Actor, op: Reveal) -> Change:
 
 
 def set_anonymous(actor: Actor, op: SetFlag) -> Change:
-    """Hide (or show again) who wrote each note, for the other participants and the exports."""
+    """Hide (or show again) who wrote each note, for the other participants and the exports.
 
-    def change(canvas: Canvas) -> None:
+    Ending anonymity sends the canvas's notes again: whoever saw them only while it was
+    anonymous never received their authors (hidden notes stay redacted, as always)."""
+
+    def change(canvas: Canvas) -> dict | None:
+        ending = canvas.anonymous and not op.value
         canvas.anonymous = op.value
+        if not ending:
+            return None
+        published = canvas_tallies(canvas.id)
+        return {"notes": [note_data(n, published) for n in _live_notes(canvas)]}
 
     return _control(actor, op, "canvas.anonymous", change)
 
