@@ -414,6 +414,8 @@ MESSAGES: dict[tuple[str, str], Message] = {
     ("status:reset", ""): Message(lambda s: op(), done=lambda s: not get(Participant, s.q_id).hand_raised),
     ("participant:remove", ""): Message(lambda s: op(participant_id=s.q_id),
                                         done=lambda s: get(Participant, s.q_id).removed_at is not None),
+    ("workshop:institutions", ""): Message(lambda s: op(value=False),
+                                           done=_workshop(lambda w: not w.anonymous_shows_institution)),
     ("workshop:close", ""): Message(lambda s: op(), done=_workshop(lambda w: w.status == "closed")),
     ("workshop:reopen", ""): Message(lambda s: op(), done=_workshop(lambda w: w.status == "live"),
                                      setup=_as_facilitators(("workshop:close", lambda s: op()))),

@@ -206,6 +206,22 @@ def test_the_room_steers_what_participants_can_do(server, open_page):
                           "a.textContent === 'Ministerio de Economía')")
     assert ana.text_content("li.note .note-author") == "Usted"
 
+    # The workshop can hide institutions too, live; a note written meanwhile follows the setting.
+    authors_are = "(name) => [...document.querySelectorAll('.note-author')].every(a => a.textContent === name)"
+    write(ana, "solution", "Turnos en línea")
+    bea.wait_for_function("() => [...document.querySelectorAll('.note-text')].some(t => t.textContent.includes("
+                          "'Turnos en línea') || t.value === 'Turnos en línea')")
+    bea.wait_for_function(authors_are, arg="Ministerio de Economía")
+    institutions = room.get_by_role("button", name="Instituciones en los lienzos anónimos")
+    institutions.click()
+    room.wait_for_selector("[data-action='workshop-institutions'][aria-pressed='false']")
+    bea.wait_for_function(authors_are, arg="")
+    institutions.click()
+    bea.wait_for_function(authors_are, arg="Ministerio de Economía")
+    # Ending anonymity gives the names back, also of the note Bea has only seen anonymous.
+    card.get_by_role("button", name="Anónimo").click()
+    bea.wait_for_function(authors_are, arg="Ana Torres")
+
     # A canvas timer that locks when the time is up: taking the last minute away ends it.
     timer = card.get_by_role("group", name="Temporizador de este lienzo")
     timer.get_by_label("Minutos").fill("0.5")

@@ -74,6 +74,7 @@ def facilitator_messages(world, note_id, participant_id):
         ("projector:show", op(mode="canvas", canvas_id=canvas)),
         ("status:reset", op()),
         ("participant:remove", op(participant_id=participant_id)),
+        ("workshop:institutions", op(value=False)),
         ("workshop:close", op()),
         ("workshop:reopen", op()),
     ]
@@ -166,6 +167,26 @@ def test_ending_anonymity_gives_everyone_the_authors_back(world, room):
     ok(fac, "canvas:anonymous", op(canvas_id=world.canvas_id, value=True))
     [event] = [e for e in received(ben) if e["type"] == "canvas.anonymous"]
     assert "notes" not in event["data"]
+
+
+def test_the_workshop_decides_whether_anonymous_canvases_show_institutions(world, room):
+    fac, ana, ben = room
+    ok(fac, "canvas:anonymous", op(canvas_id=world.canvas_id, value=True))
+    ok(ana, "note:add", op(block="problem", text="antes"))
+    ben.get_received()
+    ok(fac, "workshop:institutions", op(value=False))
+    [event] = received(ben, "workshop")
+    assert event["type"] == "workshop.institutions" and event["data"]["anonymous_shows_institution"] is False
+    ok(ana, "note:add", op(block="problem", text="después"))
+    ben_saw = everything(ben) + json.dumps(ben.emit("canvas:resync", {"last_seq": None}, callback=True))
+    assert "antes" in ben_saw and "después" in ben_saw and "MEF" not in ben_saw and '"Ana"' not in ben_saw
+    assert ben.emit("workshop:state", {}, callback=True)["workshop"]["anonymous_shows_institution"] is False
+    mine = ana.emit("canvas:resync", {"last_seq": None}, callback=True)["notes"]
+    assert {n["author"]["institution"] for n in mine} == {"MEF"}  # the author still sees herself whole
+    # Back on: the institution shows again, also for notes written while it was off.
+    ok(fac, "workshop:institutions", op(value=True))
+    notes = ben.emit("canvas:resync", {"last_seq": None}, callback=True)["notes"]
+    assert [(n["author"]["name"], n["author"]["institution"]) for n in notes] == [(None, "MEF"), (None, "MEF")]
 
 
 def test_a_locked_block_refuses_participants_and_accepts_the_facilitator(world, room):

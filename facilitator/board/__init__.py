@@ -69,6 +69,7 @@ OPERATIONS: dict[str, tuple[type, Handler]] = {
     "projector:show": (schemas.ShowOnProjector, _named(session.show_on_projector)),
     "status:reset": (schemas.ResetStatus, _named(session.reset_status)),
     "participant:remove": (schemas.RemoveParticipant, _named(session.remove_participant)),
+    "workshop:institutions": (schemas.WorkshopFlag, _named(session.show_institutions)),
     "workshop:close": (schemas.WorkshopOperation, _named(session.close_workshop)),
     "workshop:reopen": (schemas.WorkshopOperation, _named(session.reopen_workshop)),
 }

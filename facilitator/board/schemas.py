@@ -192,6 +192,12 @@ class WorkshopOperation(Operation):
     pass
 
 
+class WorkshopFlag(WorkshopOperation):
+    """Turn a workshop setting on or off (institutions on anonymous canvases)."""
+
+    value: bool
+
+
 class JoinCanvas(Message):
     canvas_id: DatabaseId
     last_seq: Seq | None = None

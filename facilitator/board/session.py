@@ -17,14 +17,24 @@ from .actors import Actor
 from .controls import next_timer
 from .errors import BoardError
 from .log import WORKSHOP, Change, record
-from .schemas import MyStatus, RemoveParticipant, ResetStatus, SetFocus, ShowOnProjector, TimerChange, TimerStart
+from .schemas import (
+    MyStatus,
+    RemoveParticipant,
+    ResetStatus,
+    SetFocus,
+    ShowOnProjector,
+    TimerChange,
+    TimerStart,
+    WorkshopFlag,
+)
 from .serialize import person
 
 
 def state(workshop: Workshop) -> dict:
     """What everyone in the workshop may know of its live state."""
     return {"status": workshop.status, "timer": workshop.timer, "focus": workshop.focus,
-            "projector": workshop.projector or {"mode": "join", "canvas_id": None}}
+            "projector": workshop.projector or {"mode": "join", "canvas_id": None},
+            "anonymous_shows_institution": workshop.anonymous_shows_institution}
 
 
 def status_of(participant: Participant) -> dict:
@@ -95,6 +105,16 @@ def reset_status(actor: Actor, op: ResetStatus) -> Change:
         return {"reset": {"ready": op.ready, "hands": op.hands}}
 
     return _facilitator_op(actor, op, "workshop.status_reset", change)
+
+
+def show_institutions(actor: Actor, op: WorkshopFlag) -> Change:
+    """Whether anonymous canvases still show the institution of each note's author, to the
+    other participants and in the exports. Also after closing: it shapes the exports."""
+
+    def change(workshop: Workshop) -> None:
+        workshop.anonymous_shows_institution = op.value
+
+    return _facilitator_op(actor, op, "workshop.institutions", change, while_closed=True)
 
 
 def close_workshop(actor: Actor, op) -> Change:

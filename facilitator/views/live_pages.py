@@ -127,6 +127,9 @@ LIVE_STRINGS = {
     "close_workshop": _l("Close the workshop"),
     "close_confirm": _l("Close the workshop? Everything becomes read-only; it stays viewable and exportable."),
     "reopen_workshop": _l("Reopen the workshop"),
+    "show_institutions": _l("Institutions on anonymous canvases"),
+    "show_institutions_help": _l("On an anonymous canvas nobody sees who wrote a note. With this on, "
+                                 "participants, the projector and the exports still see the author's institution."),
     # people
     "participants": _l("Participants"),
     "person": _l("Person"),

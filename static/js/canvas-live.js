@@ -82,6 +82,8 @@ export class CanvasLive {
     const now = this.workshop.state;
     if (envelope.type === "workshop.closed") announce(t("notice_closed"));
     if (envelope.type === "workshop.reopened") announce(t("announce_reopened"));
+    // The notes of an anonymous canvas came with institutions under the previous setting.
+    if (envelope.type === "workshop.institutions" && this.page.state.controls.anonymous) this.page.reload();
     if (envelope.type === "workshop.timer" && now.timer && now.timer.state === "running"
         && !(before.timer && before.timer.state === "running") && !this.page.state.controls.timer) {
       announce(t("announce_timer_started", { time: formatDuration(this.clock.remaining(now.timer)) }));

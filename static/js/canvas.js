@@ -129,8 +129,9 @@ class CanvasPage {
   authorLabel(note) {
     const author = note.author;
     if (!author) return "";
-    if (author.anonymous) return author.institution || "";
-    if (this.state.controls.anonymous && !this.me.facilitator) return this.isMine(note) ? t("you_author") : author.institution || "";
+    const institution = this.live.workshop.institutionOf(author);
+    if (author.anonymous) return institution;
+    if (this.state.controls.anonymous && !this.me.facilitator) return this.isMine(note) ? t("you_author") : institution;
     return author.name || "";
   }
 
@@ -543,6 +544,17 @@ class CanvasPage {
       // the next join (after a reconnect) catches up anyway
     }
     this.checkGap();
+  }
+
+  /** The whole canvas again, as the server shows it to this person now (after a setting changed what that is). */
+  async reload() {
+    if (!this.connection.joined) return; // the next join brings it anyway
+    try {
+      const ack = await this.connection.request("canvas:resync", { last_seq: null });
+      if (ack.ok) this.take(() => this.state.sync(ack));
+    } catch {
+      // the next join (after a reconnect) brings it anyway
+    }
   }
 
   /** The server's message queue was away, so events may have been missed: catch up from the last seq. */

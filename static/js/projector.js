@@ -63,7 +63,24 @@ class Projector {
   }
 
   workshopEvent(envelope) {
-    if (this.workshop.receive(envelope)) this.follow(false);
+    if (!this.workshop.receive(envelope)) return;
+    if (envelope.type === "workshop.institutions" && this.state && this.state.controls.anonymous) this.reload();
+    this.follow(false);
+  }
+
+  /** The open canvas whole again, keeping the current one on screen until it comes (the notes of an
+   * anonymous canvas came with institutions under the previous setting). */
+  async reload() {
+    const id = this.canvasId;
+    let ack = null;
+    try {
+      ack = await this.connection.request("canvas:join", { canvas_id: id, last_seq: null });
+    } catch {
+      // the next join (after a reconnect) brings it anyway
+    }
+    if (!ack || !ack.ok || this.canvasId !== id || !this.state) return;
+    this.state.sync(ack);
+    this.render();
   }
 
   /** Open the canvas the facilitator chose (again after a reconnect, from the last seq seen). */
@@ -177,7 +194,7 @@ class Projector {
     const [text, author, votes] = li.children;
     setText(text, note.text);
     const who = note.author || {};
-    setText(author, who.anonymous || this.state.controls.anonymous ? (who.institution || "") : (who.name || ""));
+    setText(author, who.anonymous || this.state.controls.anonymous ? this.workshop.institutionOf(who) : (who.name || ""));
     author.hidden = !author.textContent;
     setText(votes, typeof note.votes === "number" && note.votes > 0 ? tn("votes_count", note.votes) : "");
     votes.hidden = !votes.textContent;

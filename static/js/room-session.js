@@ -1,8 +1,8 @@
 // The controls of the whole session: the workshop's timer, the focus, what the
 // projector shows (and its link for the room's computer), ready marks and
-// raised hands, closing or reopening the workshop.
+// raised hands, institutions on anonymous canvases, closing or reopening the workshop.
 
-import { button, el, setText } from "./dom.js";
+import { button, el, setPressed, setText } from "./dom.js";
 import { formatNumber, t } from "./i18n.js";
 import { confirmInline } from "./room-confirm.js";
 import { TimerControls } from "./room-timer.js";
@@ -77,7 +77,12 @@ export class SessionControls {
       { status, control: this.reopen }), { "data-action": "workshop-reopen" });
     this.actions = el("div", "control-row");
     this.actions.append(this.close, this.reopen);
-    node.append(this.state, this.actions, status);
+    const helpId = "institutions-help";
+    this.institutions = button(t("show_institutions"), "toggle", () => this.room.send("workshop:institutions",
+      { value: !this.room.workshop.state.anonymous_shows_institution }, { status, control: this.institutions }),
+    { "aria-pressed": "true", "aria-describedby": helpId, "data-action": "workshop-institutions" });
+    node.append(this.state, this.actions, this.institutions, el("p", "help", { id: helpId }, t("show_institutions_help")),
+      status);
     return node;
   }
 
@@ -96,6 +101,7 @@ export class SessionControls {
     const hands = people.filter((p) => p.hand);
     setText(this.counts, `${t("ready_label")} ${formatNumber(ready.length)}/${formatNumber(people.length)} · ${t("hands_label")} ${formatNumber(hands.length)}${hands.length ? ` (${hands.map((p) => p.name).join(", ")})` : ""}`);
     this.reset.disabled = !ready.length && !hands.length;
+    setPressed(this.institutions, state.anonymous_shows_institution);
     const closed = state.status === "closed";
     setText(this.state, closed ? t("workshop_closed_now") : t("workshop_open_now"));
     if (!this.actions.querySelector(".confirm")) {

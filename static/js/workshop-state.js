@@ -1,4 +1,5 @@
-// The workshop's live state (status, timer, focus, projector) and, for the
+// The workshop's live state (status, timer, focus, projector, whether anonymous
+// canvases show institutions) and, for the
 // people entitled to it, ready marks and raised hands.
 //
 // Workshop events carry the whole public state and a `version`; a later version
@@ -6,7 +7,9 @@
 // events (`participant.status`, `participant.removed`) concern one person each
 // and are kept per person, by version too.
 
-const EMPTY = { status: "live", timer: null, focus: null, projector: { mode: "join", canvas_id: null } };
+const EMPTY = { status: "live", timer: null, focus: null, projector: { mode: "join", canvas_id: null },
+  anonymous_shows_institution: true };
+const KEYS = Object.keys(EMPTY);
 
 export class WorkshopState {
   constructor() {
@@ -26,6 +29,11 @@ export class WorkshopState {
     this.version = workshop.version;
     this.state = { ...EMPTY, ...pick(workshop) };
     return true;
+  }
+
+  /** The institution an anonymous note may show (none if the workshop turned that off). */
+  institutionOf(author) {
+    return (this.state.anonymous_shows_institution && author && author.institution) || "";
   }
 
   /** A `workshop` event; returns true when it was newer than what we had. */
@@ -69,6 +77,6 @@ export class WorkshopState {
 
 function pick(data) {
   const state = {};
-  for (const key of ["status", "timer", "focus", "projector"]) if (key in data) state[key] = data[key];
+  for (const key of KEYS) if (key in data) state[key] = data[key];
   return state;
 }
