@@ -123,8 +123,8 @@ def wait_saved(page, note_id: str, timeout: float = 5_000) -> None:
     page.wait_for_function(
         """(id) => {
              const li = document.querySelector(`li.note[data-note-id="${id}"]`);
-             const key = Object.keys(localStorage).find(k => k.startsWith('lienzo:outbox:'));
-             const queued = key ? JSON.parse(localStorage.getItem(key)) : [];
+             const queued = Object.keys(localStorage).filter(k => k.startsWith('lienzo:outbox:'))
+               .flatMap(k => JSON.parse(localStorage.getItem(k)).ops);
              return li && !queued.some(op => op.payload.note_id === id);
            }""",
         arg=note_id, timeout=timeout)

@@ -221,7 +221,8 @@ def test_notes_typed_while_the_server_is_down_are_sent_when_it_is_back(tmp_path,
         assert page.text_content(f"li.note[data-note-id='{offline}'] .note-status") == "Esperando para enviarse"
         queued = page.evaluate("() => Object.entries(localStorage).filter(([k]) => k.startsWith('lienzo:outbox:'))"
                                ".map(([, v]) => JSON.parse(v))")
-        assert [op["name"] for op in queued[0]] == ["note:add", "note:edit"]
+        assert len(queued) == 1 and queued[0]["alive"] > 0  # this tab's queue, and it is alive
+        assert [op["name"] for op in queued[0]["ops"]] == ["note:add", "note:edit"]
 
         # The server is back but this page cannot reach its socket yet: a reload
         # still shows what was typed, from the browser's own storage, as pending.

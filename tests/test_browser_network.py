@@ -142,6 +142,45 @@ def test_thirty_seconds_without_network_keeps_every_note_and_applies_each_once(t
         server.stop()
 
 
+def test_a_note_written_in_a_tab_closed_while_offline_is_sent_by_the_other_tab(tmp_path, open_page):
+    """Two tabs of one person share the browser's storage; closing one while the Wi-Fi is down
+    must not lose what it had queued: the other tab takes it over and sends it."""
+    server = ServerProcess(tmp_path).prepare().start()
+    wifi = NetworkCut(server.port)
+    try:
+        workshop = server.seed()
+        first = open_page()
+        join_by_code(first, wifi.url, workshop["code"], "Ana Torres")
+        second = first.context.new_page()
+        second.goto(first.url)
+        wait_connected(second)
+
+        wifi.cut()
+        for page in (first, second):
+            page.wait_for_function(NOT_CONNECTED, timeout=5_000)
+        from_first = add_note(first, "problem", "Desde la primera pestaña")
+        from_second = add_note(second, "solution", "Desde la segunda pestaña")
+        for page, note_id in ((first, from_first), (second, from_second)):
+            page.wait_for_selector(f"li.note[data-note-id='{note_id}'] .note-status[data-status='pending']")
+        first.close()
+        # The other tab shows the closed tab's note as its own pending one.
+        second.wait_for_selector(f"li.note[data-note-id='{from_first}'] .note-status[data-status='pending']",
+                                 timeout=20_000)
+
+        wifi.restore()
+        wait_connected(second, timeout=15_000)
+        for note_id in (from_first, from_second):
+            wait_saved(second, note_id, timeout=10_000)
+        observer = server.join(workshop["code"], "Observer")
+        stored = server_notes(server, workshop["canvas_ids"][0], observer)
+        assert sorted((n["id"], n["text"]) for n in stored) == sorted(
+            [(from_first, "Desde la primera pestaña"), (from_second, "Desde la segunda pestaña")])
+        assert second.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('lienzo:outbox:'))") == []
+    finally:
+        wifi.close()
+        server.stop()
+
+
 @pytest.mark.postgres
 @pytest.mark.faults
 def test_while_the_database_refuses_connections_every_page_keeps_reconnecting_in_plain_words(tmp_path, open_page):

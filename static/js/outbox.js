@@ -2,8 +2,28 @@
 // and person) until the server acknowledges it, then sent one at a time in order
 // under its op_id. A retry after a reconnect or a reload reuses the same op_id,
 // so the server applies it at most once.
+//
+// The same person may have the canvas open in several tabs of one browser, which
+// share localStorage. So each tab stores its queue under its own key, stamped with
+// the time it was last alive (0 once the tab is closing), and a tab takes over the
+// queue of a tab that was closed or died: on opening (a reload finds its previous
+// self closed) and every few seconds after. Ops taken over count as already sent,
+// so they are never merged with new typing: they go out exactly as they were (and a
+// tab that finds its queue taken over treats its own the same way).
+
+import { uuid } from "./ids.js";
 
 const RETRY_LATER = new Set(["unavailable", "rate_limited"]);
+const ALIVE_EVERY_MS = 3000;
+// A tab silent for this long has died (a closed tab says so at once). Browsers run the
+// timers of a tab hidden for a while only once a minute, so this must be longer.
+const GONE_AFTER_MS = 75000;
+
+function validOps(list) {
+  return Array.isArray(list)
+    ? list.filter((op) => op && typeof op.op_id === "string" && typeof op.name === "string" && op.payload)
+    : [];
+}
 
 function lastOf(list, test) {
   for (let i = list.length - 1; i >= 0; i -= 1) if (test(list[i])) return list[i];
@@ -16,32 +36,83 @@ export class Outbox {
    * @param {object} hooks transport(name, data) → Promise<ack>; acked(op, ack); failed(op, ack); changed()
    */
   constructor(key, hooks) {
-    this.key = key;
+    this.key = key; // this canvas and person; each tab's queue is under `${key}:tab:<id>`
+    this.ownKey = `${key}:tab:${uuid()}`;
     this.hooks = hooks;
-    this.ops = this.load();
+    this.ops = [];
+    this.closing = false;
     this.settled = []; // acked ops whose event the canvas state has not reached yet: {op, seq}
     this.online = false;
     this.inflight = null;
     this.attempt = 0;
     this.failures = 0;
     this.retryTimer = null;
+    this.takeOver();
+    setInterval(() => {
+      this.checkTakenOver();
+      if (this.ops.length) this.save(); // still alive
+      if (this.takeOver()) this.changed();
+    }, ALIVE_EVERY_MS);
+    window.addEventListener("pagehide", () => {
+      this.closing = true;
+      this.save();
+    });
+    window.addEventListener("pageshow", (event) => {
+      if (!event.persisted) return; // back from the back-forward cache: alive again
+      this.closing = false;
+      this.save();
+    });
   }
 
-  load() {
+  /** Queues of this canvas and person left by tabs that are gone (and by older
+   * versions of this page, which kept one queue under `key`): take them over. */
+  takeOver() {
+    let found = false;
     try {
-      const stored = JSON.parse(localStorage.getItem(this.key) || "[]");
-      return Array.isArray(stored)
-        ? stored.filter((op) => op && typeof op.op_id === "string" && typeof op.name === "string" && op.payload)
-        : [];
+      const keys = [];
+      for (let i = 0; i < localStorage.length; i += 1) keys.push(localStorage.key(i));
+      const taken = [];
+      for (const key of keys) {
+        if (key !== this.key && (!key.startsWith(`${this.key}:tab:`) || key === this.ownKey)) continue;
+        const stored = JSON.parse(localStorage.getItem(key) || "null");
+        const entry = Array.isArray(stored) ? { alive: 0, ops: stored } : stored;
+        if (!entry || Date.now() - (Number(entry.alive) || 0) < GONE_AFTER_MS) continue;
+        const known = new Set(this.ops.map((op) => op.op_id));
+        for (const op of validOps(entry.ops)) {
+          if (!known.has(op.op_id)) this.ops.push({ ...op, sent: true });
+        }
+        taken.push(key);
+      }
+      if (!taken.length) return false;
+      this.save(); // ours first, so a crash in between loses nothing
+      for (const key of taken) localStorage.removeItem(key);
+      found = true;
     } catch {
-      return [];
+      // Storage disabled or unreadable: nothing to take over.
     }
+    return found;
+  }
+
+  /** If another tab took this queue over (it thought this tab gone), both may send it: that is
+   * harmless under op_id, as long as no op changes after the other copy left, so none may. */
+  checkTakenOver() {
+    if (!this.ops.length) return;
+    try {
+      if (localStorage.getItem(this.ownKey) !== null) return;
+    } catch {
+      return;
+    }
+    for (const op of this.ops) op.sent = true;
+    this.save();
   }
 
   save() {
     try {
-      if (this.ops.length) localStorage.setItem(this.key, JSON.stringify(this.ops));
-      else localStorage.removeItem(this.key);
+      if (this.ops.length) {
+        localStorage.setItem(this.ownKey, JSON.stringify({ alive: this.closing ? 0 : Date.now(), ops: this.ops }));
+      } else {
+        localStorage.removeItem(this.ownKey);
+      }
     } catch {
       // Storage full or disabled: the queue still lives in memory.
     }
@@ -87,6 +158,7 @@ export class Outbox {
   }
 
   lastUnsent(noteId) {
+    this.checkTakenOver();
     const last = lastOf(this.ops, (op) => op.payload.note_id === noteId);
     return last && !last.sent ? last : null;
   }
