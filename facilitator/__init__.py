@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
@@ -26,6 +27,7 @@ def create_app(config_class: type[Config] = Config, **overrides: object) -> Flas
     app.config.from_object(config_class)
     app.config.update(overrides)
     _check_production(app)
+    _check_timezone(app)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "lienzo.db")
@@ -59,6 +61,16 @@ def create_app(config_class: type[Config] = Config, **overrides: object) -> Flas
 def catalog_of(app: Flask) -> Catalog:
     """The template catalog loaded at start-up."""
     return app.extensions["lienzo.catalog"]
+
+
+def _check_timezone(app: Flask) -> None:
+    """A misspelt TIMEZONE stops the start, rather than the first export."""
+    name = app.config.get("TIMEZONE")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise SystemExit(f"Lienzo cannot start: TIMEZONE={name!r} is not a time zone name. "
+                         "Use one like America/Lima, Europe/Madrid or UTC.") from None
 
 
 def _check_production(app: Flask) -> None:

@@ -90,6 +90,9 @@ class Config:
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 16 * 1024 * 1024)
 
+    # The time zone of the times that exports show people (IANA name); JSON stays in UTC.
+    TIMEZONE = os.environ.get("TIMEZONE") or "UTC"
+
     # Public URL used in join links when the app runs behind a proxy.
     PUBLIC_URL = os.environ.get("PUBLIC_URL") or None
     # How many proxies (e.g. 1 for nginx) set X-Forwarded-For/-Proto/-Host that

@@ -28,6 +28,17 @@ def test_production_refuses_debug(tmp_path):
                    SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/p.db")
 
 
+@pytest.mark.parametrize("name", ["Lima", "America/Nowhere", "../etc/passwd", ""])
+def test_a_misspelt_time_zone_stops_the_start_with_a_clear_message(tmp_path, name):
+    with pytest.raises(SystemExit, match=r"TIMEZONE.*America/Lima"):
+        create_app(TestConfig, TIMEZONE=name, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/p.db")
+
+
+def test_a_real_time_zone_is_taken(tmp_path):
+    app = create_app(TestConfig, TIMEZONE="Europe/Madrid", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/p.db")
+    assert app.config["TIMEZONE"] == "Europe/Madrid"
+
+
 def test_production_starts_with_a_real_key(tmp_path):
     app = create_app(TestConfig, LIENZO_ENV="production", SECRET_KEY="x" * 40,
                      SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/p.db")

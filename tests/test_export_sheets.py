@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from datetime import UTC, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
 
 from facilitator.export import render, safety
 from facilitator.extensions import db
-from facilitator.models import Workshop
+from facilitator.models import Note, Workshop
 
 from .export_world import FORMULAS, HIDDEN, build, make_app
 
@@ -90,6 +92,37 @@ def test_csv_has_every_note_once_with_bom_and_formula_guard(done):
     anonymous = [r for r in rows if r["Lienzo"] == "Mapa de empatía anónimo"]
     assert all(r["Autoría"] == "" for r in anonymous)
     assert "Nota borrada" not in result.content.decode("utf-8")
+
+
+def test_times_are_shown_in_the_servers_time_zone_and_named(done):
+    """TIMEZONE=America/Lima: people read Lima's wall-clock times, and every header says so;
+    the JSON export keeps UTC."""
+    app, results = done
+    with app.app_context():
+        note = db.session.get(Note, next(iter(results.texts)))
+        created, author, joined = note.created_at, note.author.name, note.author.joined_at
+    lima = timezone(timedelta(hours=-5))  # Peru keeps no daylight saving time
+    app.config["TIMEZONE"] = "America/Lima"
+    try:
+        rows = list(csv.DictReader(io.StringIO(export(app, results, "csv").content.decode("utf-8-sig"),
+                                               newline="")))
+        book = load_workbook(io.BytesIO(export(app, results, "xlsx").content))
+        markdown = export(app, results, "report-md").content.decode()
+        exported = json.loads(export(app, results, "json").content)
+    finally:
+        app.config["TIMEZONE"] = "UTC"
+    (row,) = [r for r in rows if r["Identificador de la nota"] == note.id]
+    as_lima = created.replace(tzinfo=created.tzinfo or UTC).astimezone(lima)
+    assert row["Creada (America/Lima)"] == f"{as_lima:%Y-%m-%d %H:%M} America/Lima"
+    header = [c.value for c in book["Mesa"][1]]
+    assert "Creada (America/Lima)" in header and "Última edición (America/Lima)" in header
+    people = book["Participantes"]
+    assert people[1][2].value == "Entró el (America/Lima)"
+    joined_at = {r[0].value: r[2].value for r in people.iter_rows(min_row=2)}
+    as_lima = joined.replace(tzinfo=joined.tzinfo or UTC).astimezone(lima).replace(tzinfo=None)
+    assert abs(joined_at[author] - as_lima) < timedelta(milliseconds=1)  # Excel keeps milliseconds
+    assert "America/Lima" in markdown and "UTC" not in markdown
+    assert "America/Lima" not in json.dumps(exported)
 
 
 def test_formula_guard():

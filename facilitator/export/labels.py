@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,8 +31,8 @@ NOTE_COLUMNS = {
     "votes": _l("Votes"),
     "group": _l("Group"),
     "hidden": _l("Hidden note"),
-    "created": _l("Created (UTC)"),
-    "edited": _l("Last edited (UTC)"),
+    "created": _l("Created (%(zone)s)"),
+    "edited": _l("Last edited (%(zone)s)"),
     "note_id": _l("Note id"),
 }
 
@@ -72,8 +74,26 @@ def long_date(value: date | None) -> str:
     return format_date(value, "long") if value is not None else _("No date")
 
 
-def utc(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+def zone_name() -> str:
+    """The time zone exports show times in (the TIMEZONE setting, checked at start-up)."""
+    return current_app.config.get("TIMEZONE") or "UTC"
+
+
+def local(moment: datetime) -> datetime:
+    """A stored moment (UTC) as the wall-clock time of ``zone_name()``, without tzinfo
+    (spreadsheets have no time zones: the column header names it)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(zone_name())).replace(tzinfo=None)
+
+
+def when(moment: datetime) -> str:
+    """"2026-11-28 10:15 America/Lima": a moment as people read it, naming the zone."""
+    return f"{local(moment):%Y-%m-%d %H:%M} {zone_name()}"
+
+
+def column(key: str) -> str:
+    """A note column's header (the time columns name the zone)."""
+    return str(NOTE_COLUMNS[key]) % {"zone": zone_name()} if key in ("created", "edited") else str(NOTE_COLUMNS[key])
 
 
 def yes_no(value: bool) -> str:

@@ -60,7 +60,7 @@ def _votes(workshop: WorkshopData) -> list[str]:
     if not rounds:
         return [*out, f"*{_('No vote was closed in this workshop.')}*", ""]
     for canvas, round_ in rounds:
-        out += [f"### {escape(canvas.name)} · {labels.utc(round_.closed_at or round_.opened_at)}", ""]
+        out += [f"### {escape(canvas.name)} · {labels.when(round_.closed_at or round_.opened_at)}", ""]
         if round_.voters:  # an imported round knows its tallies, not its voters
             out += [labels.voters(round_.voters, round_.budget), ""]
         if not round_.ranking:
@@ -95,7 +95,7 @@ def report_md(workshop: WorkshopData) -> bytes:
            f"- **{_('Participants')}:** {sum(count for _inst, count in workshop.attendance)}",
            f"- **{_('Canvases')}:** {len(workshop.canvases)}",
            f"- **{_('Notes')}:** {workshop.note_count}",
-           f"- **{_('Exported at')}:** {labels.utc(workshop.exported_at)}", ""]
+           f"- **{_('Exported at')}:** {labels.when(workshop.exported_at)}", ""]
     if workshop.anonymous:
         out += [f"*{_('Anonymous workshop: no export names its participants.')}*", ""]
     out += [f"## {_('Attendance by institution')}", "", f"| {_('Institution')} | {_('Participants')} |", "|---|---:|"]

@@ -85,7 +85,7 @@ def _cover(flow: Flow, workshop: WorkshopData) -> None:
         (_("Participants"), str(sum(count for _inst, count in workshop.attendance))),
         (_("Canvases"), str(len(workshop.canvases))),
         (_("Notes"), str(workshop.note_count)),
-        (_("Exported at"), labels.utc(workshop.exported_at)),
+        (_("Exported at"), labels.when(workshop.exported_at)),
     ]
     for name, value in facts:
         flow.row([(name, 0.3, "L"), (value, 0.7, "L")], title)
@@ -107,7 +107,7 @@ def _votes(flow: Flow, workshop: WorkshopData) -> None:
     if not rounds:
         flow.text(_("No vote was closed in this workshop."), title, style="I", color=MUTED)
     for canvas, round_ in rounds:
-        flow.heading(f"{canvas.name} · {labels.utc(round_.closed_at or round_.opened_at)}", title, 1.2)
+        flow.heading(f"{canvas.name} · {labels.when(round_.closed_at or round_.opened_at)}", title, 1.2)
         if round_.voters:  # an imported round knows its tallies, not its voters
             flow.text(labels.voters(round_.voters, round_.budget), title, color=MUTED)
         flow.row([("#", 0.06, "R"), (_("Note"), 0.6, "L"), (_("Block"), 0.24, "L"), (_("Votes"), 0.1, "R")],

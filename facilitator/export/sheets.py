@@ -31,7 +31,7 @@ class _Rows:
     """Note rows of one canvas; translated words looked up once per export, not once per cell."""
 
     def __init__(self, for_csv: bool):
-        self.moment = labels.utc if for_csv else (lambda m: m.replace(tzinfo=None))
+        self.moment = labels.when if for_csv else labels.local
         self.colors = {c: labels.color_name(c) for c in labels.COLOR_NAMES}
         self.yes, self.no = labels.yes_no(True), labels.yes_no(False)
 
@@ -53,7 +53,7 @@ class _Rows:
 
 
 def _headers(keys) -> list[str]:
-    return [str(labels.NOTE_COLUMNS[k]) for k in keys]
+    return [labels.column(k) for k in keys]
 
 
 # --- XLSX ----------------------------------------------------------------
@@ -110,7 +110,8 @@ def _summary(ws, workshop: WorkshopData) -> None:
         (_("Canvases"), len(workshop.canvases)),
         (_("Notes"), workshop.note_count),
         (_("Anonymous workshop"), labels.yes_no(workshop.anonymous)),
-        (_("Exported at (UTC)"), workshop.exported_at.replace(tzinfo=None, microsecond=0)),
+        (_("Exported at (%(zone)s)", zone=labels.zone_name()),
+         labels.local(workshop.exported_at).replace(microsecond=0)),
     ]
     rows: list[list[object]] = [[k, v] for k, v in facts]
     rows += [[], [_("Canvas"), _("Template"), _("Notes"), _("Votes"), _("Groups"), _("Anonymous")]]
@@ -146,8 +147,9 @@ def xlsx(workshop: WorkshopData, pause=None) -> bytes:
             pause()
     if workshop.participants is not None:
         ws = book.create_sheet(_sheet_title(_("Participants"), taken))
-        rows = [[p.name, p.institution or "", p.joined_at.replace(tzinfo=None)] for p in workshop.participants]
-        _table(ws, [_("Name"), _("Institution"), _("Joined at (UTC)")], rows, [30, 34, 18])
+        rows = [[p.name, p.institution or "", labels.local(p.joined_at)] for p in workshop.participants]
+        _table(ws, [_("Name"), _("Institution"), _("Joined at (%(zone)s)", zone=labels.zone_name())], rows,
+               [30, 34, 18])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
