@@ -81,8 +81,8 @@ export class SessionControls {
     this.institutions = button(t("show_institutions"), "toggle", () => this.room.send("workshop:institutions",
       { value: !this.room.workshop.state.anonymous_shows_institution }, { status, control: this.institutions }),
     { "aria-pressed": "true", "aria-describedby": helpId, "data-action": "workshop-institutions" });
-    node.append(this.state, this.actions, this.institutions, el("p", "help", { id: helpId }, t("show_institutions_help")),
-      status);
+    node.append(this.state, this.institutions, el("p", "help", { id: helpId }, t("show_institutions_help")),
+      this.actions, status);
     return node;
   }
 
