@@ -13,22 +13,14 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from .text import plain_text
+
 LANGS = ("es", "en")
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
-
-def _plain(value: str) -> str:
-    """Templates also come in imported files: text fit for the database and the page."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text") from None
-    return value
-
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400), AfterValidator(_plain)]
+# Templates also come in imported workshop files, so their text is checked like what people type.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400),
+                 AfterValidator(plain_text)]
 # Shown as links on every canvas page: web addresses only (never javascript: or data:).
 Url = Annotated[Text, StringConstraints(pattern=r"^https?://[^\s]+$")]
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from flask_babel import lazy_gettext as _l
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from ..text import plain_text
 from .errors import BoardError
 
 MAX_NOTE_TEXT = 1000
@@ -25,21 +26,11 @@ MAX_INTEGER = 2**31 - 1
 COLORS = ("yellow", "pink", "blue", "green", "orange", "purple")
 
 
-def _clean(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text") from None
-    return value
-
-
 def _one_line(value: str) -> str:
     return " ".join(value.split())
 
 
-SafeText = Annotated[str, AfterValidator(_clean)]
+SafeText = Annotated[str, AfterValidator(plain_text)]
 NoteText = Annotated[SafeText, StringConstraints(max_length=MAX_NOTE_TEXT)]
 Name = Annotated[SafeText, AfterValidator(_one_line), StringConstraints(min_length=1, max_length=MAX_NAME)]
 Institution = Annotated[SafeText, AfterValidator(_one_line), StringConstraints(max_length=MAX_INSTITUTION)]
