@@ -23,7 +23,12 @@ MAX_CANVASES_AT_ONCE = 30
 # Ids, seq numbers and versions are INTEGER columns: 32 bits on PostgreSQL, where a
 # larger number in a query is a database error, not a missing row.
 MAX_INTEGER = 2**31 - 1
-COLORS = ("yellow", "pink", "blue", "green", "orange", "purple")
+# The palette of notes, and the name each colour has on pages and in exports.
+COLOR_NAMES = {
+    "yellow": _l("Yellow"), "pink": _l("Pink"), "blue": _l("Blue"),
+    "green": _l("Green"), "orange": _l("Orange"), "purple": _l("Purple"),
+}
+COLORS = tuple(COLOR_NAMES)
 
 
 def _one_line(value: str) -> str:

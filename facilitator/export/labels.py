@@ -13,12 +13,8 @@ from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..board.schemas import COLOR_NAMES
 from .data import Byline
-
-COLOR_NAMES = {
-    "yellow": _l("Yellow"), "pink": _l("Pink"), "blue": _l("Blue"),
-    "green": _l("Green"), "orange": _l("Orange"), "purple": _l("Purple"),
-}
 
 NOTE_COLUMNS = {
     "canvas": _l("Canvas"),

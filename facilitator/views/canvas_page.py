@@ -10,14 +10,9 @@ from flask_babel import lazy_gettext as _l
 
 from .. import board
 from ..board import serialize
-from ..board.schemas import COLORS, MAX_NOTE_TEXT
+from ..board.schemas import COLOR_NAMES, MAX_NOTE_TEXT
 from ..catalog import Template
 from ..models import Canvas
-
-COLOR_LABELS = {
-    "yellow": _l("Yellow"), "pink": _l("Pink"), "blue": _l("Blue"),
-    "green": _l("Green"), "orange": _l("Orange"), "purple": _l("Purple"),
-}
 
 # Every text the canvas script shows, translated on the server.
 CLIENT_STRINGS = {
@@ -157,6 +152,11 @@ def _strings() -> dict:
     return {**{key: str(value) for key, value in CLIENT_STRINGS.items()}, **plural_strings()}
 
 
+def color_choices() -> list[dict]:
+    """The palette as the pages' scripts offer it, named in the page's language."""
+    return [{"id": color, "label": str(name)} for color, name in COLOR_NAMES.items()]
+
+
 def workshop_canvases(canvas: Canvas, lang: str) -> list[dict]:
     """The workshop's canvases with their block titles (where the facilitator may invite everyone)."""
     return [{"id": c.id, "name": c.name, "url": url_for("public.canvas", canvas_id=c.id),
@@ -186,7 +186,7 @@ def render_canvas(canvas: Canvas, actor: board.Actor, token: str) -> str:
         "me": actor.public(),
         "lang": lang,
         "blocks": blocks,
-        "colors": [{"id": c, "label": str(COLOR_LABELS[c])} for c in COLORS],
+        "colors": color_choices(),
         "limits": {"text": MAX_NOTE_TEXT},
         "strings": _strings(),
     }

@@ -14,7 +14,7 @@ from .. import board
 from ..board import serialize
 from ..board.actors import projector_token
 from ..models import Workshop
-from .canvas_page import COLOR_LABELS, canvas_pdf_urls, plural_strings, template_of
+from .canvas_page import canvas_pdf_urls, color_choices, plural_strings, template_of
 
 # Texts the control room and projector scripts show, translated on the server.
 LIVE_STRINGS = {
@@ -206,7 +206,7 @@ def _boot(workshop: Workshop, token: str, me: dict | None) -> dict:
         "me": me,
         "lang": lang,
         "canvases": _canvases(workshop, lang),
-        "colors": [{"id": c, "label": str(label)} for c, label in COLOR_LABELS.items()],
+        "colors": color_choices(),
         "strings": _strings(),
     }
 
