@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..board.schemas import COLOR_NAMES
-from .data import Byline
+from .data import Byline, NoteData
 
 NOTE_COLUMNS = {
     "canvas": _l("Canvas"),
@@ -60,6 +60,18 @@ def byline(author: Byline) -> str:
     if name and author.facilitator:
         name = _("%(name)s (facilitator)", name=name)
     return " · ".join(part for part in (name, author.institution) if part)
+
+
+def note_facts(note: NoteData, clusters: dict[int, str]) -> list[str]:
+    """What an export says under a note's text: author, votes, group, hidden."""
+    facts = [byline(note.author)]
+    if note.votes:
+        facts.append(votes(note.votes))
+    if note.cluster_id in clusters:
+        facts.append(_("Group: %(title)s", title=clusters[note.cluster_id]))
+    if note.hidden:
+        facts.append(_("Hidden (silent writing)"))
+    return [fact for fact in facts if fact]
 
 
 def institution(value: str | None) -> str:

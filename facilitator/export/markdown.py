@@ -27,14 +27,7 @@ def escape(text: str) -> str:
 
 
 def _note_line(note: NoteData, groups: dict[int, str]) -> str:
-    meta = [labels.byline(note.author)]
-    if note.votes:
-        meta.append(labels.votes(note.votes))
-    if note.cluster_id in groups:
-        meta.append(_("Group: %(title)s", title=groups[note.cluster_id]))
-    if note.hidden:
-        meta.append(_("Hidden (silent writing)"))
-    meta_text = " · ".join(escape(m) for m in meta if m)
+    meta_text = " · ".join(escape(fact) for fact in labels.note_facts(note, groups))
     return f"- {escape(note.text) or '—'}" + (f" — *{meta_text}*" if meta_text else "")
 
 

@@ -99,14 +99,7 @@ class Document(FPDF):
 
 
 def note_meta(note: NoteData, clusters: dict[int, str]) -> str:
-    parts = [labels.byline(note.author)]
-    if note.votes:
-        parts.append(labels.votes(note.votes))
-    if note.cluster_id in clusters:
-        parts.append(_("Group: %(title)s", title=clusters[note.cluster_id]))
-    if note.hidden:
-        parts.append(_("Hidden (silent writing)"))
-    return " · ".join(p for p in parts if p)
+    return " · ".join(labels.note_facts(note, clusters))
 
 
 class SheetDrawer:
