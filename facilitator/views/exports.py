@@ -12,9 +12,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .. import export
 from ..export.fonts import FontMissing
 from ..export.importing import ImportFailed, import_workshop
-from ..extensions import db, socketio
+from ..extensions import socketio
 from ..models import Canvas
-from .facilitator import _workshop_or_404, bp
+from .facilitator import _canvas_or_404, _workshop_or_404, bp
 from .identity import current_facilitator, login_required
 
 
@@ -55,10 +55,7 @@ def export_workshop(workshop_id: int, fmt: str):
 @login_required
 def export_canvas(workshop_id: int, canvas_id: int):
     """One canvas drawn like the real sheet; ``?size=a4`` for A4 (A3 by default)."""
-    workshop = _workshop_or_404(workshop_id)
-    canvas = db.session.get(Canvas, canvas_id)
-    if canvas is None or canvas.workshop_id != workshop.id:
-        abort(404, description=_("This canvas does not exist."))
+    workshop, canvas = _canvas_or_404(workshop_id, canvas_id)
     return _render(workshop, "pdf", canvas)
 
 

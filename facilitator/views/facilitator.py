@@ -21,7 +21,7 @@ from ..board.workshops import (
     workshop_for,
 )
 from ..extensions import db
-from ..models import Canvas, Facilitator
+from ..models import Canvas, Facilitator, Workshop
 from .canvas_page import render_canvas
 from .identity import current_facilitator, log_in, log_out, login_required
 from .limits import login_failures
@@ -113,6 +113,15 @@ def _workshop_or_404(workshop_id: int):
         abort(404, description=_("This workshop does not exist."))
 
 
+def _canvas_or_404(workshop_id: int, canvas_id: int) -> tuple[Workshop, Canvas]:
+    """A canvas of a workshop this facilitator runs (404 for anything else)."""
+    workshop = _workshop_or_404(workshop_id)
+    canvas = db.session.get(Canvas, canvas_id)
+    if canvas is None or canvas.workshop_id != workshop.id:
+        abort(404, description=_("This canvas does not exist."))
+    return workshop, canvas
+
+
 @bp.get("/workshops/<int:workshop_id>")
 @login_required
 def workshop(workshop_id: int):
@@ -141,10 +150,7 @@ def add_canvas(workshop_id: int):
 @login_required
 def canvas(workshop_id: int, canvas_id: int):
     """Open a canvas and work on it like a participant, with a facilitator's rights."""
-    workshop = _workshop_or_404(workshop_id)
-    canvas = db.session.get(Canvas, canvas_id)
-    if canvas is None or canvas.workshop_id != workshop.id:
-        abort(404, description=_("This canvas does not exist."))
+    workshop, canvas = _canvas_or_404(workshop_id, canvas_id)
     actor, token = facilitator_seat(current_facilitator(), workshop)
     return render_canvas(canvas, actor, token)
 
