@@ -6,11 +6,12 @@ import { Board } from "./board.js";
 import { CanvasLive } from "./canvas-live.js";
 import { Connection } from "./connection.js";
 import { initDragAndDrop } from "./dragdrop.js";
-import { setStrings, t } from "./i18n.js";
+import { t } from "./i18n.js";
 import { uuid } from "./ids.js";
 import { updateCounter } from "./note-element.js";
 import { NoteMenus } from "./note-menu.js";
 import { Outbox } from "./outbox.js";
+import { showConnectionState, startPage } from "./page.js";
 import { People } from "./people.js";
 import { pdfLinks } from "./downloads.js";
 import { initPhoneView } from "./phone.js";
@@ -643,21 +644,9 @@ class CanvasPage {
   }
 
   showConnection(name, reason = null) {
-    const indicator = document.getElementById("connection");
-    indicator.dataset.state = name;
-    indicator.dataset.reason = reason || "";
-    indicator.textContent = t(reason === "unavailable" ? "server_unavailable" : name);
-    document.body.dataset.connection = name;
+    showConnectionState(name, reason);
     this.scheduleRender();
   }
 }
 
-function start() {
-  const bootNode = document.getElementById("boot");
-  if (!bootNode) return;
-  const boot = JSON.parse(bootNode.textContent);
-  setStrings(boot.strings, boot.lang);
-  window.lienzoCanvas = new CanvasPage(boot);
-}
-
-start();
+window.lienzoCanvas = startPage((boot) => new CanvasPage(boot));

@@ -10,7 +10,8 @@ import { announce, initAnnouncer } from "./announce.js";
 import { Clock } from "./clock.js";
 import { Connection } from "./connection.js";
 import { setText } from "./dom.js";
-import { setStrings, t } from "./i18n.js";
+import { t } from "./i18n.js";
+import { showConnectionState, startPage } from "./page.js";
 import { CanvasCard } from "./room-card.js";
 import { exportsPanel } from "./downloads.js";
 import { PeoplePanel } from "./room-people.js";
@@ -42,7 +43,7 @@ class ControlRoom {
     this.connection = new Connection({
       token: boot.token,
       hello: () => ["workshop:watch", {}],
-      state: (name, reason) => this.showConnection(name, reason),
+      state: (name, reason) => showConnectionState(name, reason),
       joined: (ack) => this.watched(ack),
       resync: () => this.connection.greetAgain(),
       left: () => this.scheduleRender(),
@@ -245,14 +246,6 @@ class ControlRoom {
     document.body.classList.toggle("is-closed", this.workshop.closed);
   }
 
-  showConnection(name, reason = null) {
-    const indicator = document.getElementById("connection");
-    indicator.dataset.state = name;
-    indicator.dataset.reason = reason || "";
-    indicator.textContent = t(reason === "unavailable" ? "server_unavailable" : name);
-    document.body.dataset.connection = name;
-  }
-
   refused() {
     const banner = document.createElement("p");
     banner.className = "banner banner-error";
@@ -262,12 +255,4 @@ class ControlRoom {
   }
 }
 
-function start() {
-  const bootNode = document.getElementById("boot");
-  if (!bootNode) return;
-  const boot = JSON.parse(bootNode.textContent);
-  setStrings(boot.strings, boot.lang);
-  window.lienzoRoom = new ControlRoom(boot);
-}
-
-start();
+window.lienzoRoom = startPage((boot) => new ControlRoom(boot));

@@ -9,7 +9,8 @@
 import { Clock } from "./clock.js";
 import { Connection } from "./connection.js";
 import { el, setText, syncChildren } from "./dom.js";
-import { formatNumber, setStrings, t, tn } from "./i18n.js";
+import { formatNumber, t, tn } from "./i18n.js";
+import { showConnectionState, startPage } from "./page.js";
 import { CanvasState, isRedacted } from "./state.js";
 import { TimerView } from "./timer-view.js";
 import { byBlock } from "./view.js";
@@ -39,11 +40,11 @@ class Projector {
     this.connection = new Connection({
       token: boot.token,
       hello: () => ["workshop:state", {}],
-      state: (name, reason) => this.showConnection(name, reason),
+      state: (name, reason) => showConnectionState(name, reason),
       joined: (ack) => this.stated(ack),
       resync: () => this.connection.greetAgain(),
       left: () => {},
-      refused: () => this.showConnection("offline"),
+      refused: () => showConnectionState("offline"),
       events: {
         workshop: (envelope) => this.workshopEvent(envelope),
         change: (envelope) => this.change(envelope),
@@ -227,21 +228,6 @@ class Projector {
       li.dataset.votes = formatNumber(voting.tallies[note.id]);
     });
   }
-
-  showConnection(name, reason = null) {
-    const node = document.getElementById("connection");
-    node.dataset.state = name;
-    node.dataset.reason = reason || "";
-    setText(node, t(reason === "unavailable" ? "server_unavailable" : name));
-  }
 }
 
-function start() {
-  const bootNode = document.getElementById("boot");
-  if (!bootNode) return;
-  const boot = JSON.parse(bootNode.textContent);
-  setStrings(boot.strings, boot.lang);
-  window.lienzoProjector = new Projector(boot);
-}
-
-start();
+window.lienzoProjector = startPage((boot) => new Projector(boot));
