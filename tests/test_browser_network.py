@@ -26,7 +26,7 @@ from .browser_support import (
 )
 from .netcut import NetworkCut
 from .servers import PASSWORD, ServerProcess
-from .test_faults import PrivateRedis, wait_until
+from .test_faults import two_processes_on_private_redis, wait_until
 from .test_server import Peer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -252,16 +252,7 @@ def test_while_the_database_refuses_connections_every_page_keeps_reconnecting_in
 @pytest.mark.redis
 @pytest.mark.faults
 def test_after_the_message_queue_comes_back_every_page_catches_up_by_seq(tmp_path, open_page):
-    redis_server = PrivateRedis(tmp_path)
-    redis_server.start()
-    url = services.create_database()
-    env = {"DATABASE_URL": url, "SOCKETIO_MESSAGE_QUEUE": redis_server.url, "SOCKETIO_CHANNEL": "browser-resync"}
-    a = ServerProcess(tmp_path / "a", env=env).prepare()
-    b = ServerProcess(tmp_path / "b", env=env)
-    try:
-        a.create_facilitator()
-        a.start()
-        b.start()
+    with two_processes_on_private_redis(tmp_path, "browser-resync") as (a, b, redis_server):
         workshop = a.seed()
         canvas_id = workshop["canvas_ids"][0]
         # Everyone's pages are on process B; a participant writes through process A.
@@ -301,8 +292,3 @@ def test_after_the_message_queue_comes_back_every_page_catches_up_by_seq(tmp_pat
             # Caught up on the same connection: no reconnect was needed.
             assert page.evaluate(f"() => window.{name}.connection.socket.id") == sockets[name], name
         writer.sio.disconnect()
-    finally:
-        a.stop()
-        b.stop()
-        redis_server.kill()
-        services.drop_database(url)

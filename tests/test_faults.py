@@ -11,6 +11,7 @@ import subprocess
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -225,6 +226,29 @@ class PrivateRedis:
             self.process.wait(timeout=10)
 
 
+@contextmanager
+def two_processes_on_private_redis(tmp_path: Path, channel: str, **extra: str):
+    """Processes A and B on a fresh PostgreSQL database and a Redis of the test's own, which the
+    test may kill and restart; yields (a, b, redis) and stops everything afterwards."""
+    redis_server = PrivateRedis(tmp_path)
+    redis_server.start()
+    url = services.create_database()
+    env = {"DATABASE_URL": url, "SOCKETIO_MESSAGE_QUEUE": redis_server.url, "SOCKETIO_CHANNEL": channel, **extra}
+    a = ServerProcess(tmp_path / "a", env=env)
+    b = ServerProcess(tmp_path / "b", env=env)
+    try:
+        a.prepare()
+        a.create_facilitator()
+        a.start()
+        b.start()
+        yield a, b, redis_server
+    finally:
+        a.stop()
+        b.stop()
+        redis_server.kill()
+        services.drop_database(url)
+
+
 def wait_until(predicate, timeout: float = TIMEOUT) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -237,17 +261,7 @@ def wait_until(predicate, timeout: float = TIMEOUT) -> bool:
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_redis_going_away_keeps_each_process_serving_its_own_and_reconnects(tmp_path):
-    redis_server = PrivateRedis(tmp_path)
-    redis_server.start()
-    url = services.create_database()
-    env = {"DATABASE_URL": url, "SOCKETIO_MESSAGE_QUEUE": redis_server.url, "SOCKETIO_CHANNEL": "faults",
-           "PRESENCE_TTL": "3"}
-    a = ServerProcess(tmp_path / "a", env=env).prepare()
-    b = ServerProcess(tmp_path / "b", env=env)
-    try:
-        a.create_facilitator()
-        a.start()
-        b.start()
+    with two_processes_on_private_redis(tmp_path, "faults", PRESENCE_TTL="3") as (a, b, redis_server):
         workshop = a.seed()
         canvas_id = workshop["canvas_ids"][0]
         ana = WirePeer(a, a.join(workshop["code"], "Ana"), "Ana on A")
@@ -287,8 +301,3 @@ def test_redis_going_away_keeps_each_process_serving_its_own_and_reconnects(tmp_
             peer.close()
         for server in (a, b):
             assert "Traceback" not in server.log(), server.log()[-3000:]
-    finally:
-        a.stop()
-        b.stop()
-        redis_server.kill()
-        services.drop_database(url)
