@@ -30,37 +30,35 @@ from .presence import Presence, Seat
 
 log = logging.getLogger(__name__)
 
-# Seat the socket, renew our heartbeat, and count the person's live seats on the canvas.
-_ENTER = """
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[5])
-redis.call('EXPIRE', KEYS[1], 4 * tonumber(ARGV[7]))
-redis.call('EXPIRE', KEYS[2], 4 * tonumber(ARGV[7]))
-redis.call('SET', ARGV[4] .. ARGV[6], '1', 'EX', tonumber(ARGV[7]))
+# The end of _ENTER and _LEAVE: how many seats `person` still has on the canvas
+# (KEYS[1]) in processes whose heartbeat key (`hosts` prefix + host) is alive.
+_COUNT_LIVE_SEATS = """
 local count = 0
 local all = redis.call('HGETALL', KEYS[1])
 for i = 2, #all, 2 do
   local seat = cjson.decode(all[i])
-  if tostring(seat['person']['id']) == ARGV[3] and redis.call('EXISTS', ARGV[4] .. seat['host']) == 1 then
+  if tostring(seat['person']['id']) == person and redis.call('EXISTS', hosts .. seat['host']) == 1 then
     count = count + 1
   end
 end
 return count
 """
 
+# Seat the socket, renew our heartbeat, and count the person's live seats on the canvas.
+_ENTER = """
+local person, hosts = ARGV[3], ARGV[4]
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[5])
+redis.call('EXPIRE', KEYS[1], 4 * tonumber(ARGV[7]))
+redis.call('EXPIRE', KEYS[2], 4 * tonumber(ARGV[7]))
+redis.call('SET', hosts .. ARGV[6], '1', 'EX', tonumber(ARGV[7]))
+""" + _COUNT_LIVE_SEATS
+
 # Unseat the socket and count the person's live seats left on the canvas.
 _LEAVE = """
+local person, hosts = ARGV[2], ARGV[3]
 redis.call('HDEL', KEYS[1], ARGV[1])
-local count = 0
-local all = redis.call('HGETALL', KEYS[1])
-for i = 2, #all, 2 do
-  local seat = cjson.decode(all[i])
-  if tostring(seat['person']['id']) == ARGV[2] and redis.call('EXISTS', ARGV[3] .. seat['host']) == 1 then
-    count = count + 1
-  end
-end
-return count
-"""
+""" + _COUNT_LIVE_SEATS
 
 # Remove the seats of dead processes; return them and the ids of people still present.
 _REAP = """
