@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -77,12 +78,31 @@ def _localized(value, found: list[tuple[str, str]]) -> None:
             _localized(item, found)
 
 
+def source_messages() -> list[tuple[str, str]]:
+    """(where, msgid) of every literal text the Python code translates, f-strings
+    included (where the extractor does not look), and of the templates."""
+    found = []
+    for path in sorted((ROOT / "facilitator").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS):
+                continue
+            for argument in node.args[:2 if node.func.id.endswith("ngettext") else 1]:
+                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                    found.append((f"{path.relative_to(ROOT)}:{node.lineno}", argument.value))
+    for filename, line, message, _comments, _context in extract_from_dir(
+            str(ROOT), [("templates/**.html", "jinja2")], keywords={"_": None, "gettext": None, "ngettext": (1, 2)}):
+        found += [(f"{filename}:{line}", text) for text in (message if isinstance(message, tuple) else (message,))]
+    return found
+
+
 def language_texts(app) -> dict[str, set[str]]:
-    """The texts each language owns: what a page in the other language must not show."""
+    """The texts each language owns: what a page in the other language must not show.
+    English also has what the code says and the catalog lacks (never translated)."""
     pairs = _catalog_pairs()
     for template in catalog_of(app):
         _localized(template.model_dump(), pairs)
     texts = {"en": {en for en, _es in pairs}, "es": {es for _en, es in pairs}}
+    texts["en"] |= {text for _where, text in source_messages()}
     return texts
 
 
@@ -354,15 +374,7 @@ def test_every_export_speaks_the_workshop_language(done, lang, fmt):
 def test_every_translatable_text_is_in_the_catalog():
     """Texts in f-strings or other places the extractor cannot see would stay English."""
     known = {en for en, _es in _catalog_pairs()}
-    missing = []
-    for path in sorted((ROOT / "facilitator").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS):
-                continue
-            for argument in node.args[:2 if node.func.id.endswith("ngettext") else 1]:
-                if isinstance(argument, ast.Constant) and isinstance(argument.value, str) \
-                        and argument.value not in known:
-                    missing.append(f"{path.relative_to(ROOT)}:{node.lineno}: {argument.value!r}")
+    missing = [f"{where}: {text!r}" for where, text in source_messages() if text not in known]
     assert missing == [], missing
 
 
@@ -424,3 +436,37 @@ def test_a_removed_participant_is_told_in_the_workshop_language(app, english_wor
     ended = [packet["args"][0] for packet in watcher.queue if packet["name"] == "session:ended"]
     with app.test_request_context(), force_locale("en"):
         assert ended[0]["message"] == _("The facilitator removed you from this workshop.")
+
+
+# ---------------------------------------------------------------------------
+# The scripts: every text they show comes from the page's boot data
+
+
+def _script_keys(path: Path) -> set[str]:
+    """The text keys a script asks i18n.js for by name."""
+    return set(re.findall(r"\btn?\(\s*\"([a-z0-9_]+)\"", path.read_text(encoding="utf-8")))
+
+
+def _boot_strings(html: str) -> set[str]:
+    match = re.search(r'<script type="application/json" id="boot">(.*?)</script>', html, re.S)
+    return set(json.loads(match.group(1))["strings"])
+
+
+def test_every_text_a_script_shows_is_in_its_pages_boot_data(done):
+    """A key missing from the boot data shows an empty text, in no language."""
+    app, results, _languages, _user = done
+    scripts = ROOT / "static" / "js"
+    host = facilitator(app)
+    with app.app_context():
+        token = projector_token(db.session.get(Workshop, results.workshop_id))
+    pages = {"canvas.js": f"/f/workshops/{results.workshop_id}/canvases/{results.lean}",
+             "control-room.js": f"/f/workshops/{results.workshop_id}/room", "projector.js": f"/p/{token}"}
+    sent = {script: _boot_strings(host.get(url).text) for script, url in pages.items()}
+    for script in pages:  # a page's own script asks only for what that page sends
+        missing = _script_keys(scripts / script) - sent[script]
+        assert missing == set(), f"{script} asks for texts {pages[script]} does not send: {sorted(missing)}"
+    # The shared modules: what they ask for is sent by some page (a page uses only its part).
+    wanted = {key for path in scripts.glob("*.js") for key in _script_keys(path)}
+    assert len(wanted) > 150
+    missing = wanted - set().union(*sent.values())
+    assert missing == set(), f"the scripts ask for texts no page sends: {sorted(missing)}"
