@@ -90,8 +90,10 @@ def source_messages() -> list[tuple[str, str]]:
                 if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
                     found.append((f"{path.relative_to(ROOT)}:{node.lineno}", argument.value))
     for filename, line, message, _comments, _context in extract_from_dir(
-            str(ROOT), [("templates/**.html", "jinja2")], keywords={"_": None, "gettext": None, "ngettext": (1, 2)}):
-        found += [(f"{filename}:{line}", text) for text in (message if isinstance(message, tuple) else (message,))]
+            str(ROOT / "templates"), [("**.html", "jinja2")], keywords={"_": None, "gettext": None,
+                                                                        "ngettext": (1, 2)}):
+        texts = message if isinstance(message, tuple) else (message,)
+        found += [(f"templates/{filename}:{line}", text) for text in texts]
     return found
 
 
