@@ -34,7 +34,8 @@ def _note_line(note: NoteData, groups: dict[int, str]) -> str:
 def _canvas(canvas: CanvasData) -> list[str]:
     out = [f"## {escape(canvas.name)} · {escape(canvas.template_name)}", ""]
     if canvas.anonymous:
-        out += [f"*{_('Anonymous canvas: authors are not named.')}*", ""]
+        unnamed = _("Anonymous canvas: authors are not named.")  # outside an f-string, or it is not extracted
+        out += [f"*{unnamed}*", ""]
     groups = {c.id: c.title for c in canvas.clusters}
     for block in canvas.blocks:
         level = "####" if block.inside else "###"

@@ -126,7 +126,7 @@ class SheetDrawer:
             self.pdf.add_page(orientation="L", format=self.size)
             continued = plan.sheet or number > 0
             self.pdf.page_margins(self.style, canvas.credit_line,
-                                  f"{subtitle} · {_('continued')}" if continued else subtitle)
+                                  _("%(subtitle)s · continued", subtitle=subtitle) if continued else subtitle)
             block = ""
             for item in page:
                 if isinstance(item, Heading):

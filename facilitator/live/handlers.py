@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from flask import current_app, request, session
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
 from flask_socketio import rooms as rooms_of_socket
@@ -19,6 +20,7 @@ from ..board.schemas import Editing, JoinCanvas, Resync, parse
 from ..board.session import mark_seen
 from ..database import database_failed
 from ..extensions import db, socketio
+from ..i18n import use_workshop_language
 from ..models import Workshop
 from ..presence import Presence
 from . import queue, rooms
@@ -57,12 +59,18 @@ def current_actor() -> board.Actor:
     return resolve_participant(session.get("participant_id"))
 
 
+def _speak() -> None:
+    """Answer this message in the language the connection was given (see on_connect)."""
+    use_workshop_language(session.get("workshop_language"))
+
+
 def message(fn):
     """Wrap a handler: one payload argument, the current actor, an ack always."""
 
     @functools.wraps(fn)
     def wrapped(*args: Any) -> dict:
         started = time.perf_counter()
+        _speak()
         if not _within_budget():
             return _rate_limited()
         try:
@@ -105,10 +113,17 @@ def _current_canvas() -> int:
 
 @socketio.on("connect")
 def on_connect(auth: Any = None) -> None:
-    """Accept only a valid participant, facilitator-seat or projector token."""
+    """Accept only a valid participant, facilitator-seat or projector token.
+
+    The connection speaks the client's explicit choice (``auth.lang``, else the
+    page's language switch or ``?lang=``), else its workshop's language.
+    """
     token = auth.get("token") if isinstance(auth, dict) else None
+    if isinstance(auth, dict) and auth.get("lang") in current_app.config["LANGUAGES"]:
+        session["lang"] = auth["lang"]
     try:
         actor = board.resolve_token(token)
+        session["workshop_language"] = db.session.get(Workshop, actor.workshop_id).language
     except board.BoardError as error:
         refusal = error.to_ack()["error"]
         log.info("refused a connection from %s: %s", request.remote_addr, refusal["code"])
@@ -171,6 +186,7 @@ def _welcome(actor: board.Actor) -> dict:
 @socketio.on("*")
 def on_unknown(event: str, *args: Any) -> dict:
     """Any other message, and what live/packets.py refused: an ``invalid`` ack, never silence."""
+    _speak()
     if not _within_budget():
         return _rate_limited()
     log.info("refused an unknown message %r from sid %s", event[:60], request.sid)
@@ -266,8 +282,10 @@ def broadcast(change: board.Change) -> None:
 def _end_session(participant_id: int) -> None:
     """Tell a removed participant's tabs, then close those connected here."""
     room = rooms.participant(participant_id)
-    emit("session:ended", {"reason": "removed",
-                           "message": _("The facilitator removed you from this workshop.")}, to=room)
+    # In the workshop's language: the facilitator's own choice is not the participant's.
+    with force_locale(session.get("workshop_language") or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        text = _("The facilitator removed you from this workshop.")
+    emit("session:ended", {"reason": "removed", "message": text}, to=room)
     queue.disconnect_room(socketio.server.manager, room)
 
 

@@ -7,6 +7,7 @@ Requests with a body must be JSON, which also keeps cross-site forms out.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -15,8 +16,17 @@ from flask_babel import gettext as _
 from .. import board, catalog_of
 from ..board import serialize
 from ..board.schemas import JoinWorkshop, NewCanvases, NewWorkshop, parse
-from ..board.workshops import add_canvases, create_workshop, facilitator_seat, join_workshop, workshop_for
+from ..board.workshops import (
+    add_canvases,
+    create_workshop,
+    facilitator_seat,
+    find_open_workshop,
+    join_workshop,
+    workshop_for,
+)
 from ..extensions import db
+from ..i18n import use_workshop_language
+from ..models import Workshop
 from .facilitator import authenticate
 from .identity import current_facilitator, log_in, log_out
 from .limits import code_guesses, joins, login_failures
@@ -63,10 +73,21 @@ def _unauthorized(_error):
 
 
 def _bearer_actor() -> board.Actor:
+    """The token's actor; from here on the answer speaks its workshop's language."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise _Unauthorized()
-    return board.resolve_token(header[len("Bearer "):].strip())
+    actor = board.resolve_token(header[len("Bearer "):].strip())
+    use_workshop_language(db.session.get(Workshop, actor.workshop_id).language)
+    return actor
+
+
+def _speak_language_of(data: Any) -> None:
+    """A script joining an open workshop hears any refusal in the workshop's language."""
+    code = data.get("code") if isinstance(data, dict) else None
+    if isinstance(code, str) and len(code) <= 40:
+        with contextlib.suppress(board.BoardError):  # join_workshop refuses it, in the default language
+            use_workshop_language(find_open_workshop(code).language)
 
 
 def _workshop_json(workshop) -> dict:
@@ -140,7 +161,9 @@ def seat(workshop_id: int):
 @code_guesses
 @joins
 def join():
-    participant, token = join_workshop(parse(JoinWorkshop, _body()))
+    data = _body()
+    _speak_language_of(data)
+    participant, token = join_workshop(parse(JoinWorkshop, data))
     workshop = participant.workshop
     return jsonify({"ok": True, "token": token, "participant": serialize.person(participant),
                     "workshop": {"id": workshop.id, "title": workshop.title, "code": workshop.code,

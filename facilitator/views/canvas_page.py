@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Response, g, render_template, url_for
+from flask import Response, render_template, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 
@@ -12,6 +12,7 @@ from .. import board
 from ..board import serialize
 from ..board.schemas import COLOR_NAMES, MAX_NOTE_TEXT
 from ..catalog import Template
+from ..i18n import use_workshop_language
 from ..models import Canvas
 
 # Every text the canvas script shows, translated on the server.
@@ -173,7 +174,7 @@ def canvas_pdf_urls(canvas: Canvas) -> dict[str, str]:
 
 def render_canvas(canvas: Canvas, actor: board.Actor, token: str) -> str:
     """Render the canvas page; the script gets its data from a JSON block (no inline code)."""
-    g.workshop_language = canvas.workshop.language
+    use_workshop_language(canvas.workshop.language)
     lang = str(get_locale())
     template = template_of(canvas)
     blocks = [{"id": b.id, "title": b.title.get(lang), "question": b.question.get(lang), "inside": b.inside}

@@ -6,13 +6,14 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Response, current_app, g, render_template, url_for
+from flask import Response, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from .. import board
 from ..board import serialize
 from ..board.actors import projector_token
+from ..i18n import use_workshop_language
 from ..models import Workshop
 from .canvas_page import canvas_pdf_urls, color_choices, plural_strings, template_of
 
@@ -221,7 +222,7 @@ def export_urls(workshop: Workshop) -> dict[str, str]:
 
 
 def render_control_room(workshop: Workshop, actor: board.Actor, token: str) -> str:
-    g.workshop_language = workshop.language
+    use_workshop_language(workshop.language)
     boot = _boot(workshop, token, actor.public())
     boot["projector_url"] = url_for("public.projector", token=projector_token(workshop), _external=True)
     boot["exports"] = export_urls(workshop)
@@ -232,7 +233,7 @@ def render_control_room(workshop: Workshop, actor: board.Actor, token: str) -> s
 
 
 def render_projector(workshop: Workshop) -> str:
-    g.workshop_language = workshop.language
+    use_workshop_language(workshop.language)
     return render_template("projector.html", workshop=workshop,
                            boot=_boot(workshop, projector_token(workshop), None))
 

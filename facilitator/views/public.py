@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from .. import board
@@ -12,6 +12,7 @@ from ..board.actors import PROJECTOR_PREFIX
 from ..board.schemas import JoinWorkshop, parse
 from ..board.workshops import find_open_workshop, institutions, join_workshop, normalize_code
 from ..extensions import db
+from ..i18n import use_workshop_language
 from ..models import Canvas, Workshop
 from .canvas_page import layout_css, render_canvas
 from .identity import current_facilitator, remember_seat, seat_in
@@ -51,7 +52,7 @@ def join(code: str):
     workshop = _open_workshop(code)
     if code != workshop.code:
         return redirect(url_for("public.join", code=workshop.code))
-    g.workshop_language = workshop.language
+    use_workshop_language(workshop.language)
     seat = seat_in(workshop)
     form = {"name": "", "institution": ""}
     error = None
@@ -83,7 +84,7 @@ def _field_error(refused: board.BoardError) -> str:
 def workshop(code: str):
     """The canvases of the workshop; with only one, go straight to it."""
     workshop = _open_workshop(code)
-    g.workshop_language = workshop.language
+    use_workshop_language(workshop.language)
     seat = seat_in(workshop)
     if seat is None:
         return redirect(url_for("public.join", code=workshop.code))
