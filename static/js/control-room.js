@@ -39,10 +39,11 @@ class ControlRoom {
     for (const info of boot.canvases) this.addCanvas(info);
     this.session = new SessionControls(this, document.getElementById("room-controls"));
     this.people = new PeoplePanel(this, document.getElementById("room-people"));
-    exportsPanel(document.getElementById("room-exports"), boot.exports, boot.exports_with_hidden);
+    const exportsArea = document.getElementById("room-exports");
+    exportsPanel(exportsArea, boot.exports, boot.exports_with_hidden);
     this.privacy = new PrivacyWarning(this, boot.lone_institutions);
-    this.privacy.place(this.page, "banner banner-warn", true);
-    this.privacy.place(document.getElementById("room-exports"), "export-warning");
+    this.privacy.place(this.page.parentNode, "banner banner-warn", this.page); // above the grid, full width
+    this.privacy.place(exportsArea, "export-warning", exportsArea.querySelector(".export-choice, .download-list"));
     this.render();
     this.connection = new Connection({
       token: boot.token,

@@ -20,8 +20,8 @@ export class PrivacyWarning {
     this.askAgain = false;
   }
 
-  /** A warning box inside `root` (first if `first`), hidden while nothing is exposed. */
-  place(root, className, first = false) {
+  /** A warning box inside `root`, before `reference` (or last), hidden while nothing is exposed. */
+  place(root, className, reference = null) {
     if (!root) return;
     const node = el("div", `privacy-warning ${className}`, { "data-privacy": "lone-institutions" });
     const text = el("p", "privacy-text");
@@ -29,8 +29,7 @@ export class PrivacyWarning {
     const remedy = button(t("hide_institutions"), "button small", () => this.room.send("workshop:institutions",
       { value: false }, { status, control: remedy }), { "data-action": "hide-institutions" });
     node.append(text, remedy, status);
-    if (first) root.prepend(node);
-    else root.append(node);
+    root.insertBefore(node, reference);
     this.views.push({ node, text });
     this.update();
   }
