@@ -227,3 +227,21 @@ def test_the_control_room_and_the_workshop_page_warn_and_offer_the_remedy(app, c
     after = client.get(f"/f/workshops/{world.workshop_id}").text
     assert "Instituciones con un solo participante" not in after
     assert "Los lienzos anónimos ya no muestran instituciones" in after
+
+
+def test_an_english_report_counts_them_in_english(app):
+    world = World(app)
+    with app.app_context():
+        db.session.get(Workshop, world.workshop_id).language = "en"
+        db.session.commit()
+        facilitator = _facilitator(world)
+        board.apply(facilitator, None, "canvas:hidden", _op(canvas_id=world.canvas_id, value=True))
+        for text in ("First secret idea", "Second secret idea"):
+            board.apply(board.resolve_token(world.join("Ana", "MEF")), world.canvas_id, "note:add",
+                        _op(block="problem", text=text))
+        with app.test_request_context():
+            workshop = db.session.get(Workshop, world.workshop_id)
+            left_out = render(workshop, "report-md").content.decode("utf-8")
+            held = render(workshop, "report-md", unrevealed=True).content.decode("utf-8")
+    assert "**2 notes not yet revealed are left out of this report.**" in left_out and "secret" not in left_out
+    assert "**2 notes not yet revealed are included, marked as hidden.**" in held and "Second secret idea" in held
