@@ -621,6 +621,9 @@ REQUESTS: dict[tuple[str, str], Request] = {
     ("POST", "/f/workshops/<int:workshop_id>/facilitators/<int:facilitator_id>/remove"): Request(
         _url(W_ROUTE + "/facilitators/{m.w.cofacilitator}/remove"), ok=(302,),
         done=lambda m: _facilitators(m) == {m.w.facilitator}),
+    ("POST", "/f/workshops/<int:workshop_id>/institutions/hide"): Request(
+        _url(W_ROUTE + "/institutions/hide"), ok=(302,),
+        done=lambda m: not get(Workshop, m.w.workshop_id).anonymous_shows_institution),
     ("POST", "/api/login"): Request(_url("/api/login"), kwargs=lambda m: {"json": {
         "email": m.w.facilitator_email, "password": PASSWORD}}),
     ("POST", "/api/logout"): Request(_url("/api/logout")),

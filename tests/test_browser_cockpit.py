@@ -212,7 +212,7 @@ def test_the_room_steers_what_participants_can_do(server, open_page):
     bea.wait_for_function("() => [...document.querySelectorAll('.note-text')].some(t => t.textContent.includes("
                           "'Turnos en línea') || t.value === 'Turnos en línea')")
     bea.wait_for_function(authors_are, arg="Ministerio de Economía")
-    institutions = room.get_by_role("button", name="Instituciones en los lienzos anónimos")
+    institutions = room.get_by_role("button", name="Instituciones en los lienzos anónimos", exact=True)
     institutions.click()
     room.wait_for_selector("[data-action='workshop-institutions'][aria-pressed='false']")
     bea.wait_for_function(authors_are, arg="")

@@ -58,9 +58,13 @@ def sync(actor: Actor, canvas_id: int, last_seq: int | None) -> dict:
 
 
 def workshop_state(actor: Actor) -> dict:
-    """The workshop's live state (timer, focus, status, projector) and its version."""
+    """The workshop's live state (timer, focus, status, projector) and its version;
+    a facilitator also learns which institutions name someone on anonymous canvases."""
     workshop = db.session.get(Workshop, actor.workshop_id)
-    return {"version": workshop.version, **session.state(workshop)}
+    state = {"version": workshop.version, **session.state(workshop)}
+    if actor.is_facilitator:
+        state["lone_institutions"] = visibility.lone_institutions(workshop)
+    return state
 
 
 def my_status(actor: Actor) -> dict | None:

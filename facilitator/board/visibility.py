@@ -11,6 +11,7 @@ name no author even when a facilitator asks for them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -55,18 +56,45 @@ def note_for(note: dict, canvas: Canvas, viewer: Actor) -> dict:
     return public_note(note, canvas)
 
 
-def note_for_export(note: dict, canvas: Canvas, viewer: Actor) -> dict | None:
+def note_for_export(note: dict, canvas: Canvas, viewer: Actor, *, unrevealed: bool = True) -> dict | None:
     """A note as an export made for ``viewer`` holds it, or None if it holds none of it.
 
-    The viewer's own rights decide hidden notes (a facilitator's export has them);
-    on an anonymous canvas no export names an author, not even a facilitator's.
+    The viewer's own rights decide hidden notes (a facilitator's export has them),
+    unless ``unrevealed`` is False: then no note silent writing still hides goes in,
+    whoever asks (the workshop report's default, since it is written for people
+    outside the workshop). On an anonymous canvas no export names an author, not
+    even a facilitator's.
     """
+    if note.get("hidden") and not unrevealed:
+        return None
     seen = note_for(note, canvas, viewer)
     if seen.get("hidden") and "text" not in seen:
         return None
     if canvas.anonymous:
         return {**seen, "author": anonymous_author(note["author"], canvas.workshop)}
     return seen
+
+
+def lone_institutions(workshop: Workshop) -> dict:
+    """Institutions that name a person on the workshop's anonymous canvases, and those canvases.
+
+    While anonymous canvases show each author's institution (the workshop's
+    ``anonymous_shows_institution``), an institution that only one participant of
+    the workshop gave names that person on every note it labels: to the room, on
+    the projector and in the exports (whose attendance counts say so outright).
+    Everyone who joined counts, removed people too (their notes stay); facilitators
+    and the stand-in authors of an imported anonymous canvas do not. Institutions
+    are compared as typed, since each label is shown as typed. Both lists are empty
+    when nothing is exposed: ``{"institutions": ["MEF"], "canvases": [{"id", "name"}]}``.
+    """
+    canvases = [c for c in workshop.canvases if c.anonymous]
+    if not canvases or not workshop.anonymous_shows_institution:
+        return {"institutions": [], "canvases": []}
+    counts = Counter(p.institution for p in workshop.participants
+                     if p.institution and p.facilitator_id is None and p.imported_role not in ("facilitator",
+                                                                                                 "anonymous"))
+    lone = sorted((name for name, count in counts.items() if count == 1), key=lambda name: (name.casefold(), name))
+    return {"institutions": lone, "canvases": [{"id": c.id, "name": c.name} for c in canvases] if lone else []}
 
 
 def _redact_votes(full: dict) -> dict:

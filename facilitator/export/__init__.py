@@ -27,6 +27,9 @@ FORMATS = {  # name -> (extension, MIME type)
     "csv": ("csv", "text/csv; charset=utf-8"),
     "json": ("json", "application/json"),
 }
+# The workshop report is written for people outside the workshop: it leaves out
+# notes not yet revealed unless asked to hold them. Every other file holds them, marked.
+REPORTS = ("report-pdf", "report-md")
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,13 @@ def filename(workshop: Workshop, fmt: str, canvas: Canvas | None = None) -> str:
 
 
 def render(workshop: Workshop, fmt: str, *, canvas: Canvas | None = None, size: str | None = None,
-           viewer: Actor | None = None, pause: Callable[[], None] | None = None) -> Export:
+           viewer: Actor | None = None, pause: Callable[[], None] | None = None,
+           unrevealed: bool | None = None) -> Export:
     """One export of ``workshop`` (or of one of its canvases, for "pdf") as ``viewer``
     (by default a facilitator) may have it, in the workshop's language.
 
+    ``unrevealed`` says whether a report holds the notes silent writing still hides
+    (by default it leaves them out and says how many); it is for reports only.
     ``pause`` is called between canvases: under eventlet, the views pass a zero
     sleep so a big report never holds the other connections for long.
     """
@@ -65,8 +71,11 @@ def render(workshop: Workshop, fmt: str, *, canvas: Canvas | None = None, size: 
         raise ValueError(f"unknown export format {fmt!r}")
     if size is not None and size not in SIZES:
         raise ValueError(f"unknown paper size {size!r}")
+    if unrevealed is not None and fmt not in REPORTS:
+        raise ValueError(f"only the report leaves out notes not yet revealed, not {fmt!r}")
+    keep = fmt not in REPORTS or bool(unrevealed)
     with labels.in_language(workshop.language):
-        data = read_workshop(workshop, viewer, [canvas.id] if canvas is not None else None)
+        data = read_workshop(workshop, viewer, [canvas.id] if canvas is not None else None, unrevealed=keep)
         if fmt == "pdf":
             content, _marks = pdf.canvas_pdf(data, size or "a3", pause)
         elif fmt == "report-pdf":

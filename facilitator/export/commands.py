@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Canvas, Facilitator, Workshop
-from . import FORMATS, SIZES, render
+from . import FORMATS, REPORTS, SIZES, render
 from .fonts import FontMissing
 from .importing import ImportFailed, import_workshop
 
@@ -25,12 +25,19 @@ from .importing import ImportFailed, import_workshop
 @click.option("--size", type=click.Choice(SIZES), help="Paper for PDFs: a3 (canvas default) or a4 (report default).")
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="File to write ('-' for standard output).")
+@click.option("--include-hidden", is_flag=True,
+              help="Reports only: include the notes not yet revealed (silent writing), marked as hidden.")
 @with_appcontext
-def export_command(workshop_id: int, fmt: str, canvas_id: int | None, size: str | None, output: Path) -> None:
-    """Export a workshop's results as a facilitator sees them (hidden notes included, anonymity kept)."""
+def export_command(workshop_id: int, fmt: str, canvas_id: int | None, size: str | None, output: Path,
+                   include_hidden: bool) -> None:
+    """Export a workshop's results as a facilitator sees them, anonymity kept. The report leaves
+    out notes not yet revealed unless --include-hidden; the other files hold them, marked."""
     workshop = db.session.get(Workshop, workshop_id)
     if workshop is None:
         raise click.ClickException(f"No workshop has the id {workshop_id}.")
+    if include_hidden and fmt not in REPORTS:
+        raise click.ClickException("--include-hidden goes with --format report-pdf or report-md only: "
+                                   "the other files always hold the notes not yet revealed, marked.")
     canvas = None
     if canvas_id is not None:
         if fmt != "pdf":
@@ -39,7 +46,7 @@ def export_command(workshop_id: int, fmt: str, canvas_id: int | None, size: str 
         if canvas is None or canvas.workshop_id != workshop.id:
             raise click.ClickException(f"Workshop {workshop_id} has no canvas with the id {canvas_id}.")
     try:
-        result = render(workshop, fmt, canvas=canvas, size=size)
+        result = render(workshop, fmt, canvas=canvas, size=size, unrevealed=include_hidden if fmt in REPORTS else None)
     except FontMissing as missing:
         raise click.ClickException(str(missing)) from None
     if str(output) == "-":

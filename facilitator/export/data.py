@@ -3,7 +3,8 @@ may see it, built from the board's data and its visibility rules.
 
 Exports are asked for by facilitators, so by default the viewer is one of the
 workshop's facilitators: notes still hidden by silent writing are included
-(and marked), while an anonymous canvas names no author
+(and marked) unless the export leaves them out (the report's default, see
+``export.render``), while an anonymous canvas names no author
 (``visibility.note_for_export``). Deleted notes are never read.
 """
 
@@ -96,6 +97,7 @@ class CanvasData:
     clusters: list[ClusterData]
     rounds: list[RoundData]
     language: str
+    left_out: int = 0  # notes still hidden by silent writing that this export does not hold
 
     @property
     def template_name(self) -> str:
@@ -150,6 +152,16 @@ class WorkshopData:
     def note_count(self) -> int:
         return sum(len(c.notes) for c in self.canvases)
 
+    @property
+    def unrevealed_left_out(self) -> int:
+        """Notes not yet revealed (silent writing) that this export leaves out."""
+        return sum(c.left_out for c in self.canvases)
+
+    @property
+    def unrevealed_held(self) -> int:
+        """Notes not yet revealed that this export holds (each marked ``hidden``)."""
+        return sum(1 for c in self.canvases for n in c.notes if n.hidden)
+
     def canvas(self, canvas_id: int) -> CanvasData:
         return next(c for c in self.canvases if c.id == canvas_id)
 
@@ -185,14 +197,16 @@ def _ranking(notes: list[NoteData], tallies: dict[str, int]) -> list[tuple[int, 
 
 
 def _canvas(canvas: Canvas, notes: list[Note], clusters: list[Cluster], rounds: list[VotingRound],
-            viewer: Actor, refs: dict[int, str], language: str) -> CanvasData:
+            viewer: Actor, refs: dict[int, str], language: str, unrevealed: bool) -> CanvasData:
     template = Template.model_validate(canvas.template)
     blocks = [BlockData(b.id, b.title.get(language), b.question.get(language), b.inside) for b in template.blocks]
     by_id = {b.id: b for b in blocks}
     published = voting.canvas_tallies(canvas.id)
+    left_out = 0
     for note in notes:
-        seen = visibility.note_for_export(voting.note_data(note, published), canvas, viewer)
+        seen = visibility.note_for_export(voting.note_data(note, published), canvas, viewer, unrevealed=unrevealed)
         if seen is None:
+            left_out += 1 if note.hidden else 0
             continue
         if seen["block"] not in by_id:  # a block the template lost: keep its notes, never drop them
             by_id[seen["block"]] = BlockData(seen["block"], seen["block"], "", None)
@@ -219,7 +233,7 @@ def _canvas(canvas: Canvas, notes: list[Note], clusters: list[Cluster], rounds: 
         id=canvas.id, name=canvas.name, template=template, template_data=canvas.template, anonymous=canvas.anonymous,
         hidden=canvas.hidden, locked=canvas.locked, locked_blocks=list(canvas.locked_blocks or []),
         editable_by_all=canvas.notes_editable_by_all, blocks=blocks, clusters=cluster_data, rounds=round_data,
-        language=language)
+        language=language, left_out=left_out)
 
 
 def _attendance(people: list[Participant]) -> list[tuple[str | None, int]]:
@@ -229,9 +243,11 @@ def _attendance(people: list[Participant]) -> list[tuple[str | None, int]]:
 
 
 def read_workshop(workshop: Workshop, viewer: Actor | None = None,
-                  canvas_ids: list[int] | None = None) -> WorkshopData:
+                  canvas_ids: list[int] | None = None, *, unrevealed: bool = True) -> WorkshopData:
     """The workshop as ``viewer`` (by default, a facilitator) may export it;
-    ``canvas_ids`` limits the canvases read (the workshop-wide facts stay whole)."""
+    ``canvas_ids`` limits the canvases read (the workshop-wide facts stay whole);
+    ``unrevealed=False`` leaves out the notes silent writing still hides, and
+    counts them (``visibility.note_for_export``)."""
     viewer = viewer or facilitator_viewer(workshop)
     language = workshop.language
     canvases = [c for c in workshop.canvases if canvas_ids is None or c.id in canvas_ids]
@@ -256,5 +272,6 @@ def read_workshop(workshop: Workshop, viewer: Actor | None = None,
                        joined_at=p.joined_at, removed_at=p.removed_at) for p in people],
         attendance=_attendance(people),
         canvases=[_canvas(c, [n for n in notes if n.canvas_id == c.id], [k for k in clusters if k.canvas_id == c.id],
-                          [r for r in rounds if r.canvas_id == c.id], viewer, refs, language) for c in canvases],
+                          [r for r in rounds if r.canvas_id == c.id], viewer, refs, language, unrevealed)
+                  for c in canvases],
         exported_at=utcnow())

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..board.schemas import COLOR_NAMES
-from .data import Byline, NoteData
+from .data import Byline, NoteData, WorkshopData
 
 NOTE_COLUMNS = {
     "canvas": _l("Canvas"),
@@ -72,6 +72,18 @@ def note_facts(note: NoteData, clusters: dict[int, str]) -> list[str]:
     if note.hidden:
         facts.append(_("Hidden (silent writing)"))
     return [fact for fact in facts if fact]
+
+
+def unrevealed(workshop: WorkshopData) -> str:
+    """What the report says of the notes silent writing still hides: how many it
+    leaves out, or holds (marked), or "" when there are none."""
+    if workshop.unrevealed_left_out:
+        return ngettext("%(num)d note not yet revealed is left out of this report.",
+                        "%(num)d notes not yet revealed are left out of this report.", workshop.unrevealed_left_out)
+    if workshop.unrevealed_held:
+        return ngettext("%(num)d note not yet revealed is included, marked as hidden.",
+                        "%(num)d notes not yet revealed are included, marked as hidden.", workshop.unrevealed_held)
+    return ""
 
 
 def institution(value: str | None) -> str:

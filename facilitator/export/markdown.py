@@ -92,6 +92,7 @@ def report_md(workshop: WorkshopData) -> bytes:
            f"- **{_('Exported at')}:** {labels.when(workshop.exported_at)}", ""]
     if workshop.anonymous:
         out += [f"*{_('Anonymous workshop: no export names its participants.')}*", ""]
+    out += [f"**{labels.unrevealed(workshop)}**", ""] if labels.unrevealed(workshop) else []
     out += [f"## {_('Attendance by institution')}", "", f"| {_('Institution')} | {_('Participants')} |", "|---|---:|"]
     out += [f"| {escape(labels.institution(inst))} | {count} |" for inst, count in workshop.attendance]
     out.append("")

@@ -91,6 +91,8 @@ def _cover(flow: Flow, workshop: WorkshopData) -> None:
         flow.row([(name, 0.3, "L"), (value, 0.7, "L")], title)
     if workshop.anonymous:
         flow.text(_("Anonymous workshop: no export names its participants."), title, style="I", color=MUTED)
+    if labels.unrevealed(workshop):
+        flow.text(labels.unrevealed(workshop), title, style="B", color=INK)
     flow.heading(_("Attendance by institution"), title)
     flow.row([(_("Institution"), 0.75, "L"), (_("Participants"), 0.25, "R")], title, "B", rule=True)
     for inst, count in workshop.attendance:

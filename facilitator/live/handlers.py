@@ -261,20 +261,20 @@ def on_editing(actor: board.Actor, data: Any) -> dict:
     return {"ok": True}
 
 
-def broadcast(change: board.Change) -> None:
+def broadcast(change: board.Change, send=emit) -> None:
     """Send a committed change to everyone who may see it, as they may see it."""
     if change.replayed:
         return
     name, room = ("change", rooms.canvas(change.target_id)) if change.scope == "canvas" else (
         "workshop", rooms.workshop(change.workshop_id))
     if change.public is not None:
-        emit(name, change.public, to=room)
+        send(name, change.public, to=room)
     if change.redacted:
         private = [rooms.participant(p) for p in change.private_to]
         if change.private_to_facilitators:
             private.append(rooms.facilitators(change.workshop_id))
         if private:
-            emit(f"{name}:private", change.envelope, to=private)
+            send(f"{name}:private", change.envelope, to=private)
     if change.envelope["type"] == "participant.removed":
         _end_session(change.envelope["data"]["id"])
 
@@ -298,6 +298,15 @@ def _operation_handler(name: str):
 
     handle.__name__ = name.replace(":", "_")
     return message(handle)
+
+
+def apply_from_page(actor: board.Actor, name: str, data: Any) -> board.Change:
+    """A workshop operation asked for by a page's form rather than a socket (the export
+    dialog's remedy): applied and broadcast in order, exactly as the socket message would be."""
+    with workshop_lock(actor.workshop_id, current_app.extensions["lienzo.ordering"]):
+        change = board.apply(actor, None, name, data)
+        broadcast(change, socketio.emit)
+    return change
 
 
 for _name in board.OPERATIONS:

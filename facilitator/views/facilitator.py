@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from .. import board, catalog_of
+from ..board import visibility
 from ..board.schemas import NewCanvases, NewWorkshop, parse
 from ..board.workshops import (
     add_canvases,
@@ -127,7 +128,7 @@ def _canvas_or_404(workshop_id: int, canvas_id: int) -> tuple[Workshop, Canvas]:
 def workshop(workshop_id: int):
     workshop = _workshop_or_404(workshop_id)
     return render_template("f_workshop.html", workshop=workshop, templates=list(catalog_of(current_app)),
-                           join_url=join_url(workshop.code))
+                           join_url=join_url(workshop.code), lone=visibility.lone_institutions(workshop))
 
 
 @bp.post("/workshops/<int:workshop_id>/canvases")

@@ -10,8 +10,8 @@ from flask import Response, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from .. import board
-from ..board import serialize
+from .. import board, export
+from ..board import serialize, visibility
 from ..board.actors import projector_token
 from ..i18n import use_workshop_language
 from ..models import Workshop
@@ -131,6 +131,9 @@ LIVE_STRINGS = {
     "show_institutions": _l("Institutions on anonymous canvases"),
     "show_institutions_help": _l("On an anonymous canvas nobody sees who wrote a note. With this on, "
                                  "participants, the projector and the exports still see the author's institution."),
+    "lone_institutions": _l("Institutions with a single participant: %(institutions)s. On the anonymous canvases "
+                            "(%(canvases)s) and in the exports, the institution shown on a note names its author."),
+    "hide_institutions": _l("Hide institutions on anonymous canvases"),
     # people
     "participants": _l("Participants"),
     "person": _l("Person"),
@@ -155,8 +158,10 @@ LIVE_STRINGS = {
     "anonymous_note": _l("Anonymous"),
     # exports
     "exports": _l("Export the results"),
-    "exports_help": _l("Files in the workshop's language. Notes still hidden by silent writing are included, "
-                       "marked as hidden; anonymous canvases never name their authors."),
+    "exports_help": _l("Files in the workshop's language. The workshop report leaves out the notes not yet revealed "
+                       "(silent writing) unless you include them; the other files hold them, marked as hidden. "
+                       "Anonymous canvases never name their authors."),
+    "include_hidden": _l("Include the notes not yet revealed in the report"),
     "export_report_pdf": _l("Workshop report (PDF)"),
     "export_report_md": _l("Workshop report (Markdown)"),
     "export_pdf": _l("Every canvas (PDF, A3)"),
@@ -221,11 +226,19 @@ def export_urls(workshop: Workshop) -> dict[str, str]:
             "pdf-a4": url("pdf", size="a4"), "xlsx": url("xlsx"), "csv": url("csv"), "json": url("json")}
 
 
+def report_urls_with_hidden(workshop: Workshop) -> dict[str, str]:
+    """The reports holding the notes not yet revealed: the export dialog's explicit option."""
+    return {fmt: url_for("facilitator.export_workshop", workshop_id=workshop.id, fmt=fmt, hidden="include")
+            for fmt in export.REPORTS}
+
+
 def render_control_room(workshop: Workshop, actor: board.Actor, token: str) -> str:
     use_workshop_language(workshop.language)
     boot = _boot(workshop, token, actor.public())
     boot["projector_url"] = url_for("public.projector", token=projector_token(workshop), _external=True)
     boot["exports"] = export_urls(workshop)
+    boot["exports_with_hidden"] = report_urls_with_hidden(workshop)
+    boot["lone_institutions"] = visibility.lone_institutions(workshop)
     by_id = {canvas.id: canvas for canvas in workshop.canvases}
     for info in boot["canvases"]:  # the control room's only: the projector's boot has no downloads
         info["pdf"] = canvas_pdf_urls(by_id[info["id"]])

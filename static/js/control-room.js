@@ -15,6 +15,7 @@ import { showConnectionState, startPage } from "./page.js";
 import { CanvasCard } from "./room-card.js";
 import { exportsPanel } from "./downloads.js";
 import { PeoplePanel } from "./room-people.js";
+import { PrivacyWarning } from "./room-privacy.js";
 import { SessionControls } from "./room-session.js";
 import { reasonOf, sendOnce } from "./send.js";
 import { CanvasState } from "./state.js";
@@ -38,7 +39,11 @@ class ControlRoom {
     for (const info of boot.canvases) this.addCanvas(info);
     this.session = new SessionControls(this, document.getElementById("room-controls"));
     this.people = new PeoplePanel(this, document.getElementById("room-people"));
-    exportsPanel(document.getElementById("room-exports"), boot.exports);
+    const exportsArea = document.getElementById("room-exports");
+    exportsPanel(exportsArea, boot.exports, boot.exports_with_hidden);
+    this.privacy = new PrivacyWarning(this, boot.lone_institutions);
+    this.privacy.place(this.page.parentNode, "banner banner-warn", this.page); // above the grid, full width
+    this.privacy.place(exportsArea, "export-warning", exportsArea.querySelector(".export-choice, .download-list"));
     this.render();
     this.connection = new Connection({
       token: boot.token,
@@ -71,6 +76,7 @@ class ControlRoom {
   watched(ack) {
     this.clock.sync(ack);
     this.workshop.adopt(ack.workshop);
+    this.privacy.set(ack.workshop && ack.workshop.lone_institutions);
     for (const entry of ack.roster || []) this.workshop.person(entry, ack.workshop.version);
     for (const snapshot of ack.canvases || []) {
       const canvas = this.canvases.get(snapshot.canvas.id) || this.addCanvas({
@@ -87,6 +93,7 @@ class ControlRoom {
     const canvas = envelope && this.canvases.get(envelope.canvas_id);
     if (!canvas) return;
     canvas.state.receive(envelope, whole);
+    if (envelope.type === "canvas.anonymous") this.privacy.refresh();
     this.checkGap();
     this.scheduleRender(canvas.info.id);
   }
@@ -94,6 +101,7 @@ class ControlRoom {
   workshopEvent(envelope) {
     const before = envelope && envelope.data && this.workshop.people.get(envelope.data.id);
     if (!this.workshop.receive(envelope)) return;
+    if (envelope.type === "workshop.institutions") this.privacy.refresh();
     const after = envelope.data && this.workshop.people.get(envelope.data.id);
     if (envelope.type === "participant.status" && after && after.hand && !(before && before.hand)) {
       announce(t("hand_raised_by", { name: after.name }));
@@ -109,6 +117,7 @@ class ControlRoom {
       canvas.presence.set(person.id, person);
       if (!this.workshop.people.has(person.id)) {
         this.workshop.person({ ...person, ready: false, hand: false, removed: false, last_seen_at: null }, 0);
+        this.privacy.refresh(); // someone new: an institution may have gained, or found, its only participant
       }
     }
     if (event.left) {

@@ -10,17 +10,33 @@ const WORKSHOP_EXPORTS = [
   ["pdf-a4", "export_pdf_a4"], ["xlsx", "export_xlsx"], ["csv", "export_csv"], ["json", "export_json"],
 ];
 
-/** Fill the "Export the results" section. */
-export function exportsPanel(root, urls) {
+/**
+ * Fill the "Export the results" section. `withHidden` holds the reports' other URLs,
+ * holding the notes not yet revealed: the explicit option switches the report links to them.
+ */
+export function exportsPanel(root, urls, withHidden = {}) {
   if (!root || !urls) return;
   const list = el("ul", "download-list");
+  const reports = [];
   for (const [key, label] of WORKSHOP_EXPORTS) {
     if (!urls[key]) continue;
     const item = el("li");
-    item.append(el("a", "", { href: urls[key], download: true, "data-export": key }, t(label)));
+    const link = el("a", "", { href: urls[key], download: true, "data-export": key }, t(label));
+    if (withHidden[key]) reports.push([link, urls[key], withHidden[key]]);
+    item.append(link);
     list.append(item);
   }
-  root.append(el("h2", "", { id: "exports-title" }, t("exports")), el("p", "help", {}, t("exports_help")), list);
+  root.append(el("h2", "", { id: "exports-title" }, t("exports")), el("p", "help", {}, t("exports_help")));
+  if (reports.length) {
+    const box = el("input", "", { type: "checkbox", id: "export-include-hidden", "data-action": "include-hidden" });
+    box.addEventListener("change", () => {
+      for (const [link, plain, holding] of reports) link.href = box.checked ? holding : plain;
+    });
+    const choice = el("p", "export-choice");
+    choice.append(box, el("label", "", { for: box.id }, t("include_hidden")));
+    root.append(choice);
+  }
+  root.append(list);
 }
 
 /**
