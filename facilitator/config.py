@@ -38,6 +38,10 @@ class Config:
     DATABASE_POOL_TIMEOUT = _int("DATABASE_POOL_TIMEOUT", 10)
     DATABASE_CONNECT_TIMEOUT = _int("DATABASE_CONNECT_TIMEOUT", 5)
     DATABASE_STATEMENT_TIMEOUT_MS = _int("DATABASE_STATEMENT_TIMEOUT_MS", 30000)
+    # PostgreSQL only: seconds any round trip (a query, a commit, the pool's
+    # ping) may wait for an answer before ``unavailable``; it also bounds what a
+    # frozen server or network costs (0: no client-side deadline).
+    DATABASE_RESPONSE_TIMEOUT = float(os.environ.get("DATABASE_RESPONSE_TIMEOUT") or 5)
 
     # The async mode is always explicit: wsgi.py sets eventlet, tests use threading.
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
