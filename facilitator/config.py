@@ -51,6 +51,10 @@ class Config:
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL") or "lienzo"
     # Seconds after which the presence of a process that stopped beating is dropped.
     PRESENCE_TTL = _int("PRESENCE_TTL", 15)
+    # On SIGTERM (a restart, a deploy), seconds ``python wsgi.py`` waits for the
+    # messages and requests in progress to finish before it tells every client
+    # to reconnect and exits; keep it under systemd's TimeoutStopSec.
+    SHUTDOWN_GRACE = float(os.environ.get("SHUTDOWN_GRACE") or 5)
     # Browsers offer permessage-deflate; bench/fanout.py measured it as a net
     # loss for our small messages, so it is declined unless asked for.
     WEBSOCKET_COMPRESSION = _bool("WEBSOCKET_COMPRESSION", False)

@@ -21,7 +21,7 @@ from ..database import database_failed
 from ..extensions import db, socketio
 from ..models import Workshop
 from ..presence import Presence
-from . import queue, rooms
+from . import queue, rooms, stopping
 from .ordering import workshop_lock
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,8 @@ def message(fn):
             db.session.remove()
             log.debug("%s took %.1f ms", fn.__name__, (time.perf_counter() - started) * 1000)
 
-    return wrapped
+    # A stopping process finishes the messages it has and answers new ones ``unavailable`` (wsgi.py).
+    return stopping.tracked(wrapped, _unavailable)
 
 
 def _within_budget() -> bool:
