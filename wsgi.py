@@ -96,9 +96,16 @@ class Requests:
         self.wsgi_app = wsgi_app
         self.work = stopping.InFlight()
         self.live = stopping.InFlight()
+        self.closing = False
 
     def __call__(self, environ, start_response):
-        counter = self.live if environ.get("PATH_INFO", "").startswith("/socket.io") else self.work
+        live = environ.get("PATH_INFO", "").startswith("/socket.io")
+        if live and self.closing and "sid=" not in environ.get("QUERY_STRING", ""):
+            # A new Socket.IO session while stopping (a request on a connection kept alive
+            # from before): refused, so that the client connects elsewhere or waits for the restart.
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Retry-After", "1")])
+            return [b"restarting"]
+        counter = self.live if live else self.work
         counter.begin()  # never refused: the listener is closed instead
         try:
             return self.wsgi_app(environ, start_response)
@@ -157,6 +164,7 @@ def stop_gracefully(app: Flask, listener: Listener, requests: Requests) -> None:
     grace = float(app.config["SHUTDOWN_GRACE"])
     started = time.monotonic()
     listener.close_for_good()  # new connections are refused at once (another process, or this one once restarted)
+    requests.closing = True
     # Let the connections read what clients sent before the signal and handle it as usual; from
     # then on new messages get ``unavailable`` (the client retries them after reconnecting), so
     # that a steady stream cannot hold the stop up.
