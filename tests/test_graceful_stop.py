@@ -17,6 +17,7 @@ import uuid
 import pytest
 import socketio
 
+from . import services
 from .servers import ServerProcess
 from .test_server import Peer, api_snapshot, op
 
@@ -63,9 +64,12 @@ class Writer:
             i += 1
 
 
-def test_sigterm_mid_stream_acks_every_message_sent_before_it_and_exits_within_the_grace(tmp_path):
-    server = ServerProcess(tmp_path, env={"SHUTDOWN_GRACE": str(GRACE), "LOG_LEVEL": "INFO",
-                                          "RESYNC_MAX_EVENTS": "100000"}).prepare()
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_sigterm_mid_stream_acks_every_message_sent_before_it_and_exits_within_the_grace(database, tmp_path):
+    env = {"SHUTDOWN_GRACE": str(GRACE), "LOG_LEVEL": "INFO", "RESYNC_MAX_EVENTS": "100000"}
+    if database == "postgresql":
+        env["DATABASE_URL"] = services.create_database()
+    server = ServerProcess(tmp_path, env=env).prepare()
     try:
         server.create_facilitator()
         server.start()
@@ -131,3 +135,5 @@ def test_sigterm_mid_stream_acks_every_message_sent_before_it_and_exits_within_t
         assert len(op_ids) == len(set(op_ids)) == len(records)
     finally:
         server.stop()
+        if database == "postgresql":
+            services.drop_database(env["DATABASE_URL"])
