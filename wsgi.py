@@ -101,10 +101,12 @@ class Requests:
     def __call__(self, environ, start_response):
         live = environ.get("PATH_INFO", "").startswith("/socket.io")
         if live and self.closing and "sid=" not in environ.get("QUERY_STRING", ""):
-            # A new Socket.IO session while stopping (a request on a connection kept alive
-            # from before): refused, so that the client connects elsewhere or waits for the restart.
-            start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Retry-After", "1")])
-            return [b"restarting"]
+            # A new Socket.IO session while stopping (a request on a connection kept alive from
+            # before): the connection is closed unanswered, as a refused connection would be, so
+            # the client connects elsewhere or waits for the restart. already_handled is how
+            # eventlet's own websocket tells its server that no response is to be written.
+            eventlet.wsgi.WSGI_LOCAL.already_handled = True
+            return []
         counter = self.live if live else self.work
         counter.begin()  # never refused: the listener is closed instead
         try:
