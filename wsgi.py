@@ -2,6 +2,13 @@
 
 eventlet must patch the standard library before anything else is imported,
 so this file does that first; application code never imports eventlet.
+
+SIGTERM (or Ctrl+C) stops it gracefully: it stops accepting connections,
+lets the socket messages and page requests in progress finish (at most
+SHUTDOWN_GRACE seconds; new messages meanwhile get ``unavailable`` and are
+retried by the client), tells every client to reconnect at once
+(``server:restarting``, then closes the connections), and exits with 0. A
+second signal exits at once.
 """
 
 import warnings
@@ -16,6 +23,8 @@ eventlet.monkey_patch()
 import gc  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
+import signal  # noqa: E402
+import time  # noqa: E402
 
 # psycopg's default wait blocks in C, freezing every green thread for the
 # length of a query; select() is patched by eventlet (bench/pg_driver.py).
@@ -23,10 +32,16 @@ os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 import socket  # noqa: E402
 import sys  # noqa: E402
 
+import eventlet.event  # noqa: E402
 import eventlet.wsgi  # noqa: E402
+from flask import Flask  # noqa: E402
 
 from facilitator import create_app  # noqa: E402
 from facilitator.config import Config  # noqa: E402
+from facilitator.extensions import socketio  # noqa: E402
+from facilitator.live import stopping  # noqa: E402
+
+log = logging.getLogger("lienzo.server")
 
 
 class EventletConfig(Config):
@@ -56,8 +71,8 @@ def decline_compression(wsgi_app):
     return app
 
 
-def application():
-    """The WSGI app, for ``gunicorn -k eventlet -w 1 'wsgi:application()'`` (gunicorn below 26)."""
+def build() -> tuple[Flask, object]:
+    """The Flask app and the WSGI callable to serve."""
     app = create_app(EventletConfig)
     # Everything built at start-up (the app, the catalog, imported modules) is
     # long-lived: moving it out of the collector's reach turns full collections
@@ -65,7 +80,107 @@ def application():
     # (bench/fanout.py at N = 150: p99 from 87-141 ms to 22-23 ms).
     gc.collect()
     gc.freeze()
-    return app if app.config["WEBSOCKET_COMPRESSION"] else decline_compression(app)
+    return app, app if app.config["WEBSOCKET_COMPRESSION"] else decline_compression(app)
+
+
+def application():
+    """The WSGI app, for ``gunicorn -k eventlet -w 1 'wsgi:application()'`` (gunicorn below 26)."""
+    return build()[1]
+
+
+class Requests:
+    """Requests in progress: pages and API calls (``work``), and Socket.IO connections
+    (``live``: a websocket, or one long-polling request), whose messages live/stopping.py counts."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.work = stopping.InFlight()
+        self.live = stopping.InFlight()
+        self.closing = False
+
+    def __call__(self, environ, start_response):
+        live = environ.get("PATH_INFO", "").startswith("/socket.io")
+        if live and self.closing and "sid=" not in environ.get("QUERY_STRING", ""):
+            # A new Socket.IO session while stopping (a request on a connection kept alive from
+            # before): the connection is closed unanswered, as a refused connection would be, so
+            # the client connects elsewhere or waits for the restart. already_handled is how
+            # eventlet's own websocket tells its server that no response is to be written.
+            eventlet.wsgi.WSGI_LOCAL.already_handled = True
+            return []
+        counter = self.live if live else self.work
+        counter.begin()  # never refused: the listener is closed instead
+        try:
+            return self.wsgi_app(environ, start_response)
+        finally:
+            counter.end()
+
+
+def say_goodbye() -> int:
+    """Tell each client of this process to reconnect now, then close its connection.
+
+    Only this process's sockets: the event skips the message queue. Clients
+    that do not know the event still reconnect when the connection closes.
+    """
+    server = socketio.server
+    sids = [sid for sid, _eio_sid in server.manager.get_participants("/", None)]
+    for sid in sids:
+        server.emit("server:restarting", {}, to=sid, namespace="/", ignore_queue=True)
+    server.eio.disconnect()  # every engine.io connection: queued packets first, then the close
+    return len(sids)
+
+
+class Listener:
+    """The listening socket as eventlet's server sees it, which can be closed without ending the server.
+
+    eventlet.wsgi.server, once its accept loop ends, shuts down every idle
+    connection at once, and open websockets count as idle: the acks and the
+    goodbye still queued for them would be lost. So the stop closes the real
+    socket (new connections are refused from then on) while the accept loop
+    just waits, and the connections stay up until they have said goodbye.
+    """
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.closing = False
+        self._parked = eventlet.event.Event()
+
+    def accept(self):
+        try:
+            return self.sock.accept()
+        except OSError:
+            if not self.closing:
+                raise
+            self._parked.wait()  # never sent: the process exits first
+            raise
+
+    def close_for_good(self) -> None:
+        self.closing = True
+        self.sock.close()
+
+    def __getattr__(self, name):
+        return getattr(self.sock, name)
+
+
+def stop_gracefully(app: Flask, listener: Listener, requests: Requests) -> None:
+    """Stop accepting, let the work in progress finish (bounded), send clients elsewhere."""
+    grace = float(app.config["SHUTDOWN_GRACE"])
+    started = time.monotonic()
+    listener.close_for_good()  # new connections are refused at once (another process, or this one once restarted)
+    requests.closing = True
+    # Let the connections read what clients sent before the signal and handle it as usual; from
+    # then on new messages get ``unavailable`` (the client retries them after reconnecting), so
+    # that a steady stream cannot hold the stop up.
+    eventlet.sleep(0.1)
+    stopping.messages.stop()
+    finished = stopping.messages.wait_idle(grace, eventlet.sleep)
+    left = max(0.0, grace - (time.monotonic() - started))
+    finished = requests.work.wait_idle(left, eventlet.sleep) and finished
+    if not finished:
+        log.warning("stopping with %d messages and %d requests still in progress after %.0f s",
+                    stopping.messages.count, requests.work.count, grace)
+    clients = say_goodbye()
+    requests.live.wait_idle(2, eventlet.sleep)  # the websockets close once their goodbye is sent
+    log.info("stopped in %.1f s; %d clients told to reconnect", time.monotonic() - started, clients)
 
 
 def main() -> None:
@@ -74,15 +189,29 @@ def main() -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
-    wsgi_app = application()
-    listener = make_listener(host, port)
+    app, wsgi_app = build()
+    requests = Requests(wsgi_app)
+    listener = Listener(make_listener(host, port))
+    stop = eventlet.event.Event()
+
+    def on_signal(signum, _frame) -> None:
+        if stop.ready():
+            os._exit(1)  # a second signal: stop now
+        stop.send(signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     print(f"Lienzo is running at http://{host}:{listener.getsockname()[1]}/ (Ctrl+C stops it)", flush=True)
-    try:
-        # debug=False: an exception that escapes the app (a malformed engine.io frame) must
-        # not send its traceback to the client.
-        eventlet.wsgi.server(listener, wsgi_app, log_output=False, debug=False)
-    except KeyboardInterrupt:
-        sys.exit(0)
+    # debug=False: an exception that escapes the app (a malformed engine.io frame) must
+    # not send its traceback to the client.
+    serving = eventlet.spawn(eventlet.wsgi.server, listener, requests, log_output=False, debug=False)
+    serving.link(lambda _gt: stop.ready() or stop.send(None))
+    signum = stop.wait()
+    if signum is None:  # the server loop ended by itself
+        sys.exit(1)
+    log.info("%s: stopping", signal.Signals(signum).name)
+    stop_gracefully(app, listener, requests)
+    sys.exit(0)
 
 
 if __name__ == "__main__":

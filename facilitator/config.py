@@ -38,6 +38,10 @@ class Config:
     DATABASE_POOL_TIMEOUT = _int("DATABASE_POOL_TIMEOUT", 10)
     DATABASE_CONNECT_TIMEOUT = _int("DATABASE_CONNECT_TIMEOUT", 5)
     DATABASE_STATEMENT_TIMEOUT_MS = _int("DATABASE_STATEMENT_TIMEOUT_MS", 30000)
+    # PostgreSQL only: seconds any round trip (a query, a commit, the pool's
+    # ping) may wait for an answer before ``unavailable``; it also bounds what a
+    # frozen server or network costs (0: no client-side deadline).
+    DATABASE_RESPONSE_TIMEOUT = float(os.environ.get("DATABASE_RESPONSE_TIMEOUT") or 5)
 
     # The async mode is always explicit: wsgi.py sets eventlet, tests use threading.
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
@@ -47,6 +51,10 @@ class Config:
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL") or "lienzo"
     # Seconds after which the presence of a process that stopped beating is dropped.
     PRESENCE_TTL = _int("PRESENCE_TTL", 15)
+    # On SIGTERM (a restart, a deploy), seconds ``python wsgi.py`` waits for the
+    # messages and requests in progress to finish before it tells every client
+    # to reconnect and exits; keep it under systemd's TimeoutStopSec.
+    SHUTDOWN_GRACE = float(os.environ.get("SHUTDOWN_GRACE") or 5)
     # Browsers offer permessage-deflate; bench/fanout.py measured it as a net
     # loss for our small messages, so it is declined unless asked for.
     WEBSOCKET_COMPRESSION = _bool("WEBSOCKET_COMPRESSION", False)

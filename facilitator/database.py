@@ -8,6 +8,14 @@ instead a pool that tests its connections before use (so a restarted server
 or a killed backend costs one reconnect, not an error), and timeouts and TCP
 keepalives so that a lost server turns into an ``unavailable`` answer within
 seconds instead of a request that hangs.
+
+None of the server-side timeouts help when the server or the network between
+freezes (the connection stays open, no byte comes back), and TCP keepalives
+take minutes, or never fire when a proxy in between keeps answering TCP. So
+every round trip to PostgreSQL has a client-side deadline,
+``DATABASE_RESPONSE_TIMEOUT``: past it, the connection is closed (its state is
+unknown) and the caller gets an ``OperationalError``, which the socket handlers
+and views turn into ``unavailable`` and a 503.
 """
 
 from __future__ import annotations
@@ -49,6 +57,36 @@ def _configure_sqlite(engine: Engine) -> None:
 # eventlet waits through select() (wsgi.py sets PSYCOPG_WAIT_FUNC=wait_select)
 # and so lets other green threads run during a query; bench/pg_driver.py.
 POSTGRES_DRIVER = "postgresql+psycopg"
+
+
+def _deadline_connection(timeout: float):
+    """A psycopg connection class whose every wait for the server ends after ``timeout`` seconds.
+
+    psycopg runs each round trip (a query, a commit, the pool's ping) through
+    ``Connection.wait``, which takes a timeout but is given none; this class
+    gives it one. The wait goes through the same wait function (select under
+    eventlet), so other green threads run meanwhile.
+    """
+    import psycopg
+
+    class Connection(psycopg.Connection):
+        response_timeout: float | None = timeout
+
+        def wait(self, gen, interval=None, timeout=None):
+            limit = timeout if timeout is not None else self.response_timeout
+            options = {} if interval is None else {"interval": interval}
+            try:
+                return super().wait(gen, timeout=limit, **options)
+            except psycopg.errors.OperationalError as error:
+                if timeout is None and type(error).__name__ == "_WaitTimeout":
+                    # Mid-protocol with no answer: the connection cannot be used again.
+                    self.close()
+                    message = f"PostgreSQL did not answer within {limit:g} s (DATABASE_RESPONSE_TIMEOUT)"
+                    log.warning("%s: connection closed", message)
+                    raise psycopg.OperationalError(message) from None
+                raise
+
+    return Connection
 
 
 def normalize_url(url: str | None) -> str | None:
@@ -96,13 +134,25 @@ def configure(app: Flask) -> None:
                                                **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
 
 
+def _configure_psycopg(engine: Engine, response_timeout: float) -> None:
+    connection_class = _deadline_connection(response_timeout)
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect, _record, cargs, cparams):
+        return connection_class.connect(*cargs, **cparams)
+
+
 def init_app(app: Flask) -> None:
     """Attach the engine listeners once the engine exists."""
     with app.app_context():
         engine = db.engine
-        if engine.dialect.name == "sqlite" and engine not in _configured:
+        if engine in _configured:
+            return
+        if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
-            _configured.add(engine)
+        elif engine.dialect.driver == "psycopg" and float(app.config.get("DATABASE_RESPONSE_TIMEOUT", 5)) > 0:
+            _configure_psycopg(engine, float(app.config["DATABASE_RESPONSE_TIMEOUT"]))
+        _configured.add(engine)
 
 
 def begin_write() -> None:

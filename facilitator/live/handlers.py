@@ -23,7 +23,7 @@ from ..extensions import db, socketio
 from ..i18n import use_workshop_language
 from ..models import Workshop
 from ..presence import Presence
-from . import queue, rooms
+from . import queue, rooms, stopping
 from .ordering import workshop_lock
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,8 @@ def message(fn):
             db.session.remove()
             log.debug("%s took %.1f ms", fn.__name__, (time.perf_counter() - started) * 1000)
 
-    return wrapped
+    # A stopping process finishes the messages it has and answers new ones ``unavailable`` (wsgi.py).
+    return stopping.tracked(wrapped, _unavailable)
 
 
 def _within_budget() -> bool:

@@ -7,8 +7,14 @@ only by its holder), so that no process publishes a later ``seq`` while
 another is still between committing an earlier one and publishing it; the
 queue then hands every process the events in ``seq`` order. If Redis is
 unreachable the process keeps going on its own lock (its own sockets still get
-order; clients reorder the rest by ``seq``, as the protocol says). A lock
-whose holder died expires after ``LOCK_TTL_MS``.
+order; clients reorder the rest by ``seq``, as the protocol says).
+
+A lock whose holder died must not hold the workshop up for long, so its
+lifetime is short: ``LOCK_TTL_MS``, about the longest real hold (a commit and
+a publish take milliseconds) plus a wide margin. A live holder whose operation
+runs longer (a slow database) keeps its lock: one renewer per process extends
+every lock it holds every ``RENEW_EVERY_S``. A process killed with SIGKILL
+stops renewing, and its lock is free within ``LOCK_TTL_MS``.
 """
 
 from __future__ import annotations
@@ -23,10 +29,15 @@ from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 
-LOCK_TTL_MS = 5000
+LOCK_TTL_MS = 1000
+RENEW_EVERY_S = LOCK_TTL_MS / 4000
 LOCK_WAIT_S = 5.0
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
 
@@ -41,6 +52,10 @@ class RedisOrdering:
         self.client = client
         self.prefix = prefix
         self._release = client.register_script(_RELEASE)
+        self._renew = client.register_script(_RENEW)
+        self._held: dict[str, str] = {}  # key -> token of the locks this process holds now
+        self._renewing = False
+        self._held_guard = threading.Lock()
         self._down = False
         self._retry_at = 0.0  # after a failure, skip Redis for a second (a vanished host costs a connect timeout)
 
@@ -69,14 +84,45 @@ class RedisOrdering:
             time.sleep(pause)
             pause = min(pause * 2, 0.01)
 
+    def _keep_alive(self, key: str, token: str) -> None:
+        """Renew the lock while it is held; start the renewer if it is not running."""
+        with self._held_guard:
+            self._held[key] = token
+            if self._renewing:
+                return
+            self._renewing = True
+        threading.Thread(target=self._renew_held, name="ordering-renewer", daemon=True).start()
+
+    def _let_go(self, key: str) -> None:
+        with self._held_guard:
+            self._held.pop(key, None)
+
+    def _renew_held(self) -> None:
+        """Extend every lock held here, every RENEW_EVERY_S, until none is held (then stop)."""
+        while True:
+            time.sleep(RENEW_EVERY_S)
+            with self._held_guard:
+                held = list(self._held.items())
+                if not held:
+                    self._renewing = False
+                    return
+            for key, token in held:
+                try:
+                    self._renew(keys=[key], args=[token, LOCK_TTL_MS])
+                except Exception as error:  # Redis away: the lock expires; ordering goes on locally
+                    log.debug("could not renew the ordering lock %s (%s)", key, error)
+
     @contextmanager
     def hold(self, workshop_id: int) -> Iterator[None]:
         key, token = f"{self.prefix}:order:{workshop_id}", uuid.uuid4().hex
         acquired = self._acquire(key, token)
+        if acquired:
+            self._keep_alive(key, token)
         try:
             yield
         finally:
             if acquired:
+                self._let_go(key)
                 try:
                     self._release(keys=[key], args=[token])
                 except Exception as error:

@@ -76,6 +76,14 @@ export class Connection {
       }
       this.update();
     });
+    // The server is stopping (a restart, a deploy): it has finished what it had and will close the
+    // connection. Reconnect now rather than after the transport drops and the backoff runs: a new
+    // connection, to another process or to this one once it is back.
+    socket.on("server:restarting", () => {
+      if (this.ended) return;
+      socket.disconnect();
+      socket.connect();
+    });
     socket.io.on("reconnect_attempt", () => this.update());
     socket.on("resync", () => {
       if (this.joined && !this.ended && options.resync) options.resync();
