@@ -165,3 +165,58 @@ def test_a_change_committed_while_the_control_room_opens_is_in_the_overview_or_a
     assert [n["text"] for n in canvas["notes"]] + live == ["uno", "dos", "tres"]
     assert canvas["seq"] == 3 - len(live)
     room.disconnect()
+
+
+def test_resyncs_read_while_many_write_never_go_above_their_seq(app, world):
+    """The same, with no hook: writers and readers on threads of their own, each
+    with its own connection, as many server workers would be."""
+    writers, per_writer = 6, 30
+    tokens = [world.join(f"Persona {i}") for i in range(writers + 2)]
+    done = threading.Event()
+    failures: list = []
+    replies = {"events": 0, "snapshot": 0}
+
+    def write(token: str) -> None:
+        with app.app_context():
+            try:
+                actor = board.resolve_token(token)
+                for i in range(per_writer):
+                    board.apply(actor, world.canvas_id, "note:add", op(block="problem", text=f"{i}"))
+            except BaseException as error:
+                failures.append(("writer", repr(error)))
+            finally:
+                db.session.remove()
+
+    def read(token: str, behind: int) -> None:
+        with app.app_context():
+            try:
+                check(board.resolve_token(token), behind)
+            except BaseException as error:
+                failures.append(("reader", repr(error)))
+            finally:
+                db.session.remove()
+
+    def check(actor, behind: int) -> None:
+        while not done.is_set():
+            since = max(0, board.sync(actor, world.canvas_id, None)["seq"] - behind)
+            reply = board.sync(actor, world.canvas_id, since)
+            replies[reply["mode"]] += 1
+            if reply["mode"] == "events" and [e["seq"] for e in reply["events"]] != list(
+                    range(since + 1, reply["seq"] + 1)):
+                failures.append((since, reply["seq"], [e["seq"] for e in reply["events"]]))
+            snap = board.sync(actor, world.canvas_id, None)
+            if len(snap["notes"]) != snap["seq"]:  # every event so far added one note
+                failures.append(("snapshot", snap["seq"], len(snap["notes"])))
+
+    readers = [threading.Thread(target=read, args=(tokens[writers + i], 2 + i)) for i in range(2)]
+    threads = [threading.Thread(target=write, args=(token,)) for token in tokens[:writers]]
+    for thread in readers + threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    done.set()
+    for thread in readers:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in readers + threads)
+    assert replies["events"] > 10
+    assert failures == []
