@@ -40,7 +40,7 @@ def create_facilitator(email: str, name: str, password_stdin: bool) -> None:
         email = single_line(email, MAX_EMAIL).lower()
     except TextError:
         raise click.ClickException("Give a valid email address.") from None
-    if "@" not in email:
+    if "@" not in email or " " in email:
         raise click.ClickException("Give a valid email address.")
     try:
         name = single_line(name, MAX_NAME)  # the same rule as every name people type
