@@ -73,7 +73,7 @@ def test_socket_messages_refuse_bad_text_and_change_nothing(app, world):
                                             note_ids=[good["event"]["data"]["id"]]), callback=True)
         assert not ack["ok"] and ack["field"] == "title", (text, ack)
     ack = ana.emit("note:add", op(block="problem", text="Mesa\x07"), callback=True)
-    assert ack["error"]["message"] == "The field “text” contains control characters."
+    assert ack["error"]["message"] == "El campo «text» contiene caracteres de control."
     with app.app_context():
         assert counts() == before
 
@@ -102,7 +102,7 @@ def test_the_api_refuses_bad_text_and_writes_nothing(app, api, world):
             assert answer.status_code == 400, (where, text, answer.json)
             assert answer.json["error"]["code"] == code, (where, text, answer.json)
     line = api.post("/api/join", json={"code": world.code, "name": "Ana\nPérez"}).json
-    assert line["error"]["message"] == "The field “name” must be a single line." and line["field"] == "name"
+    assert line["error"]["message"] == "El campo «name» debe ser una sola línea." and line["field"] == "name"
     with app.app_context():
         assert counts() == before
 
@@ -113,11 +113,11 @@ def test_the_facilitators_forms_refuse_bad_text_and_write_nothing(app, client, w
         before = counts()
     for text in ("Taller\nde prueba", "Taller\x07", "x" * 201, " "):
         answer = client.post("/f/workshops/new", data={"title": text, "language": "es"})
-        assert answer.status_code == 400 and "one line of up to 200 characters" in answer.text, text
+        assert answer.status_code == 400 and "una línea de hasta 200 caracteres" in answer.text, text
     for text in ("Mesa\x07", "Mesa\n2", "x" * 81, ""):
         answer = client.post(f"/f/workshops/{world.workshop_id}/canvases",
                              data={"template_id": "public-policy-lean-canvas", "name": text}, follow_redirects=True)
-        assert "one line of up to 80 characters" in answer.text, text
+        assert "una línea de hasta 80 caracteres" in answer.text, text
     with app.app_context():
         assert counts() == before
 
@@ -167,7 +167,7 @@ BREAKAGES = {
     "more notes on a canvas than a canvas holds": (
         lambda d: d["canvases"][0]["notes"].extend(note(f"n{i}") for i in range(4)), "canvases[0].notes"),
     "more people than a workshop takes": (lambda d: d["people"].extend(person(f"p{i}") for i in range(1, 4)),
-                                          "at most 3 participants"),
+                                          "máximo 3 participantes; este archivo tiene 4"),
 }
 
 

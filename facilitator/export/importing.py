@@ -31,6 +31,7 @@ MAX_DOTS = 100_000  # in the whole file
 Ref = Annotated[str, StringConstraints(pattern=r"^[a-z][0-9]{1,7}$")]
 # Text follows the same rules as everywhere else (facilitator/text.py), and the
 # live capacity limits (MAX_NOTES_PER_CANVAS, MAX_PARTICIPANTS_PER_WORKSHOP) hold.
+FacilitatorName = SingleLine(MAX_NAME, required=False)
 
 
 class ImportFailed(ValueError):
@@ -47,7 +48,7 @@ class WorkshopIn(Strict):
     language: Literal["es", "en"]
     anonymous: bool = False
     anonymous_shows_institution: bool = True
-    facilitators: list[SingleLine(MAX_NAME, required=False)] = []
+    facilitators: list[FacilitatorName] = []
 
 
 class TemplateIn(Strict):
