@@ -172,7 +172,7 @@ BREAKAGES = {
 
 
 @pytest.mark.parametrize("breakage", BREAKAGES)
-def test_an_import_follows_the_same_rules_and_limits(app, client, world, breakage):
+def test_an_import_follows_the_same_rules_and_limits(app, client, runner, world, breakage, tmp_path):
     app.config.update(MAX_NOTES_PER_CANVAS=3, MAX_PARTICIPANTS_PER_WORKSHOP=3)
     world.seat()
     doc = exported(app, world.workshop_id)
@@ -186,10 +186,13 @@ def test_an_import_follows_the_same_rules_and_limits(app, client, world, breakag
             import_workshop(raw, db.session.get(Facilitator, world.facilitator_id))
         db.session.rollback()
         assert counts() == before
-    # The page says so too, and the CLI, and neither writes anything.
+    # The dashboard's form and the CLI refuse it too, and neither writes anything.
     assert client.post("/f/login", data={"email": "ana@example.org", "password": PASSWORD}).status_code == 302
     answer = client.post("/f/workshops/import", data={"file": (io.BytesIO(raw), "taller.json")})
     assert answer.status_code == 400
+    (tmp_path / "taller.json").write_bytes(raw)
+    result = runner.invoke(args=["import", str(tmp_path / "taller.json"), "--facilitator", "ana@example.org"])
+    assert result.exit_code != 0 and "Cannot import" in result.output and "Traceback" not in result.output
     with app.app_context():
         assert counts() == before
 
