@@ -12,8 +12,10 @@ from werkzeug.security import generate_password_hash
 
 from .extensions import db
 from .models import Facilitator
+from .text import MAX_NAME, TextError, single_line
 
 MIN_PASSWORD = 10
+MAX_EMAIL = 254
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -34,12 +36,16 @@ def _check_password(password: str) -> None:
 @with_appcontext
 def create_facilitator(email: str, name: str, password_stdin: bool) -> None:
     """Create a facilitator account (the password is asked for, and stored hashed)."""
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 254:
+    try:
+        email = single_line(email, MAX_EMAIL).lower()
+    except TextError:
+        raise click.ClickException("Give a valid email address.") from None
+    if "@" not in email or " " in email:
         raise click.ClickException("Give a valid email address.")
-    name = " ".join(name.split())
-    if not 1 <= len(name) <= 80:
-        raise click.ClickException("The name must have between 1 and 80 characters.")
+    try:
+        name = single_line(name, MAX_NAME)  # the same rule as every name people type
+    except TextError as error:
+        raise click.ClickException(f"The name {error}.") from None
     if db.session.scalar(select(Facilitator).filter_by(email=email)) is not None:
         raise click.ClickException(f"A facilitator with the email {email} already exists.")
     password = _read_password(password_stdin)

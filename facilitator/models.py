@@ -9,7 +9,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Table, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -112,6 +125,9 @@ class Canvas(db.Model):
 class Participant(db.Model):
     """Someone in a workshop: joined by code, or a facilitator working on a canvas."""
 
+    # One seat per facilitator and workshop (facilitator_id is NULL for everyone else).
+    __table_args__ = (Index("uq_participant_seat", "workshop_id", "facilitator_id", unique=True),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(80))
@@ -197,6 +213,9 @@ class Event(db.Model):
     __table_args__ = (
         UniqueConstraint("canvas_id", "seq", name="uq_event_canvas_seq"),
         UniqueConstraint("actor_id", "op_id", name="uq_event_actor_op"),
+        # A workshop event's seq is the workshop's version: one event per number.
+        Index("uq_event_workshop_version", "workshop_id", "seq", unique=True,
+              sqlite_where=text("canvas_id IS NULL"), postgresql_where=text("canvas_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -31,8 +31,28 @@ def canvas_state(canvas: Canvas, viewer: Actor) -> dict:
             "clusters": clusters_of(canvas.id)}
 
 
+def _read_one_moment() -> None:
+    """End any transaction and begin one whose reads all see the same moment.
+
+    The ``seq`` a reply names and the notes or events it carries must match:
+    read in separate snapshots, a change committed between the two reads would
+    be in the reply above its ``seq`` (and applied twice by a client), or its
+    ``seq`` counted without its content. PostgreSQL's default READ COMMITTED
+    takes a snapshot per statement, so the transaction asks for REPEATABLE
+    READ (a read-only one is never refused for it). SQLite in WAL mode keeps
+    one snapshot per transaction from its first read. Ending the transaction
+    also drops rows read earlier (before the caller joined a room, say).
+    Nothing may be pending: callers only read.
+    """
+    db.session.commit()
+    db.session.expire_all()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def snapshot(actor: Actor, canvas_id: int) -> dict:
-    """The canvas as it is now: its notes and the ``seq`` they reflect."""
+    """The canvas as it is now: its notes and the ``seq`` they reflect (read at one moment)."""
+    _read_one_moment()
     canvas = rules.canvas_for(actor, canvas_id)
     return {"mode": "snapshot", "canvas": serialize.canvas(canvas), "seq": canvas.seq,
             "notes": _notes(canvas, actor), **canvas_state(canvas, actor)}
@@ -42,15 +62,18 @@ def sync(actor: Actor, canvas_id: int, last_seq: int | None) -> dict:
     """What a client that has seen up to ``last_seq`` needs to catch up.
 
     Missed events in order when they are few; a snapshot when the client is new,
-    far behind, or ahead of the server (its data came from elsewhere).
+    far behind, or ahead of the server (its data came from elsewhere). The
+    ``seq`` and the events are read at one moment, and no event above that
+    ``seq`` is sent: later ones reach the client live.
     """
+    _read_one_moment()
     canvas = rules.canvas_for(actor, canvas_id)
     limit = current_app.config["RESYNC_MAX_EVENTS"]
     if last_seq is None or last_seq > canvas.seq or canvas.seq - last_seq > limit:
         return snapshot(actor, canvas_id)
     rows = db.session.execute(
         select(Event, Participant).join(Participant, Participant.id == Event.actor_id)
-        .where(Event.canvas_id == canvas.id, Event.seq > last_seq).order_by(Event.seq)
+        .where(Event.canvas_id == canvas.id, Event.seq > last_seq, Event.seq <= canvas.seq).order_by(Event.seq)
     ).all()
     events = [visibility.event_for(envelope(event, serialize.person(who)), canvas, actor) for event, who in rows]
     return {"mode": "events", "canvas": serialize.canvas(canvas), "seq": canvas.seq, "events": events,
@@ -80,6 +103,12 @@ def roster(actor: Actor) -> list[dict]:
                                       .order_by(Participant.id)).all()
     return [{**session.status_of(p), "last_seen_at": serialize.iso(p.last_seen_at or p.joined_at)}
             for p in participants]
+
+
+def canvas_ids(actor: Actor) -> list[int]:
+    """The ids of the workshop's canvases (facilitators only), to follow them before reading them."""
+    rules.require_facilitator(actor)
+    return list(db.session.scalars(select(Canvas.id).filter_by(workshop_id=actor.workshop_id)))
 
 
 def overview(actor: Actor) -> list[dict]:

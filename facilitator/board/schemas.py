@@ -10,15 +10,20 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from flask_babel import lazy_gettext as _l
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from ..text import plain_text
+from ..text import (
+    MAX_CANVAS_NAME,
+    MAX_GROUP_TITLE,
+    MAX_INSTITUTION,
+    MAX_NAME,
+    MAX_NOTE_TEXT,
+    MAX_TITLE,
+    MultiLine,
+    SingleLine,
+)
 from .errors import BoardError
 
-MAX_NOTE_TEXT = 1000
-MAX_NAME = 80
-MAX_INSTITUTION = 120
-MAX_TITLE = 200
 MAX_CANVASES_AT_ONCE = 30
 # Ids, seq numbers and versions are INTEGER columns: 32 bits on PostgreSQL, where a
 # larger number in a query is a database error, not a missing row.
@@ -31,15 +36,13 @@ COLOR_NAMES = {
 COLORS = tuple(COLOR_NAMES)
 
 
-def _one_line(value: str) -> str:
-    return " ".join(value.split())
-
-
-SafeText = Annotated[str, AfterValidator(plain_text)]
-NoteText = Annotated[SafeText, StringConstraints(max_length=MAX_NOTE_TEXT)]
-Name = Annotated[SafeText, AfterValidator(_one_line), StringConstraints(min_length=1, max_length=MAX_NAME)]
-Institution = Annotated[SafeText, AfterValidator(_one_line), StringConstraints(max_length=MAX_INSTITUTION)]
-Title = Annotated[SafeText, AfterValidator(_one_line), StringConstraints(min_length=1, max_length=MAX_TITLE)]
+# Every text field follows one of the two rules of facilitator/text.py.
+NoteText = MultiLine(MAX_NOTE_TEXT)
+Name = SingleLine(MAX_NAME)
+Institution = SingleLine(MAX_INSTITUTION, required=False)
+Title = SingleLine(MAX_TITLE)
+CanvasName = SingleLine(MAX_CANVAS_NAME)
+ClusterTitle = SingleLine(MAX_GROUP_TITLE)
 OpId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 NoteId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
 BlockId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
@@ -89,7 +92,6 @@ class DeleteNote(Operation):
 
 
 CanvasId = DatabaseId
-ClusterTitle = Annotated[SafeText, AfterValidator(_one_line), StringConstraints(min_length=1, max_length=120)]
 
 
 class CanvasOperation(Operation):
@@ -216,7 +218,7 @@ class NewWorkshop(Message):
 
 class NewCanvases(Message):
     template_id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,59}$")]
-    name: Name
+    name: CanvasName
     count: Annotated[int, Field(ge=1, le=MAX_CANVASES_AT_ONCE)] = 1
 
 
@@ -243,5 +245,9 @@ def parse(model: type[Message], data: Any, *, lenient: bool = False) -> Any:
             "too_long": ("too_large", _l("The field “%(field)s” is too long.", field=field)),
             "missing": ("invalid", _l("The field “%(field)s” is missing.", field=field)),
             "extra_forbidden": ("invalid", _l("The field “%(field)s” is not expected.", field=field)),
+            "text_too_long": ("too_large", _l("The field “%(field)s” is too long.", field=field)),
+            "text_empty": ("invalid", _l("The field “%(field)s” is empty.", field=field)),
+            "text_line_break": ("invalid", _l("The field “%(field)s” must be a single line.", field=field)),
+            "text_control": ("invalid", _l("The field “%(field)s” contains control characters.", field=field)),
         }.get(first["type"], ("invalid", _l("The field “%(field)s” is not valid.", field=field)))
         raise BoardError(code, message, field=field) from None

@@ -6,8 +6,10 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..catalog import Catalog
+from ..database import begin_write
 from ..extensions import db
 from ..models import Canvas, Facilitator, Participant, Workshop
 from . import rules
@@ -80,28 +82,55 @@ def find_open_workshop(code: str) -> Workshop:
 
 
 def join_workshop(request: JoinWorkshop) -> tuple[Participant, str]:
-    """Let someone in by code; returns the participant and their secret token."""
-    workshop = find_open_workshop(request.code)
-    rules.check_room_for_a_participant(workshop)
-    token, digest = new_token()
-    participant = Participant(workshop=workshop, name=request.name,
-                              institution=request.institution or None, token_hash=digest)
-    db.session.add(participant)
-    if workshop.status == "draft":
-        workshop.status = "live"
-    db.session.commit()
+    """Let someone in by code; returns the participant and their secret token.
+
+    Counting the participants and adding one happen under the workshop row's
+    lock (FOR UPDATE on PostgreSQL, the write transaction on SQLite), as
+    ``seq`` allocation does, so people joining at once never exceed the limit.
+    """
+    db.session.commit()  # end any read snapshot (nothing is pending) before taking the write lock
+    try:
+        begin_write()
+        workshop = db.session.scalar(select(Workshop).filter_by(code=normalize_code(request.code))
+                                     .with_for_update())
+        if workshop is None or workshop.is_closed:
+            raise BoardError("not_found", _l("No open workshop has this code. Check it and try again."),
+                             field="code")
+        rules.check_room_for_a_participant(workshop)
+        token, digest = new_token()
+        participant = Participant(workshop=workshop, name=request.name,
+                                  institution=request.institution or None, token_hash=digest)
+        db.session.add(participant)
+        if workshop.status == "draft":
+            workshop.status = "live"
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     return participant, token
 
 
 def facilitator_seat(facilitator: Facilitator, workshop: Workshop) -> tuple[Actor, str]:
-    """The facilitator's own participant identity in a workshop, and its token."""
-    participant = db.session.scalar(
-        select(Participant).filter_by(workshop_id=workshop.id, facilitator_id=facilitator.id))
+    """The facilitator's own participant identity in a workshop, and its token.
+
+    Made on first use; two tabs opening at once both get the one seat (the
+    database holds one per facilitator and workshop: uq_participant_seat).
+    """
+    def existing() -> Participant | None:
+        return db.session.scalar(select(Participant).filter_by(workshop_id=workshop.id, facilitator_id=facilitator.id))
+
+    participant = existing()
     if participant is None:
-        participant = Participant(workshop=workshop, name=facilitator.name, facilitator_id=facilitator.id,
-                                  token_hash="seat:" + secrets.token_hex(24))
-        db.session.add(participant)
-        db.session.commit()
+        db.session.commit()  # end the read snapshot (nothing is pending) before taking the write lock
+        try:
+            begin_write()
+            if existing() is None:
+                db.session.add(Participant(workshop=workshop, name=facilitator.name, facilitator_id=facilitator.id,
+                                           token_hash="seat:" + secrets.token_hex(24)))
+            db.session.commit()
+        except IntegrityError:  # made meanwhile by another request
+            db.session.rollback()
+        participant = existing()
     return actor_for(participant), seat_token(participant)
 
 

@@ -12,23 +12,26 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from ..board.schemas import MAX_INSTITUTION, MAX_NAME, MAX_NOTE_TEXT, MAX_TITLE, BlockId, Color, SafeText
+from ..board.schemas import MAX_NAME, BlockId, CanvasName, ClusterTitle, Color, Institution, Name, NoteText, Title
 from ..board.workshops import new_code
 from ..catalog import CatalogError, Template, parse_template
 from ..extensions import db
 from ..models import Canvas, Cluster, Facilitator, Note, Participant, Vote, VotingRound, Workshop, utcnow
+from ..text import SingleLine
 from .jsonfile import FORMAT, VERSION
 
 MAX_CANVASES = 200
 MAX_NOTES = 50_000
 MAX_DOTS = 100_000  # in the whole file
 Ref = Annotated[str, StringConstraints(pattern=r"^[a-z][0-9]{1,7}$")]
-# Text goes into the database as it is: no NUL (PostgreSQL refuses it) and no lone surrogates.
-Str = Annotated[SafeText, StringConstraints(max_length=MAX_NOTE_TEXT)]
+# Text follows the same rules as everywhere else (facilitator/text.py), and the
+# live capacity limits (MAX_NOTES_PER_CANVAS, MAX_PARTICIPANTS_PER_WORKSHOP) hold.
+FacilitatorName = SingleLine(MAX_NAME, required=False)
 
 
 class ImportFailed(ValueError):
@@ -40,12 +43,12 @@ class Strict(BaseModel):
 
 
 class WorkshopIn(Strict):
-    title: Annotated[SafeText, StringConstraints(min_length=1, max_length=MAX_TITLE)]
+    title: Title
     date: dt.date | None = None
     language: Literal["es", "en"]
     anonymous: bool = False
     anonymous_shows_institution: bool = True
-    facilitators: list[Annotated[SafeText, StringConstraints(max_length=MAX_NAME)]] = []
+    facilitators: list[FacilitatorName] = []
 
 
 class TemplateIn(Strict):
@@ -55,8 +58,8 @@ class TemplateIn(Strict):
 
 class PersonIn(Strict):
     ref: Ref
-    name: Annotated[SafeText, StringConstraints(min_length=1, max_length=MAX_NAME)]
-    institution: Annotated[SafeText, StringConstraints(max_length=MAX_INSTITUTION)] | None = None
+    name: Name
+    institution: Institution | None = None
     facilitator: bool = False
     joined_at: datetime
     removed_at: datetime | None = None
@@ -65,10 +68,10 @@ class PersonIn(Strict):
 class NoteIn(Strict):
     ref: Ref
     block: BlockId
-    text: Str
+    text: NoteText
     color: Color
     author: Ref | None = None
-    institution: Annotated[SafeText, StringConstraints(max_length=MAX_INSTITUTION)] | None = None
+    institution: Institution | None = None
     votes: int | None = None
     hidden: bool = False
     group: Ref | None = None
@@ -79,7 +82,7 @@ class NoteIn(Strict):
 class GroupIn(Strict):
     ref: Ref
     block: BlockId
-    title: Annotated[SafeText, StringConstraints(min_length=1, max_length=120)]
+    title: ClusterTitle
 
 
 class RoundIn(Strict):
@@ -93,7 +96,7 @@ class RoundIn(Strict):
 
 
 class CanvasIn(Strict):
-    name: Annotated[SafeText, StringConstraints(min_length=1, max_length=80)]
+    name: CanvasName
     template: Ref
     anonymous: bool = False
     silent_writing: bool = False
@@ -158,7 +161,24 @@ def _templates(parsed: FileIn) -> dict[str, Template]:
     return templates
 
 
+def _check_capacity(parsed: FileIn) -> None:
+    """The limits a live workshop keeps: notes per canvas, participants per workshop
+    (the file's people and one stand-in per institution for notes without an author)."""
+    most_notes = current_app.config["MAX_NOTES_PER_CANVAS"]
+    for c, canvas in enumerate(parsed.canvases):
+        if len(canvas.notes) > most_notes:
+            raise ImportFailed(_("%(where)s: a canvas holds at most %(max)s notes; this one has %(count)s.",
+                                 where=f"canvases[{c}].notes", max=most_notes, count=len(canvas.notes)))
+    most_people = current_app.config["MAX_PARTICIPANTS_PER_WORKSHOP"]
+    stand_ins = {note.institution for canvas in parsed.canvases for note in canvas.notes if note.author is None}
+    people = len(parsed.people or []) + len(stand_ins)
+    if people > most_people:
+        raise ImportFailed(_("A workshop takes at most %(max)s participants; this file has %(count)s.",
+                             max=most_people, count=people))
+
+
 def _check_references(parsed: FileIn) -> None:
+    _check_capacity(parsed)
     templates = _templates(parsed)
     people = {p.ref for p in parsed.people or []}
     if len(people) != len(parsed.people or []):

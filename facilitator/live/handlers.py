@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import board
 from ..board.actors import projector_actor, resolve_participant
+from ..board.queries import canvas_ids
 from ..board.schemas import Editing, JoinCanvas, Resync, parse
 from ..board.session import mark_seen
 from ..database import database_failed
@@ -197,7 +198,8 @@ def on_unknown(event: str, *args: Any) -> dict:
 @socketio.on("canvas:join")
 @message
 def on_join(actor: board.Actor, data: Any) -> dict:
-    """Open a canvas: join its room first, then read, so no event falls between."""
+    """Open a canvas: join its room first, then read (``sync`` starts a fresh
+    read, so nothing read before the join is reused), so no event falls between."""
     request_ = parse(JoinCanvas, data)
     board.check_canvas_visible(actor, request_.canvas_id)
     if presence().canvas_of(request.sid) not in (None, request_.canvas_id):
@@ -233,10 +235,13 @@ def on_leave(actor: board.Actor, data: Any) -> dict:
 @socketio.on("workshop:watch")
 @message
 def on_watch(actor: board.Actor, data: Any) -> dict:
-    """The control room: follow every canvas of the workshop at once (facilitators)."""
+    """The control room: follow every canvas of the workshop at once (facilitators).
+    Join the rooms first, then read, so no event falls between."""
+    for canvas_id in canvas_ids(actor):
+        join_room(rooms.canvas(canvas_id))
     overview = board.overview(actor)
     for canvas in overview:
-        join_room(rooms.canvas(canvas["canvas"]["id"]))
+        join_room(rooms.canvas(canvas["canvas"]["id"]))  # one added meanwhile
     for canvas in overview:
         canvas["presence"] = presence().people(canvas["canvas"]["id"])
     return {"ok": True, "canvases": overview, "roster": board.roster(actor), **_welcome(actor)}

@@ -97,10 +97,10 @@ def new_workshop():
 
 def _refusal(refused: board.BoardError) -> str:
     messages = {
-        "title": _("Give the workshop a title (up to 200 characters)."),
+        "title": _("Give the workshop a title: one line of up to 200 characters, with no control characters."),
         "date": _("The date is not valid."),
         "language": _("Choose Spanish or English."),
-        "name": _("Give the canvas a name (up to 80 characters)."),
+        "name": _("Give the canvas a name: one line of up to 80 characters, with no control characters."),
         "count": _("You can add between 1 and 30 canvases at once."),
         "template_id": _("Choose a template from the list."),
     }
