@@ -140,12 +140,15 @@ def join_qr(code: str):
 def projector(token: str):
     """The projector screen: read-only, large type, follows the facilitator's choice.
 
-    The link itself is the key (the room's computer needs no login).
+    The link itself is the key (the room's computer needs no login). A link made
+    before a new join code, or of a closed workshop, shows nothing but why.
     """
     try:
+        if not token.startswith(PROJECTOR_PREFIX):
+            raise board.BoardError("not_found", _("This projector link is not valid."))
         actor = board.resolve_token(token)
-    except board.BoardError:
-        abort(404, description=_("This projector link is not valid any more. Copy it again from the control room."))
-    if not token.startswith(PROJECTOR_PREFIX):
-        abort(404)
+    except board.BoardError as refused:
+        closed = refused.extra.get("reason") == "closed"
+        heading = _("The workshop is closed") if closed else _("This projector link no longer works")
+        return render_template("projector_ended.html", heading=heading, message=str(refused.message)), 404
     return render_projector(db.session.get(Workshop, actor.workshop_id))
