@@ -143,12 +143,17 @@ def projector(token: str):
     The link itself is the key (the room's computer needs no login). A link made
     before a new join code, or of a closed workshop, shows nothing but why.
     """
+    closed = False
     try:
-        if not token.startswith(PROJECTOR_PREFIX):
-            raise board.BoardError("not_found", _("This projector link is not valid."))
-        actor = board.resolve_token(token)
+        actor = board.resolve_token(token) if token.startswith(PROJECTOR_PREFIX) else None
     except board.BoardError as refused:
-        closed = refused.extra.get("reason") == "closed"
-        heading = _("The workshop is closed") if closed else _("This projector link no longer works")
-        return render_template("projector_ended.html", heading=heading, message=str(refused.message)), 404
-    return render_projector(db.session.get(Workshop, actor.workshop_id))
+        actor, closed = None, refused.extra.get("reason") == "closed"
+    if actor is not None:
+        return render_projector(db.session.get(Workshop, actor.workshop_id))
+    if closed:
+        heading = _("The workshop is closed")
+        message = _("The projector shows nothing more. If the workshop is reopened, reload this page.")
+    else:
+        heading = _("This projector link no longer works")
+        message = _("The join code was changed, or the link is wrong. Open the current link from the control room.")
+    return render_template("projector_ended.html", heading=heading, message=message), 404
