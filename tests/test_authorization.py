@@ -416,6 +416,7 @@ MESSAGES: dict[tuple[str, str], Message] = {
                                         done=lambda s: get(Participant, s.q_id).removed_at is not None),
     ("workshop:institutions", ""): Message(lambda s: op(value=False),
                                            done=_workshop(lambda w: not w.anonymous_shows_institution)),
+    ("workshop:new_code", ""): Message(lambda s: op(), done=lambda s: get(Workshop, s.workshop_id).code != s.code),
     ("workshop:close", ""): Message(lambda s: op(), done=_workshop(lambda w: w.status == "closed")),
     ("workshop:reopen", ""): Message(lambda s: op(), done=_workshop(lambda w: w.status == "live"),
                                      setup=_as_facilitators(("workshop:close", lambda s: op()))),
@@ -459,6 +460,25 @@ def _removed_but_connected(matrix: Matrix, join: bool):
     return client
 
 
+def _closed_but_connected(matrix: Matrix, join: bool):
+    """A projector screen of W opened before W was closed (as on a process the closing did not reach)."""
+    def set_status(value):
+        row = get(Workshop, matrix.w.workshop_id)
+        status, row.status = row.status, value
+        db.session.commit()
+        return status
+
+    with matrix.app.app_context():
+        status = set_status("live")
+        client = _connect(matrix, matrix.w.projector)
+        assert client.is_connected()
+        if join:
+            _open(client, matrix.w.canvas)
+        set_status(status)
+        db.session.remove()
+    return client
+
+
 def _watchers(matrix: Matrix) -> list:
     """Both workshops' facilitators in their control rooms: every event of W and W2 reaches them."""
     clients = [_connect(matrix, side.seat) for side in (matrix.w, matrix.w2)]
@@ -495,7 +515,8 @@ def test_socket_cell(fresh, key, role, cell):
         assert not _connect(matrix, _token(matrix, role)).is_connected(), f"{what}: the connection was accepted"
         if role == "anonymous":
             return
-        client = _removed_but_connected(matrix, join=name != "canvas:join")
+        kept_open = _closed_but_connected if role == "projector" else _removed_but_connected
+        client = kept_open(matrix, join=name != "canvas:join")
         cell = "forbidden"
     else:
         client = _connect(matrix, _token(matrix, role))

@@ -75,6 +75,7 @@ def facilitator_messages(world, note_id, participant_id):
         ("status:reset", op()),
         ("participant:remove", op(participant_id=participant_id)),
         ("workshop:institutions", op(value=False)),
+        ("workshop:new_code", op()),
         ("workshop:close", op()),
         ("workshop:reopen", op()),
     ]

@@ -322,7 +322,7 @@ def build_arena(server: ServerProcess, db: Database, made: list[Peer]) -> Arena:
         server=server, db=db,
         a={"workshop_id": a["workshop_id"], "canvas_ids": a["canvas_ids"], "notes": a_notes,
            "clusters": [a_cluster], "participants": [p for _t, p in tokens] + [a_seat_id], "code": a["code"],
-           "http": a["http"]},
+           "http": a["http"], "projector": projector_token},
         b={"workshop_id": b["workshop_id"], "canvas_ids": b["canvas_ids"], "notes": b_notes,
            "clusters": [b_cluster], "participants": [b_id, b_seat_id], "code": b["code"]},
         senders=senders, spares=tokens[2:], listeners=[victim, b_facilitator],
@@ -366,7 +366,8 @@ def check_events(arena: Arena) -> None:
             elif event in ("workshop", "workshop:private"):
                 assert data["workshop_id"] == arena.a["workshop_id"], (peer.label, event, data)
             else:
-                assert event in ("session:ended", "resync"), (peer.label, event, data)
+                assert event in ("session:ended", "resync", "workshop:links", "projector:moved"), (
+                    peer.label, event, data)
     for listener in arena.listeners:
         heard = listener.take_events()
         assert heard == [], f"{listener.label} of workshop B heard: {heard[:3]}"
@@ -390,6 +391,8 @@ class Referee:
 
     def exchange(self, who: str, name: str, args: tuple):
         arena = self.arena
+        if who == "projector" and not arena.senders[who].sio.connected:
+            self.reconnect_projector()  # a closing or a new code ended its socket
         sender = arena.senders[who]
         try:
             ack = sender.call(name, *args)
@@ -434,6 +437,31 @@ class Referee:
         arena.accepted.append((name, payload["op_id"]))
         if name == "participant:remove":
             self.replace_removed(ack["event"]["data"]["id"])
+        if name in ("workshop:new_code", "workshop:close"):
+            self.projector_ended(name, ack)
+
+    def projector_ended(self, name: str, ack: dict) -> None:
+        """A new code or a closing ends the projector's socket (as the protocol says): wait for it, keep the
+        new code and projector link. The projector connects again when it is next picked to send."""
+        arena = self.arena
+        peer = arena.senders["projector"]
+        assert wait_until(lambda: not peer.sio.connected), f"the projector stayed connected after {name!r}"
+        for event, args in peer.take_events():
+            check_no_leak(arena, f"event {event!r} to the projector", args)
+        if name == "workshop:new_code":
+            arena.a["code"] = ack["links"]["code"]
+            arena.a["projector"] = ack["links"]["projector_url"].rsplit("/p/", 1)[1]
+
+    def reconnect_projector(self) -> None:
+        """The projector on its current link, on A's first canvas (reopening A first: a closed workshop's
+        projector link is refused)."""
+        arena = self.arena
+        arena.senders["facilitator"].call("workshop:reopen", op())
+        arena.senders["facilitator"].take_events()
+        projector = Peer(arena.server, arena.a["projector"], "projector", None)
+        ok(projector.call("canvas:join", {"canvas_id": arena.a["canvas_ids"][0]}))
+        arena.senders["projector"] = projector
+        self.before = arena.db.snapshot()
 
     def replace_removed(self, participant_id: int) -> None:
         """A facilitator removed one of the senders (as the protocol says, it is disconnected): take a spare."""
@@ -559,6 +587,7 @@ def field_values(arena: Arena) -> dict[str, st.SearchStrategy]:
         "last_seq": either(st.one_of(st.integers(-1, 60), ints, st.none())),
         "action": either(st.sampled_from(["pause", "resume", "stop", "adjust", "PAUSE", "restart"])),
         "mode": either(st.sampled_from(["join", "canvas", "results", "timer", "votes", ""])),
+        "projectors": either(st.sampled_from(["move", "disconnect", "keep", "MOVE", ""])),
         **{flag: either(flags) for flag in ("locked", "value", "editing", "ready", "hand", "hands", "allow_own",
                                             "lock_on_end")},
     }
@@ -628,6 +657,10 @@ def fuzz(arena: Arena, count: int) -> None:
     @example(("p1", "canvas:join", ({"canvas_id": b["canvas_ids"][0]},)))
     @example(("p2", "note:add", ({"op_id": "larga", "block": "problem", "text": "x" * 1001},)))
     @example(("projector", "canvas:lock", ({"op_id": "proyector", "canvas_id": a["canvas_ids"][0], "locked": True},)))
+    @example(("facilitator", "workshop:new_code", ({"op_id": "codigo-nuevo"},)))  # the projector moves
+    @example(("projector", "canvas:join", ({"canvas_id": a["canvas_ids"][0]},)))
+    @example(("facilitator", "workshop:close", ({"op_id": "cerrar"},)))  # the projector is ended
+    @example(("projector", "workshop:state", ({},)))
     def run(message):
         who, name, args = message
         referee.exchange(who, name, args)

@@ -70,6 +70,7 @@ OPERATIONS: dict[str, tuple[type, Handler]] = {
     "status:reset": (schemas.ResetStatus, _named(session.reset_status)),
     "participant:remove": (schemas.RemoveParticipant, _named(session.remove_participant)),
     "workshop:institutions": (schemas.WorkshopFlag, _named(session.show_institutions)),
+    "workshop:new_code": (schemas.NewJoinCode, _named(session.new_join_code)),
     "workshop:close": (schemas.WorkshopOperation, _named(session.close_workshop)),
     "workshop:reopen": (schemas.WorkshopOperation, _named(session.reopen_workshop)),
 }

@@ -78,6 +78,24 @@ def projector_actor(workshop: Workshop) -> Actor:
                  is_facilitator=False)
 
 
+def _resolve_projector(signed: str) -> Actor:
+    """A projector link holds the workshop's id and its join code when it was made:
+    a new code withdraws it, and a closed workshop's link shows nothing."""
+    refused = BoardError("forbidden", _l("This projector link no longer works: the join code was changed, "
+                                         "or the link is wrong. Open the current link from the control room."))
+    try:
+        workshop_id, code = _signer("lienzo-projector").unsign(signed).decode().split(".")
+        workshop = db.session.get(Workshop, int(workshop_id))
+    except (BadSignature, ValueError):
+        raise refused from None
+    if workshop is None or workshop.code != code:
+        raise refused
+    if workshop.is_closed:
+        raise BoardError("forbidden", _l("This workshop is closed: the projector shows nothing more."),
+                         reason="closed")
+    return projector_actor(workshop)
+
+
 def is_facilitator_of(facilitator_id: int | None, workshop: Workshop) -> bool:
     """True when this facilitator account runs the workshop."""
     return facilitator_id is not None and any(f.id == facilitator_id for f in workshop.facilitators)
@@ -116,14 +134,7 @@ def resolve_token(token: object) -> Actor:
     if not isinstance(token, str) or not 10 <= len(token) <= 200:
         raise refused
     if token.startswith(PROJECTOR_PREFIX):
-        try:
-            workshop_id, code = _signer("lienzo-projector").unsign(token[len(PROJECTOR_PREFIX):]).decode().split(".")
-            workshop = db.session.get(Workshop, int(workshop_id))
-        except (BadSignature, ValueError):
-            raise refused from None
-        if workshop is None or workshop.code != code:
-            raise refused
-        return projector_actor(workshop)
+        return _resolve_projector(token[len(PROJECTOR_PREFIX):])
     if token.startswith(SEAT_PREFIX):
         try:
             participant_id = int(_signer().unsign(token[len(SEAT_PREFIX):]).decode())

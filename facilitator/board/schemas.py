@@ -190,6 +190,13 @@ class WorkshopOperation(Operation):
     pass
 
 
+class NewJoinCode(WorkshopOperation):
+    """Replace the join code. Projector screens open now move to the new link, or are
+    disconnected (when the old link itself may have been seen by the wrong people)."""
+
+    projectors: Literal["move", "disconnect"] = "move"
+
+
 class WorkshopFlag(WorkshopOperation):
     """Turn a workshop setting on or off (institutions on anonymous canvases)."""
 

@@ -19,6 +19,7 @@ from .errors import BoardError
 from .log import WORKSHOP, Change, record
 from .schemas import (
     MyStatus,
+    NewJoinCode,
     RemoveParticipant,
     ResetStatus,
     SetFocus,
@@ -28,6 +29,7 @@ from .schemas import (
     WorkshopFlag,
 )
 from .serialize import person
+from .workshops import new_code
 
 
 def state(workshop: Workshop) -> dict:
@@ -125,6 +127,20 @@ def close_workshop(actor: Actor, op) -> Change:
         workshop.timer = None
 
     return _facilitator_op(actor, op, "workshop.closed", change)
+
+
+def new_join_code(actor: Actor, op: NewJoinCode) -> Change:
+    """Replace a join code that went where it should not: the old code and the projector
+    link made from it stop at once. People already in keep their seats (their tokens are
+    not the code). The new code itself is not in the event: it is for the facilitators
+    (and the projector), not for everyone in the room. Also while closed, so a leaked code
+    can be withdrawn before reopening."""
+
+    def change(workshop: Workshop) -> dict:
+        workshop.code = new_code()
+        return {"projectors": op.projectors}
+
+    return _facilitator_op(actor, op, "workshop.code", change, while_closed=True)
 
 
 def reopen_workshop(actor: Actor, op) -> Change:

@@ -15,13 +15,14 @@ from flask_socketio import rooms as rooms_of_socket
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import board
-from ..board.actors import projector_actor, resolve_participant
+from ..board.actors import projector_token, resolve_participant
 from ..board.queries import canvas_ids
 from ..board.schemas import Editing, JoinCanvas, Resync, parse
 from ..board.session import mark_seen
 from ..database import database_failed
 from ..extensions import db, socketio
 from ..i18n import use_workshop_language
+from ..links import facilitator_links
 from ..models import Workshop
 from ..presence import Presence
 from . import queue, rooms, stopping
@@ -50,13 +51,11 @@ def _unavailable() -> dict:
 
 
 def current_actor() -> board.Actor:
-    """The connection's identity, checked again for every message."""
-    workshop_id = session.get("projector")
-    if workshop_id is not None:
-        workshop = db.session.get(Workshop, workshop_id)
-        if workshop is None:
-            raise board.BoardError("forbidden", _("This workshop no longer exists."))
-        return projector_actor(workshop)
+    """The connection's identity, checked again for every message: a projector's link
+    too, which a new join code or closing the workshop withdraws."""
+    projector = session.get("projector")
+    if projector is not None:
+        return board.resolve_token(projector)
     return resolve_participant(session.get("participant_id"))
 
 
@@ -127,7 +126,7 @@ def on_connect(auth: Any = None) -> None:
         actor = board.resolve_token(token)
         session["workshop_language"] = db.session.get(Workshop, actor.workshop_id).language
     except board.BoardError as error:
-        refusal = error.to_ack()["error"]
+        refusal = {**error.to_ack()["error"], **error.extra}  # e.g. a closed workshop's projector: reason
         log.info("refused a connection from %s: %s", request.remote_addr, refusal["code"])
         raise ConnectionRefusedError(refusal["message"], refusal) from None
     except SQLAlchemyError as error:
@@ -139,7 +138,8 @@ def on_connect(auth: Any = None) -> None:
         db.session.remove()
     join_room(rooms.workshop(actor.workshop_id))
     if actor.is_projector:
-        session["projector"] = actor.workshop_id
+        session["projector"] = token
+        join_room(rooms.projectors(actor.workshop_id))
         return
     session["participant_id"] = actor.participant_id
     join_room(rooms.participant(actor.participant_id))
@@ -181,8 +181,11 @@ def _leave_canvas_rooms(keep: str | None = None) -> None:
 
 
 def _welcome(actor: board.Actor) -> dict:
-    return {"me": actor.public(), "status": board.my_status(actor), "workshop": board.workshop_state(actor),
-            "server_time": int(time.time() * 1000)}
+    welcome = {"me": actor.public(), "status": board.my_status(actor), "workshop": board.workshop_state(actor),
+               "server_time": int(time.time() * 1000)}
+    if actor.is_facilitator:  # the current code and links, also after a new code while away
+        welcome["links"] = facilitator_links(db.session.get(Workshop, actor.workshop_id))
+    return welcome
 
 
 @socketio.on("*")
@@ -281,8 +284,13 @@ def broadcast(change: board.Change, send=emit) -> None:
             private.append(rooms.facilitators(change.workshop_id))
         if private:
             send(f"{name}:private", change.envelope, to=private)
-    if change.envelope["type"] == "participant.removed":
+    kind = change.envelope["type"]
+    if kind == "participant.removed":
         _end_session(change.envelope["data"]["id"])
+    elif kind == "workshop.code":
+        _new_code(change)
+    elif kind == "workshop.closed":
+        _end_projectors(change.workshop_id, "closed", _("This workshop is closed: the projector shows nothing more."))
 
 
 def _end_session(participant_id: int) -> None:
@@ -295,12 +303,38 @@ def _end_session(participant_id: int) -> None:
     queue.disconnect_room(socketio.server.manager, room)
 
 
+def _new_code(change: board.Change) -> None:
+    """The facilitators get the new code and links; the projector screens open now move to
+    the new link (their old one stops working), or are disconnected if the facilitator said so."""
+    workshop = db.session.get(Workshop, change.workshop_id)
+    links = facilitator_links(workshop)
+    emit("workshop:links", links, to=rooms.facilitators(workshop.id))
+    if change.envelope["data"].get("projectors") == "disconnect":
+        _end_projectors(workshop.id, "code_changed", _(
+            "This projector link no longer works: the join code was changed. "
+            "Open the current link from the control room."))
+        return
+    room = rooms.projectors(workshop.id)
+    emit("projector:moved", {**links, "token": projector_token(workshop)}, to=room)
+    queue.disconnect_room(socketio.server.manager, room)  # they come back with the new token
+
+
+def _end_projectors(workshop_id: int, reason: str, text: str) -> None:
+    """Tell the projector screens why they stop, then close them (here and in other processes)."""
+    room = rooms.projectors(workshop_id)
+    emit("session:ended", {"reason": reason, "message": text}, to=room)
+    queue.disconnect_room(socketio.server.manager, room)
+
+
 def _operation_handler(name: str):
     def handle(actor: board.Actor, data: Any) -> dict:
         with workshop_lock(actor.workshop_id, current_app.extensions["lienzo.ordering"]):
             change = board.apply(actor, presence().canvas_of(request.sid), name, data)
             broadcast(change)
-        return change.ack()
+        ack = change.ack()
+        if change.envelope["type"] == "workshop.code":  # the new code and links, for this control room at once
+            ack["links"] = facilitator_links(db.session.get(Workshop, change.workshop_id))
+        return ack
 
     handle.__name__ = name.replace(":", "_")
     return message(handle)

@@ -26,7 +26,8 @@ RedisManager, changed where it falls short of our promises:
    idle subscription would otherwise be dropped every few seconds).
 
 ``disconnect_room`` ends every socket in a room, in whatever process it is
-connected (a removed participant).
+connected (a removed participant, a projector screen after a new join code), after
+the events emitted to it before.
 """
 
 from __future__ import annotations
@@ -129,8 +130,15 @@ class RedisQueueManager(socketio.RedisManager):
         return None
 
     def disconnect_room(self, room: str, namespace: str = "/") -> None:
+        """Through Redis for this process's sockets too, so that they first get what was
+        emitted to them before (a projector's new link, ``session:ended``); at once while
+        Redis is away, as those emits were then delivered at once too."""
+        message = {"method": DISCONNECT_ROOM, "room": room, "namespace": namespace, "host_id": self.host_id}
+        if self.subscribed and self._publish(message) is not None:
+            return  # this process's sockets too, when it comes back (see _handled_here)
         self._disconnect_local(room, namespace)
-        self._publish({"method": DISCONNECT_ROOM, "room": room, "namespace": namespace, "host_id": self.host_id})
+        if not self.subscribed:  # the others still hear of it, if Redis takes the message
+            self._publish({**message, "done_here": True})
 
     def _disconnect_local(self, room: str, namespace: str) -> None:
         for sid, _eio_sid in list(self.get_participants(namespace, room)):
@@ -189,7 +197,7 @@ class RedisQueueManager(socketio.RedisManager):
                     self._handle_emit(data)
                 return True
             if data["method"] == DISCONNECT_ROOM:
-                if data.get("host_id") != self.host_id:
+                if not (data.get("done_here") and data.get("host_id") == self.host_id):
                     self._disconnect_local(data["room"], data.get("namespace") or "/")
                 return True
         except Exception:

@@ -17,5 +17,10 @@ def facilitators(workshop_id: int) -> str:
     return f"facilitators:{workshop_id}"
 
 
+def projectors(workshop_id: int) -> str:
+    """The workshop's projector screens (moved or ended together when the code changes)."""
+    return f"projectors:{workshop_id}"
+
+
 def participant(participant_id: int) -> str:
     return f"participant:{participant_id}"

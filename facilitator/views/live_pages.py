@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Response, current_app, render_template, url_for
+from flask import Response, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -14,6 +14,8 @@ from .. import board, export
 from ..board import serialize, visibility
 from ..board.actors import projector_token
 from ..i18n import use_workshop_language
+from ..links import facilitator_links, public_links
+from ..links import join_url as join_url  # the other views import it from here
 from ..models import Workshop
 from .canvas_page import canvas_pdf_urls, color_choices, plural_strings, template_of
 
@@ -128,6 +130,13 @@ LIVE_STRINGS = {
     "close_workshop": _l("Close the workshop"),
     "close_confirm": _l("Close the workshop? Everything becomes read-only; it stays viewable and exportable."),
     "reopen_workshop": _l("Reopen the workshop"),
+    "new_code": _l("New join code"),
+    "new_code_confirm": _l("Give the workshop a new join code? The code %(code)s and the current projector link "
+                           "stop working at once. People already in keep their places, and the projector screen "
+                           "open now moves to the new link."),
+    "new_code_disconnect": _l("Also disconnect the projector screens open now (if the projector link was seen "
+                              "by others)"),
+    "new_code_now": _l("New join code: %(code)s"),
     "show_institutions": _l("Institutions on anonymous canvases"),
     "show_institutions_help": _l("On an anonymous canvas nobody sees who wrote a note. With this on, "
                                  "participants, the projector and the exports still see the author's institution."),
@@ -156,6 +165,10 @@ LIVE_STRINGS = {
     "no_timer_projector": _l("No timer is running."),
     "timer_paused_projector": _l("Paused"),
     "anonymous_note": _l("Anonymous"),
+    "projector_closed_title": _l("The workshop is closed"),
+    "projector_closed": _l("The projector shows nothing more. If the workshop is reopened, reload this page."),
+    "projector_link_ended_title": _l("This projector link no longer works"),
+    "projector_link_ended": _l("The join code was changed. Open the current link from the control room."),
     # exports
     "exports": _l("Export the results"),
     "exports_help": _l("Files in the workshop's language. The workshop report leaves out the notes not yet revealed "
@@ -178,14 +191,6 @@ def _strings() -> dict:
     return {**{key: str(value) for key, value in LIVE_STRINGS.items()}, **plural_strings()}
 
 
-def join_url(code: str) -> str:
-    """The join link to share; PUBLIC_URL sets the host when behind a proxy."""
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return base.rstrip("/") + url_for("public.join", code=code)
-    return url_for("public.join", code=code, _external=True)
-
-
 def _canvases(workshop: Workshop, lang: str) -> list[dict]:
     result = []
     for canvas in workshop.canvases:
@@ -205,9 +210,7 @@ def _canvases(workshop: Workshop, lang: str) -> list[dict]:
 def _boot(workshop: Workshop, token: str, me: dict | None) -> dict:
     lang = str(get_locale())
     return {
-        "workshop": {"id": workshop.id, "title": workshop.title, "code": workshop.code,
-                     "join_url": join_url(workshop.code),
-                     "qr_url": url_for("public.join_qr", code=workshop.code)},
+        "workshop": {"id": workshop.id, "title": workshop.title, **public_links(workshop)},
         "token": token,
         "me": me,
         "lang": lang,
@@ -235,7 +238,7 @@ def report_urls_with_hidden(workshop: Workshop) -> dict[str, str]:
 def render_control_room(workshop: Workshop, actor: board.Actor, token: str) -> str:
     use_workshop_language(workshop.language)
     boot = _boot(workshop, token, actor.public())
-    boot["projector_url"] = url_for("public.projector", token=projector_token(workshop), _external=True)
+    boot["projector_url"] = facilitator_links(workshop)["projector_url"]
     boot["exports"] = export_urls(workshop)
     boot["exports_with_hidden"] = report_urls_with_hidden(workshop)
     boot["lone_institutions"] = visibility.lone_institutions(workshop)

@@ -141,12 +141,20 @@ def join_qr(code: str):
 def projector(token: str):
     """The projector screen: read-only, large type, follows the facilitator's choice.
 
-    The link itself is the key (the room's computer needs no login).
+    The link itself is the key (the room's computer needs no login). A link made
+    before a new join code, or of a closed workshop, shows nothing but why.
     """
+    closed = False
     try:
-        actor = board.resolve_token(token)
-    except board.BoardError:
-        abort(404, description=_("This projector link is not valid any more. Copy it again from the control room."))
-    if not token.startswith(PROJECTOR_PREFIX):
-        abort(404)
-    return render_projector(db.session.get(Workshop, actor.workshop_id))
+        actor = board.resolve_token(token) if token.startswith(PROJECTOR_PREFIX) else None
+    except board.BoardError as refused:
+        actor, closed = None, refused.extra.get("reason") == "closed"
+    if actor is not None:
+        return render_projector(db.session.get(Workshop, actor.workshop_id))
+    if closed:
+        heading = _("The workshop is closed")
+        message = _("The projector shows nothing more. If the workshop is reopened, reload this page.")
+    else:
+        heading = _("This projector link no longer works")
+        message = _("The join code was changed, or the link is wrong. Open the current link from the control room.")
+    return render_template("projector_ended.html", heading=heading, message=message), 404

@@ -64,7 +64,7 @@ export class Connection {
         const code = error && error.data && error.data.code;
         if (code === "forbidden") {
           this.setState("offline");
-          options.refused(code);
+          options.refused(code, error.data);
           return;
         }
         // "unavailable" (its database is down) or anything else: try again, later each time.
@@ -106,6 +106,11 @@ export class Connection {
   hello() {
     if (this.options.hello) return this.options.hello();
     return ["canvas:join", { canvas_id: this.options.canvasId, last_seq: this.options.lastSeq() }];
+  }
+
+  /** Connect with another token from the next connection on (a projector moved to its new link). */
+  setToken(token) {
+    this.socket.auth = { token };
   }
 
   /** Stop for good (the person was removed): no more reconnecting. */

@@ -14,6 +14,7 @@ import { t } from "./i18n.js";
 import { showConnectionState, startPage } from "./page.js";
 import { CanvasCard } from "./room-card.js";
 import { exportsPanel } from "./downloads.js";
+import { JoinCode } from "./room-code.js";
 import { PeoplePanel } from "./room-people.js";
 import { PrivacyWarning } from "./room-privacy.js";
 import { SessionControls } from "./room-session.js";
@@ -39,6 +40,7 @@ class ControlRoom {
     for (const info of boot.canvases) this.addCanvas(info);
     this.session = new SessionControls(this, document.getElementById("room-controls"));
     this.people = new PeoplePanel(this, document.getElementById("room-people"));
+    this.joinCode = new JoinCode(this, document.getElementById("join-code-controls"));
     const exportsArea = document.getElementById("room-exports");
     exportsPanel(exportsArea, boot.exports, boot.exports_with_hidden);
     this.privacy = new PrivacyWarning(this, boot.lone_institutions);
@@ -59,6 +61,7 @@ class ControlRoom {
         presence: (event) => this.presence(event),
         workshop: (envelope) => this.workshopEvent(envelope),
         "workshop:private": (envelope) => this.workshopEvent(envelope),
+        "workshop:links": (links) => this.adoptLinks(links),
       },
     });
   }
@@ -85,8 +88,20 @@ class ControlRoom {
       if (!canvas.state.ready || snapshot.seq >= canvas.state.seq) canvas.state.sync(snapshot);
       canvas.presence = new Map((snapshot.presence || []).map((person) => [person.id, person]));
     }
+    this.adoptLinks(ack.links);
     this.page.dataset.ready = "true";
     this.render();
+  }
+
+  /** The join code, its QR code and the projector link as the server has them now (a new code). */
+  adoptLinks(links) {
+    if (!links || !links.code) return;
+    const changed = links.code !== this.boot.workshop.code;
+    this.boot.workshop = { ...this.boot.workshop, code: links.code, join_url: links.join_url, qr_url: links.qr_url };
+    this.boot.projector_url = links.projector_url;
+    this.joinCode.show(links);
+    this.session.showProjectorUrl(links.projector_url);
+    if (changed) announce(t("new_code_now", { code: links.code }));
   }
 
   canvasEvent(envelope, whole) {

@@ -4,7 +4,10 @@
 // anonymous canvas), the voting results of a canvas, or the timer. It opens a
 // canvas with canvas:join and the projector's own token, and reconnects alone;
 // when the server says `resync` (its message queue was away) it joins again
-// from the last seq it holds.
+// from the last seq it holds. After a new join code the server moves it to its new
+// link (`projector:moved`: new token, code and QR code) and it reconnects alone; once
+// its link no longer works (the workshop closed, or the facilitator disconnected the
+// screens with the new code) it shows nothing but why.
 
 import { Clock } from "./clock.js";
 import { Connection } from "./connection.js";
@@ -28,6 +31,7 @@ class Projector {
     this.state = null;
     this.sheets = new Map();
     this.gapTimer = null;
+    this.ended = null; // "closed" or "link" once this screen's link no longer works
     this.root = document.getElementById("projector");
     this.sections = {
       join: document.getElementById("projector-join"), canvas: document.getElementById("projector-canvas"),
@@ -44,12 +48,41 @@ class Projector {
       joined: (ack) => this.stated(ack),
       resync: () => this.connection.greetAgain(),
       left: () => {},
-      refused: () => showConnectionState("offline"),
+      refused: (_code, data) => this.end(data && data.reason === "closed" ? "closed" : "link"),
       events: {
         workshop: (envelope) => this.workshopEvent(envelope),
         change: (envelope) => this.change(envelope),
+        "projector:moved": (moved) => this.moved(moved),
+        "session:ended": (event) => this.end(event && event.reason === "closed" ? "closed" : "link"),
       },
     });
+    this.render();
+  }
+
+  /** A new join code: the new link, code and QR code; the server disconnects us next and we come back with it. */
+  moved(moved) {
+    if (!moved || !moved.token) return;
+    this.boot.token = moved.token;
+    this.connection.setToken(moved.token);
+    try {
+      window.history.replaceState(null, "", new URL(moved.projector_url, window.location.href).pathname);
+    } catch {
+      // the address bar keeps the old link; the page works on
+    }
+    setText(document.getElementById("projector-code"), moved.code);
+    setText(document.getElementById("projector-join-url"), moved.join_url);
+    document.getElementById("projector-qr").setAttribute("src", moved.qr_url);
+  }
+
+  /** The link no longer works ("closed" workshop, or a new code): show nothing but why, and stop. */
+  end(reason) {
+    if (this.ended) return;
+    this.ended = reason;
+    this.connection.end();
+    this.canvasId = null;
+    this.state = null;
+    document.getElementById("projector-sheet").replaceChildren();
+    document.getElementById("projector-ranking").replaceChildren();
     this.render();
   }
 
@@ -86,6 +119,7 @@ class Projector {
 
   /** Open the canvas the facilitator chose (again after a reconnect, from the last seq seen). */
   follow(reconnected) {
+    if (this.ended) return;
     const { mode, canvas_id: id } = this.workshop.state.projector || { mode: "join" };
     const wanted = mode === "canvas" || mode === "results" ? id : null;
     if (wanted !== null && (wanted !== this.canvasId || reconnected)) this.open(wanted);
@@ -134,10 +168,20 @@ class Projector {
   render() {
     const projector = this.workshop.state.projector || { mode: "join" };
     const ready = projector.mode === "join" || projector.mode === "timer" || (this.state && this.state.ready);
-    const mode = ready ? projector.mode : "waiting";
+    const closed = this.ended === "closed" || this.workshop.closed;
+    const mode = this.ended || closed ? "ended" : ready ? projector.mode : "waiting";
     this.root.dataset.mode = mode;
     for (const [name, section] of Object.entries(this.sections)) section.hidden = name !== mode;
     document.getElementById("projector-waiting").hidden = mode !== "waiting";
+    document.getElementById("projector-ended").hidden = mode !== "ended";
+    document.getElementById("connection").hidden = mode === "ended";
+    if (mode === "ended") {
+      setText(document.getElementById("projector-ended-title"), t(closed ? "projector_closed_title" : "projector_link_ended_title"));
+      setText(document.getElementById("projector-ended-text"), t(closed ? "projector_closed" : "projector_link_ended"));
+      this.smallTimer.set(null);
+      this.bigTimer.set(null);
+      return;
+    }
     const timer = (this.state && mode === "canvas" && this.state.controls.timer) || this.workshop.state.timer;
     this.smallTimer.set(mode === "canvas" || mode === "results" ? timer : null);
     this.bigTimer.set(this.workshop.state.timer);

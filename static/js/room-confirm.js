@@ -1,11 +1,12 @@
 // Asking before an action that cannot be undone lightly (closing the workshop,
-// removing someone): the question and two buttons take the place of the
-// button, in the page (no browser dialog), and the focus goes to "Cancel".
+// removing someone, a new join code): the question, any options (`extra` nodes, read
+// by `onYes`) and two buttons take the place of the button, in the page (no browser
+// dialog), and the focus goes to "Cancel".
 
 import { button, el } from "./dom.js";
 import { t } from "./i18n.js";
 
-export function confirmInline(container, question, yesLabel, onYes) {
+export function confirmInline(container, question, yesLabel, onYes, extra = []) {
   const kept = [...container.childNodes];
   const restore = (focusFirst) => {
     container.replaceChildren(...kept);
@@ -19,7 +20,7 @@ export function confirmInline(container, question, yesLabel, onYes) {
     onYes();
   }, { "aria-describedby": text.id, "data-action": "confirm-yes" });
   const no = button(t("cancel"), "button small", () => restore(true), { "data-action": "confirm-no" });
-  box.append(text, yes, no);
+  box.append(text, ...extra, yes, no);
   container.replaceChildren(box);
   no.focus();
 }

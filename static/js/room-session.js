@@ -38,6 +38,8 @@ export class SessionControls {
       "data-action": "projector-open" }, t("open_projector"));
     const urlId = "projector-url";
     const url = el("input", "projector-link-field", { id: urlId, type: "text", readonly: true, value: this.room.boot.projector_url });
+    this.projectorLink = link;
+    this.projectorUrl = url;
     url.addEventListener("focus", () => url.select());
     this.choice = el("select", "", { id: "projector-choice" });
     this.choice.append(el("option", "", { value: "join" }, t("show_join")), el("option", "", { value: "timer" }, t("show_timer")));
@@ -57,6 +59,12 @@ export class SessionControls {
     node.append(el("p", "help", {}, t("projector_help")), link, el("label", "visually-hidden", { for: urlId }, t("projector_link")),
       url, this.projectorNow, row, status);
     return node;
+  }
+
+  /** The projector's link changed with a new join code. */
+  showProjectorUrl(url) {
+    this.projectorLink.href = url;
+    this.projectorUrl.value = url;
   }
 
   statusGroup() {
