@@ -128,6 +128,7 @@ def delete_note(actor: Actor, canvas_id: int, op: DeleteNote) -> Change:
         rules.check_can_write(actor, canvas, note.block)
         rules.check_can_change_note(actor, canvas, note)
         note.deleted_at = utcnow()
-        return {"id": note.id, "block": note.block}
+        # ``hidden`` lets visibility withhold who deleted a hidden note (its author, most often).
+        return {"id": note.id, "block": note.block, "hidden": note.hidden}
 
     return record(actor, CANVAS, canvas_id, op.op_id, "note.deleted", apply, lambda: _check(actor, canvas_id))
