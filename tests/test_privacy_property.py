@@ -65,6 +65,7 @@ class Scene:
     hidden: bool
     anonymous: bool
     institutions: bool
+    editable: bool = False  # every participant may change any note they can see
     frames: list = field(default_factory=list)  # (who, what, payload) the observers received
 
     def __post_init__(self) -> None:
@@ -77,6 +78,8 @@ class Scene:
             ok(self.fac, "canvas:hidden", op(canvas_id=self.canvas_id, value=True))
         if self.anonymous:
             ok(self.fac, "canvas:anonymous", op(canvas_id=self.canvas_id, value=True))
+        if self.editable:
+            ok(self.fac, "canvas:editable", op(canvas_id=self.canvas_id, value=True))
         self.observers = {"participant": world.socket(world.join("Observadora", "Otra entidad")),
                           "projector": world.socket(self._projector_token())}
         for name, client in self.observers.items():
@@ -248,6 +251,19 @@ def test_no_frame_tells_an_observer_what_who_sees_what_withholds(app, name, mode
         assert _seen(scene, NAME) and _seen(scene, INSTITUTION)
     if anonymous and institutions and not hidden:
         assert _seen(scene, INSTITUTION)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", sorted(board.OPERATIONS))
+def test_no_ack_tells_a_participant_more_than_the_others_get(app, name, mode):
+    """The same, with the observer sending the operation itself (on the author's note, on a
+    canvas where everyone may edit): its ack, granted or refused, is a frame it receives."""
+    scene = Scene(World(app), *MODES[mode], editable=True)
+    _sender, payload = SAMPLES[name](scene)
+    payload = json.loads(json.dumps(payload).replace(TEXT, "Texto propio"))  # the observer's own words
+    scene.keep("participant", f"{name} ack", scene.observers["participant"].emit(name, payload, callback=True))
+    scene.collect()
+    assert leaks(scene, set()) == []
 
 
 def test_a_resync_shows_each_event_as_anonymous_as_it_was_live(app):

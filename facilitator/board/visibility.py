@@ -31,9 +31,19 @@ class Audience:
     redact: Redactor | None = None
     private_to: tuple[int, ...] = ()
     facilitators: bool = False
+    actor_sees_all: bool = True  # whether the one who made the change gets it whole (in the ack)
 
     def public(self, full: dict) -> dict | None:
         return full if self.redact is None else self.redact(full)
+
+    def for_actor(self, full: dict) -> dict:
+        """What the one who made the change is answered: the public form, naming them as the
+        actor, unless they may see it all (someone who changes another's note on an anonymous
+        canvas learns no more of its author than anyone else)."""
+        if self.actor_sees_all:
+            return full
+        public = self.public(full)
+        return full if public is None else {**public, "actor": full["actor"]}
 
 
 def anonymous_author(author: dict, workshop: Workshop) -> dict:
@@ -141,7 +151,16 @@ def audience(event: Event, actor: Actor, target: Canvas | Workshop) -> Audience:
     if redact is None:
         return Audience()
     private_to, facilitators = _insiders(event.type, event.data, event.actor_id)
-    return Audience(redact, private_to=private_to, facilitators=facilitators)
+    return Audience(redact, private_to=private_to, facilitators=facilitators,
+                    actor_sees_all=(facilitators and actor.is_facilitator) or actor.participant_id in private_to)
+
+
+def for_its_actor(full: dict, canvas: Canvas | None, actor: Actor, seq: int) -> dict:
+    """A recorded event as ``Audience.for_actor`` answers its actor, for a repeated ``op_id``."""
+    if canvas is None:
+        return full
+    seen = event_for(full, canvas, actor, anonymous_before(canvas, seq))
+    return seen if seen is full else {**seen, "actor": full["actor"]}
 
 
 def event_for(envelope: dict, canvas: Canvas, viewer: Actor, anonymous: bool | None = None) -> dict:
