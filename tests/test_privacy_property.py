@@ -294,3 +294,15 @@ def test_the_editing_of_a_hidden_note_is_not_announced(app):
     late = scene.world.socket(scene.late_token)
     assert late.join_ack["editing"] == []
     ok(scene.author, "note:edit", op(note_id=scene.note["id"], text="otra", version=1))
+
+
+def test_a_conflict_shows_the_current_note_as_its_sender_may_see_it(app):
+    """On an anonymous canvas where everyone may edit, a stale edit of someone else's note
+    is answered with the current note, without its author's name."""
+    scene = Scene(World(app), hidden=False, anonymous=True, institutions=False, editable=True)
+    observer = scene.observers["participant"]
+    ok(scene.author, "note:edit", op(note_id=scene.note["id"], text=TEXT + " nueva", version=1))
+    refused = observer.emit("note:edit", op(note_id=scene.note["id"], text="mía", version=1), callback=True)
+    assert refused["error"]["code"] == "conflict" and refused["note"]["version"] == 2
+    assert refused["note"]["author"]["name"] is None
+    assert NAME not in json.dumps(refused, ensure_ascii=False) and INSTITUTION not in json.dumps(refused)

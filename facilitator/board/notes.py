@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Canvas, Note, Participant, utcnow
-from . import rules
+from . import rules, visibility
 from .actors import Actor
 from .errors import BoardError
 from .log import CANVAS, Change, record
@@ -87,7 +87,7 @@ def edit_note(actor: Actor, canvas_id: int, op: EditNote) -> Change:
     def change(canvas: Canvas, note: Note) -> None:
         if note.version != op.version:
             raise BoardError("conflict", _l("Someone else changed this note meanwhile. Your text is kept."),
-                             note=note_data(note))
+                             note=visibility.note_for(note_data(note), canvas, actor))
         note.text = op.text
         note.version += 1
 

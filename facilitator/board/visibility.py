@@ -3,10 +3,13 @@
 Every event is stored whole. What a viewer gets is decided here, for live
 broadcasts as for snapshots and resyncs, so the rule lives in one place:
 the text of a hidden note reaches only its author and the facilitators; an
-anonymous canvas names no author except to the author and the facilitators;
-a vote is known only to the voter (facilitators see how many voted, not who
-voted what). Exports follow the same rules, and on an anonymous canvas they
-name no author even when a facilitator asks for them.
+anonymous canvas names no author except to the author and the facilitators,
+and no one who changed or deleted a note (nor does a hidden note's event); a
+vote is known only to the voter (facilitators see how many voted, not who
+voted what). A resync shows each event as anonymous as the canvas was when it
+happened. Exports follow the same rules, and on an anonymous canvas they name
+no author even when a facilitator asks for them. (The editing indicator's
+badge is decided in ``board.editing_badge``.)
 """
 
 from __future__ import annotations
@@ -159,7 +162,7 @@ def for_its_actor(full: dict, canvas: Canvas | None, actor: Actor, seq: int) -> 
     """A recorded event as ``Audience.for_actor`` answers its actor, for a repeated ``op_id``."""
     if canvas is None:
         return full
-    seen = event_for(full, canvas, actor, anonymous_before(canvas, seq))
+    seen = event_for(full, canvas, actor, anonymous_as_of(canvas, seq))
     return seen if seen is full else {**seen, "actor": full["actor"]}
 
 
@@ -179,7 +182,7 @@ def event_for(envelope: dict, canvas: Canvas, viewer: Actor, anonymous: bool | N
     return envelope if redact is None else redact(envelope)
 
 
-def anonymous_before(canvas: Canvas, seq: int) -> bool:
+def anonymous_as_of(canvas: Canvas, seq: int) -> bool:
     """Whether the canvas withheld authors just after event ``seq``, from the log: every
     canvas control event records the controls. Before any, a canvas made here was not
     anonymous (an imported one may have been: the canvas as it is now still counts)."""
@@ -192,7 +195,7 @@ def anonymous_before(canvas: Canvas, seq: int) -> bool:
 def events_for(envelopes: list[dict], canvas: Canvas, viewer: Actor, last_seq: int) -> list[dict]:
     """Stored canvas events after ``last_seq``, in order, as ``viewer`` may see them: each as
     anonymous as the canvas was when it happened (or is now), as it was broadcast live."""
-    anonymous, seen = anonymous_before(canvas, last_seq), []
+    anonymous, seen = anonymous_as_of(canvas, last_seq), []
     for envelope in envelopes:
         controls = envelope["data"].get("controls") if envelope["type"].startswith("canvas.") else None
         if controls is not None:
