@@ -92,12 +92,16 @@ def check_canvas_visible(actor: Actor, canvas_id: int) -> None:
     rules.canvas_for(actor, canvas_id)
 
 
-def editing_badge(actor: Actor, canvas_id: int, note_id: str) -> dict:
-    """Who others see editing a note: the actor, or no one in particular on an
-    anonymous canvas. Refuses with ``not_found`` unless the actor can see the note."""
+def editing_badge(actor: Actor, canvas_id: int, note_id: str) -> dict | None:
+    """Who others see editing a note: the actor, or no one in particular on an anonymous
+    canvas; None for a hidden note, whose editing is told to no one (the others see only
+    a placeholder, and "someone is typing in it" would point at its author).
+    Refuses with ``not_found`` unless the actor can see the note."""
     rules.require_participant(actor)
     canvas = rules.canvas_for(actor, canvas_id)
-    rules.note_for(canvas, note_id, actor)
+    note = rules.note_for(canvas, note_id, actor)
+    if note.hidden:
+        return None
     if canvas.anonymous:
         return {"id": None, "name": None, "anonymous": True, "institution": None, "facilitator": False}
     return actor.public()

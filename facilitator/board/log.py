@@ -46,6 +46,7 @@ class Change:
     private_to: tuple[int, ...] = ()
     private_to_facilitators: bool = False
     replayed: bool = False
+    own: dict | None = None  # what the actor is answered, when it is less than ``envelope``
 
     @property
     def canvas_id(self) -> int | None:
@@ -56,7 +57,7 @@ class Change:
         return self.public != self.envelope
 
     def ack(self) -> dict:
-        return {"ok": True, "seq": self.seq, "event": self.envelope}
+        return {"ok": True, "seq": self.seq, "event": self.envelope if self.own is None else self.own}
 
 
 def envelope(event: Event, actor: dict | None) -> dict:
@@ -72,7 +73,10 @@ def _replay(actor: Actor, op_id: str) -> Change | None:
     if event is None:
         return None
     scope, target = (CANVAS, event.canvas_id) if event.canvas_id is not None else (WORKSHOP, event.workshop_id)
-    return Change(scope, target, event.workshop_id, event.seq, envelope(event, actor.public()), replayed=True)
+    full = envelope(event, actor.public())
+    canvas = db.session.get(Canvas, event.canvas_id) if scope == CANVAS else None
+    return Change(scope, target, event.workshop_id, event.seq, full, replayed=True,
+                  own=visibility.for_its_actor(full, canvas, actor, event.seq))
 
 
 def _lock(scope: str, target_id: int) -> Canvas | Workshop | None:
@@ -134,4 +138,4 @@ def record(actor: Actor, scope: str, target_id: int, op_id: str, event_type: str
     full = envelope(event, actor.public())
     change = Change(scope, target_id, workshop_id, number, full, full)
     return replace(change, public=audience.public(full), private_to=audience.private_to,
-                   private_to_facilitators=audience.facilitators)
+                   private_to_facilitators=audience.facilitators, own=audience.for_actor(full))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Canvas, Note, Participant, utcnow
-from . import rules
+from . import rules, visibility
 from .actors import Actor
 from .errors import BoardError
 from .log import CANVAS, Change, record
@@ -87,7 +87,7 @@ def edit_note(actor: Actor, canvas_id: int, op: EditNote) -> Change:
     def change(canvas: Canvas, note: Note) -> None:
         if note.version != op.version:
             raise BoardError("conflict", _l("Someone else changed this note meanwhile. Your text is kept."),
-                             note=note_data(note))
+                             note=visibility.note_for(note_data(note), canvas, actor))
         note.text = op.text
         note.version += 1
 
@@ -128,6 +128,7 @@ def delete_note(actor: Actor, canvas_id: int, op: DeleteNote) -> Change:
         rules.check_can_write(actor, canvas, note.block)
         rules.check_can_change_note(actor, canvas, note)
         note.deleted_at = utcnow()
-        return {"id": note.id, "block": note.block}
+        # ``hidden`` lets visibility withhold who deleted a hidden note (its author, most often).
+        return {"id": note.id, "block": note.block, "hidden": note.hidden}
 
     return record(actor, CANVAS, canvas_id, op.op_id, "note.deleted", apply, lambda: _check(actor, canvas_id))

@@ -75,7 +75,8 @@ def sync(actor: Actor, canvas_id: int, last_seq: int | None) -> dict:
         select(Event, Participant).join(Participant, Participant.id == Event.actor_id)
         .where(Event.canvas_id == canvas.id, Event.seq > last_seq, Event.seq <= canvas.seq).order_by(Event.seq)
     ).all()
-    events = [visibility.event_for(envelope(event, serialize.person(who)), canvas, actor) for event, who in rows]
+    events = visibility.events_for([envelope(event, serialize.person(who)) for event, who in rows], canvas, actor,
+                                   last_seq)
     return {"mode": "events", "canvas": serialize.canvas(canvas), "seq": canvas.seq, "events": events,
             **canvas_state(canvas, actor)}
 

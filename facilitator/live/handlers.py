@@ -264,6 +264,8 @@ def on_editing(actor: board.Actor, data: Any) -> dict:
     request_ = parse(Editing, data)
     canvas_id = _current_canvas()
     badge = board.editing_badge(actor, canvas_id, request_.note_id)
+    if badge is None:  # a hidden note: not announced (see editing_badge)
+        return {"ok": True}
     presence().set_editing(request.sid, request_.note_id if request_.editing else None, badge)
     emit("editing", {"canvas_id": canvas_id, "note_id": request_.note_id, "by": badge,
                      "editing": request_.editing}, to=rooms.canvas(canvas_id), include_self=False)
