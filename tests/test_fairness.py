@@ -18,6 +18,11 @@ import uuid
 import pytest
 import socketio
 
+from facilitator import create_app
+from facilitator.config import TestConfig
+from facilitator.extensions import db
+
+from .conftest import PASSWORD, World
 from .rawsocket import RawSocket
 from .servers import ServerProcess
 
@@ -124,3 +129,106 @@ def test_a_participants_messages_are_handled_one_at_a_time_in_the_order_sent(ser
     seqs = [m.ack["seq"] for m in sent]
     assert seqs == sorted(seqs) and [m.ack["event"]["data"]["text"] for m in sent] == [
         str(i) for i in range(BURST - 5)]
+
+
+# Join codes behind one address ------------------------------------------------
+
+
+def limited_world(tmp_path, **limits) -> World:
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'limits.db'}", **limits)
+    with app.app_context():
+        db.create_all()
+    return World(app)
+
+
+def wrong_code(i: int) -> str:
+    return f"ZZZZ{i:04d}"
+
+
+def retry_after(answer) -> int:
+    assert answer.status_code == 429, (answer.status_code, answer.get_data(as_text=True)[:200])
+    seconds = int(answer.headers["Retry-After"])
+    assert seconds >= 1
+    return seconds
+
+
+def test_wrong_codes_beyond_the_limit_get_429_but_a_right_code_still_gets_in(tmp_path):
+    world = limited_world(tmp_path, RATELIMIT_JOIN_FAILURES="5 per minute", RATELIMIT_JOIN_GUESSES="50 per hour")
+    client = world.app.test_client()  # the whole room: one address
+    for i in range(5):
+        answer = client.post("/api/join", json={"code": wrong_code(i), "name": "Ana"})
+        assert answer.status_code == 404 and "Retry-After" not in answer.headers
+    refused = client.post("/api/join", json={"code": wrong_code(5), "name": "Ana"})
+    assert refused.json["error"]["code"] == "rate_limited" and retry_after(refused) <= 60
+    assert 1 <= retry_after(client.get(f"/j/{wrong_code(6)}")) <= 60
+    assert retry_after(client.get(f"/w/{wrong_code(7)}")) >= 1
+    # Over the failure limit, a right code is still checked and lets people in, on every entry.
+    for i in range(3):
+        admitted = client.post("/api/join", json={"code": world.code, "name": f"Persona {i}"})
+        assert admitted.status_code == 201 and admitted.json["token"]
+        assert "Retry-After" not in admitted.headers
+        assert not [name for name, _value in admitted.headers.items() if name.startswith("X-RateLimit")]
+    assert client.post("/api/join", json={"code": world.code.lower(), "name": "Minúsculas"}).status_code == 201
+    page = client.get(f"/j/{world.code}")
+    assert page.status_code == 200 and "Retry-After" not in page.headers
+    assert client.post(f"/j/{world.code}", data={"name": "Beto"}).status_code == 302
+    assert client.get(f"/j/{world.code}/qr.svg").status_code == 200
+    # ... and wrong codes stay refused.
+    assert retry_after(client.post("/api/join", json={"code": wrong_code(8), "name": "Ana"})) >= 1
+
+
+def test_waiting_retry_after_gives_a_fresh_count(tmp_path):
+    world = limited_world(tmp_path, RATELIMIT_JOIN_FAILURES="3 per 2 seconds", RATELIMIT_JOIN_GUESSES="50 per hour",
+                          RATELIMIT_JOINS="2 per 2 seconds")
+    client = world.app.test_client()
+    for round_ in range(2):
+        for i in range(3):
+            assert client.get(f"/j/{wrong_code(10 * round_ + i)}").status_code == 404
+        seconds = retry_after(client.get(f"/j/{wrong_code(10 * round_ + 3)}"))
+        assert seconds <= 2
+        time.sleep(seconds)  # what the answer asked for
+    # The overall limit of joins is honoured too, with the same promise.
+    for i in range(2):
+        assert client.post("/api/join", json={"code": world.code, "name": f"P{i}"}).status_code == 201
+    seconds = retry_after(client.post("/api/join", json={"code": world.code, "name": "Tarde"}))
+    assert seconds <= 2
+    time.sleep(seconds)
+    assert client.post("/api/join", json={"code": world.code, "name": "Tarde"}).status_code == 201
+
+
+def test_the_cap_on_guesses_counts_refused_wrong_codes_and_then_checks_nothing(tmp_path):
+    world = limited_world(tmp_path, RATELIMIT_JOIN_FAILURES="3 per minute", RATELIMIT_JOIN_GUESSES="6 per hour")
+    client = world.app.test_client()
+    assert [client.get(f"/j/{wrong_code(i)}").status_code for i in range(6)] == [404] * 3 + [429] * 3
+    # Six wrong codes were checked (a 429 beyond the first limit tells a wrong code from a
+    # right one as well as a 404): from now on no code is checked, the right one neither.
+    assert retry_after(client.post("/api/join", json={"code": world.code, "name": "Ana"})) > 60
+    assert retry_after(client.get(f"/j/{world.code}")) > 60
+    other = world.app.test_client()  # another address is not affected
+    assert other.get(f"/j/{world.code}", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
+
+
+def test_failed_logins_answer_retry_after_rounded_up(tmp_path):
+    world = limited_world(tmp_path, RATELIMIT_LOGIN_FAILURES="2 per 2 seconds")
+    client = world.app.test_client()
+    for _ in range(2):
+        answer = client.post("/api/login", json={"email": "ana@example.org", "password": "guess"})
+        assert answer.status_code == 401 and "Retry-After" not in answer.headers
+    seconds = retry_after(client.post("/api/login", json={"email": "ana@example.org", "password": "guess"}))
+    assert seconds <= 2
+    time.sleep(seconds)
+    assert client.post("/api/login", json={"email": "ana@example.org", "password": PASSWORD}).status_code == 200
+
+
+def test_retry_after_is_never_zero(tmp_path):
+    # Flask-Limiter's own header rounded down: near the end of a window it said 0.
+    world = limited_world(tmp_path, RATELIMIT_JOIN_FAILURES="1 per 1 second", RATELIMIT_JOIN_GUESSES="10000 per hour")
+    client = world.app.test_client()
+    refused, end = [], time.monotonic() + 3
+    while time.monotonic() < end:
+        answer = client.get(f"/j/{wrong_code(len(refused))}")
+        if answer.status_code == 429:
+            refused.append(answer.headers.get("Retry-After"))
+        else:
+            assert answer.status_code == 404 and "Retry-After" not in answer.headers
+    assert len(refused) >= 10 and all(value is not None and int(value) >= 1 for value in refused), refused

@@ -71,11 +71,13 @@ def test_a_whole_room_behind_one_address_joins_while_guessing_is_stopped(app, wo
             assert status == 429
             break
     assert failures == 30
-    # From then on every code check from this address is refused, on every page that would tell.
-    assert client.get(f"/j/{world.code}").status_code == 429
-    assert client.get(f"/j/{world.code}/qr.svg").status_code == 429
-    refused = client.post("/api/join", json={"code": world.code, "name": "Tarde"})
+    # From then on every wrong code from this address is refused, on every page that would tell...
+    assert client.get("/j/ZZZZ99/qr.svg").status_code == 429
+    refused = client.post("/api/join", json={"code": "ZZZZ98", "name": "Tarde"})
     assert refused.status_code == 429 and refused.json["error"]["code"] == "rate_limited"
+    # ... while the right code still lets the room in (tests/test_fairness.py has the rest).
+    assert client.get(f"/j/{world.code}").status_code == 200
+    assert client.post("/api/join", json={"code": world.code, "name": "Tarde"}).status_code == 201
     # Another address is not affected.
     other = app.test_client()
     assert other.get(f"/j/{world.code}", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
