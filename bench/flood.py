@@ -21,7 +21,11 @@ It prints the bystander's latency (p50, p95, p99, max, in ms) in the quiet and
 in the flooded slices and the flooded/quiet ratios (the aim: p99 ratio under
 2), then per flood what the flooder sent, how many of its messages were
 accepted, refused ``rate_limited`` or otherwise answered, against the budget
-(``SOCKET_BURST`` + ``SOCKET_RATE_PER_SECOND`` x slice). The last line is one
+counted at arrival (``SOCKET_BURST`` + ``SOCKET_RATE_PER_SECOND`` x the time
+from the flood's first send until the answer to the first refusal after its
+last accepted message: refusals are answered as they are read, in order, so by
+then every accepted one had been read; a loaded server reads a flood's tail
+after its slice ended). The last line is one
 JSON object with all of it. Everything it starts stops on the way out.
 """
 
@@ -84,10 +88,18 @@ def flood(args: argparse.Namespace) -> None:
     records = list(client.messages.values())
     report = []
     for first, last in floods:
-        codes = [records[i].code for i in range(first, last)]
+        flood_ = records[first:last]
+        codes = [m.code for m in flood_]
+        # Read in order: every message accepted had been read (and counted) by the time the
+        # first refusal after the last of them was answered (refusals are answered as read).
+        last_ok = max((i for i, code in enumerate(codes) if code == "ok"), default=-1)
+        later = [m.answered for m in flood_[last_ok + 1:] if m.code == "rate_limited"]
+        read_by = later[0] if later else max((m.answered for m in flood_ if m.answered), default=flood_[0].sent)
+        read_within = read_by - flood_[0].sent
         report.append({"sent": last - first, "ok": codes.count("ok"), "rate_limited": codes.count("rate_limited"),
                        "unanswered": codes.count(None),
-                       "other": sum(1 for c in codes if c not in ("ok", "rate_limited", None))})
+                       "other": sum(1 for c in codes if c not in ("ok", "rate_limited", None)),
+                       "read_within": read_within, "budget": BURST + RATE * read_within})
     client.close()
     print(json.dumps(report), flush=True)
 
@@ -181,15 +193,15 @@ def main() -> int:
         print(f"{name:8} {row['n']:>5} {row['p50']:>8.1f} {row['p95']:>8.1f} {row['p99']:>8.1f} {row['max']:>8.1f} "
               f"{row['skipped']:>5}")
     print(f"{'ratio':8} {'':>5} {ratio['p50']:>8.2f} {ratio['p95']:>8.2f} {ratio['p99']:>8.2f} {ratio['max']:>8.2f}")
-    allowed = BURST + RATE * args.slice
-    print(f"flooder, per flood of {args.slice:g} s (budget {BURST} + {RATE}/s x {args.slice:g} s = {allowed:g}):")
+    print(f"flooder, per flood of {args.slice:g} s: read = from the first send until the server had read (and "
+          f"counted) the last accepted message, in s; budget = {BURST} + {RATE}/s x read")
     for flood_ in floods:
-        print(f"  sent {flood_['sent']:>7}  accepted {flood_['ok']:>4}  rate_limited {flood_['rate_limited']:>7}  "
+        print(f"  sent {flood_['sent']:>7}  accepted {flood_['ok']:>4}  budget {flood_['budget']:>6.1f}  "
+              f"read {flood_['read_within']:>5.2f}  rate_limited {flood_['rate_limited']:>7}  "
               f"other {flood_['other']:>3}  unanswered {flood_['unanswered']:>3}")
-    aim = ratio["p99"] < 2 and all(f["ok"] <= allowed for f in floods)
-    print("aim (p99 ratio under 2, no flood accepted beyond its budget):", "met" if aim else "NOT met")
-    print(json.dumps({"quiet": quiet, "flooded": flooded, "ratio": ratio, "floods": floods,
-                      "budget_per_flood": allowed, "aim_met": aim}))
+    aim = ratio["p99"] < 2 and all(f["ok"] <= f["budget"] + 1 and not f["unanswered"] for f in floods)
+    print("aim (p99 ratio under 2; every flood answered, none beyond its budget):", "met" if aim else "NOT met")
+    print(json.dumps({"quiet": quiet, "flooded": flooded, "ratio": ratio, "floods": floods, "aim_met": aim}))
     return 0
 
 
