@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
     budget = MessageBudget(app.config["SOCKET_BURST"], app.config["SOCKET_RATE_PER_SECOND"])
     app.extensions["lienzo.budget"] = budget
     # Spent as each message arrives; within budget, one message at a time per participant.
-    app.extensions["lienzo.admission"] = Admission(socketio.server, budget).install()
+    app.extensions["lienzo.admission"] = Admission(socketio, budget, handlers.over_budget).install()
     url = app.config.get("SOCKETIO_MESSAGE_QUEUE")
     if not url:
         app.extensions["lienzo.presence"] = Presence()

@@ -25,12 +25,11 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from socketio import packet
-
-from .packets import OVER_BUDGET
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +84,12 @@ class Admission:
     which Flask-SocketIO keeps in the connection's environ once connected.
     """
 
-    def __init__(self, server: Any, budget: MessageBudget) -> None:
-        self.server = server
+    def __init__(self, socketio: Any, budget: MessageBudget, refusal: Callable[[], dict]) -> None:
+        self.socketio = socketio  # Flask-SocketIO's object: its context for ``refusal``
+        self.server = socketio.server
         self.budget = budget
-        self._original = server._handle_event
+        self.refusal = refusal
+        self._original = self.server._handle_event
         self._lines: dict[object, deque] = {}
         self._lock = threading.Lock()
         self._reader = threading.local()  # per reading loop (a green thread under eventlet)
@@ -163,8 +164,8 @@ class Admission:
         environ = self.server.environ.get(eio_sid)
         ack = environ.get("lienzo.over_budget") if environ is not None else None
         if ack is None:
-            # Once per connection, in its Flask context (the text in its language).
-            ack = self.server._trigger_event(OVER_BUDGET, namespace, sid)
+            # Worded once per connection, in its Flask context (so in its language).
+            ack = self.socketio._handle_event(self.refusal, "rate_limited", namespace, sid)
             if environ is not None:
                 environ["lienzo.over_budget"] = ack
         self.server._send_packet(eio_sid, self.server.packet_class(packet.ACK, namespace=namespace, id=id,

@@ -23,7 +23,6 @@ from ..models import Workshop
 from ..presence import Presence
 from . import queue, rooms
 from .ordering import workshop_lock
-from .packets import OVER_BUDGET
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +84,7 @@ def message(fn):
     return wrapped
 
 
-@socketio.on(OVER_BUDGET)
-def on_over_budget() -> dict:
+def over_budget() -> dict:
     """The answer to a message beyond its sender's budget (worded here, sent by live/flood.py)."""
     return board.BoardError("rate_limited", _("Too many messages at once. Wait a moment; nothing was lost.")).to_ack()
 

@@ -20,12 +20,9 @@ from __future__ import annotations
 from socketio import packet
 
 REFUSED = ""
-# The handler that words the ``rate_limited`` answer (live/flood.py calls it
-# itself, once per connection); no client may send it.
-OVER_BUDGET = "lienzo:over_budget"
 # Names python-socketio (or Flask-SocketIO's catch-all) would dispatch to
 # something other than an ordinary event handler.
-RESERVED = frozenset({"connect", "disconnect", "connect_error", "*", "__disconnect_final", REFUSED, OVER_BUDGET})
+RESERVED = frozenset({"connect", "disconnect", "connect_error", "*", "__disconnect_final", REFUSED})
 
 
 class ProtocolPacket(packet.Packet):

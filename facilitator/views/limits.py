@@ -58,7 +58,10 @@ def retry_after(response: Response) -> Response:
 def _code_in_request() -> str | None:
     code = (request.view_args or {}).get("code")
     if code is None and request.is_json:
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # nested deeper than the JSON parser goes (the view says so)
+            body = None
         code = body.get("code") if isinstance(body, dict) else None
     return code if isinstance(code, str) and len(code) <= MAX_CODE_LENGTH else None
 
