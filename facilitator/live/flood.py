@@ -129,8 +129,8 @@ class Admission:
         """A connection whose bytes keep coming would be read on and on without a
         pause (a green socket only yields when it has nothing to read): after
         ``READ_SLICE`` seconds of reading, let the other connections and handlers
-        have their turn. Reading is cheap, so a flood is still read (and mostly
-        refused) far faster than it is handled, which keeps the count at arrival."""
+        have their turn. Reading is cheap: in each turn a flood's reader refuses
+        many messages, while a line handles one."""
         now = time.monotonic()
         since = getattr(self._reader, "since", None)
         if since is None or now - since > READ_SLICE:
@@ -140,22 +140,29 @@ class Admission:
     def _drain(self, key: object) -> None:
         """Handle a sender's messages one after another, until its line is empty."""
         server = self.server
-        while True:
+        try:
+            while True:
+                with self._lock:
+                    line = self._lines[key]
+                    if not line:
+                        del self._lines[key]
+                        return
+                    sid, eio_sid, data, namespace, id = line.popleft()
+                if not server.manager.is_connected(sid, namespace):
+                    continue  # the socket is gone: nobody would get the ack
+                try:
+                    server._handle_event_internal(server, sid, eio_sid, data, namespace, id)
+                except Exception:
+                    log.exception("unexpected error handling %r from sid %s", data[0] if data else None, sid)
+                # A handler may well never yield (SQLite blocks the process): without
+                # this pause a line would be handled to its end before anyone else.
+                server.sleep(0)
+        except BaseException:
+            # Killed (the process stopping): a line left behind would never be handled
+            # again. Its messages go unanswered; clients send them again, by op_id.
             with self._lock:
-                line = self._lines[key]
-                if not line:
-                    del self._lines[key]
-                    return
-                sid, eio_sid, data, namespace, id = line.popleft()
-            if not server.manager.is_connected(sid, namespace):
-                continue  # the socket is gone: nobody would get the ack
-            try:
-                server._handle_event_internal(server, sid, eio_sid, data, namespace, id)
-            except Exception:
-                log.exception("unexpected error handling %r from sid %s", data[0] if data else None, sid)
-            # A handler may well never yield (SQLite blocks the process): without
-            # this pause a line would be handled to its end before anyone else.
-            server.sleep(0)
+                self._lines.pop(key, None)
+            raise
 
     def _refuse(self, eio_sid: str, sid: str, namespace: str, id: int | None) -> None:
         """Answer ``rate_limited`` now, without a thread, a queue or the database."""
