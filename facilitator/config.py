@@ -85,12 +85,17 @@ class Config:
                                 if o.strip()] or None
 
     # HTTP rate limits (Flask-Limiter). A room of 150 behind one public IP must
-    # be able to join within a minute, while guessing codes stays slow: only
-    # failed attempts count towards the strict limits. Use redis://... when
-    # several processes serve the app.
+    # be able to join within a minute, typos and all, while guessing codes stays
+    # slow: only failed attempts count towards the strict limits, and a right
+    # code gets in past RATELIMIT_JOIN_FAILURES (views/limits.py). Use
+    # redis://... when several processes serve the app.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_JOIN_FAILURES = os.environ.get("RATELIMIT_JOIN_FAILURES") or "30 per minute;300 per hour"
+    # Off: views/limits.py puts Retry-After (rounded up) on 429 answers only.
+    RATELIMIT_HEADERS_ENABLED = False
+    # Every limit of a request is looked at, so a wrong code refused by one limit still counts in the other.
+    RATELIMIT_FAIL_ON_FIRST_BREACH = False
+    RATELIMIT_JOIN_FAILURES = os.environ.get("RATELIMIT_JOIN_FAILURES") or "30 per minute"
+    RATELIMIT_JOIN_GUESSES = os.environ.get("RATELIMIT_JOIN_GUESSES") or "300 per hour"
     RATELIMIT_JOINS = os.environ.get("RATELIMIT_JOINS") or "600 per minute"
     RATELIMIT_LOGIN_FAILURES = os.environ.get("RATELIMIT_LOGIN_FAILURES") or "10 per minute;50 per hour"
 

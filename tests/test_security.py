@@ -4,7 +4,6 @@ message budget and size, canvas and workshop capacity, origins, secrets."""
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 
 import pytest
@@ -72,11 +71,13 @@ def test_a_whole_room_behind_one_address_joins_while_guessing_is_stopped(app, wo
             assert status == 429
             break
     assert failures == 30
-    # From then on every code check from this address is refused, on every page that would tell.
-    assert client.get(f"/j/{world.code}").status_code == 429
-    assert client.get(f"/j/{world.code}/qr.svg").status_code == 429
-    refused = client.post("/api/join", json={"code": world.code, "name": "Tarde"})
+    # From then on every wrong code from this address is refused, on every page that would tell...
+    assert client.get("/j/ZZZZ99/qr.svg").status_code == 429
+    refused = client.post("/api/join", json={"code": "ZZZZ98", "name": "Tarde"})
     assert refused.status_code == 429 and refused.json["error"]["code"] == "rate_limited"
+    # ... while the right code still lets the room in (tests/test_fairness.py has the rest).
+    assert client.get(f"/j/{world.code}").status_code == 200
+    assert client.post("/api/join", json={"code": world.code, "name": "Tarde"}).status_code == 201
     # Another address is not affected.
     other = app.test_client()
     assert other.get(f"/j/{world.code}", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
@@ -91,15 +92,18 @@ def test_closed_workshop_code_stops_working(app, client, world):
 
 
 def test_a_flooding_script_gets_rate_limited_and_others_are_not_slowed(world):
+    # The clock stands still, so exactly the burst is let in however slow the
+    # machine (tests/test_fairness.py floods a real server as time goes by).
+    world.app.extensions["lienzo.budget"].clock = lambda: 1000.0
     flooder = world.socket(world.join("Script"))
     person = world.socket(world.join("Ana"))
-    started = time.monotonic()
     answers = [flooder.emit("note:add", op(block="problem", text=f"spam {i}"), callback=True) for i in range(150)]
-    elapsed = time.monotonic() - started
     codes = [a["error"]["code"] if not a["ok"] else "ok" for a in answers]
-    budget = world.app.config["SOCKET_BURST"] + world.app.config["SOCKET_RATE_PER_SECOND"] * elapsed
-    assert codes.count("ok") <= budget + 1 and codes.count("rate_limited") >= 150 - budget - 1
-    assert set(codes) == {"ok", "rate_limited"}
+    burst = world.app.config["SOCKET_BURST"]
+    assert codes == ["ok"] * (burst - 1) + ["rate_limited"] * (150 - burst + 1)  # one went on canvas:join
+    assert "no se perdió nada" in answers[-1]["error"]["message"]
+    with world.app.app_context():  # refused messages changed nothing
+        assert db.session.scalar(db.select(db.func.count(Note.id))) == burst - 1
     assert person.emit("note:add", op(block="problem", text="mi idea"), callback=True)["ok"]
 
 

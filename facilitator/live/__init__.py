@@ -6,7 +6,7 @@ from flask import Flask
 from ..extensions import socketio
 from ..presence import Presence
 from . import handlers  # registers the handlers on the SocketIO object
-from .flood import MessageBudget
+from .flood import Admission, MessageBudget
 from .ordering import RedisOrdering
 from .origins import origin_policy
 from .packets import ProtocolPacket
@@ -24,7 +24,10 @@ def init_app(app: Flask) -> None:
                       serializer=ProtocolPacket,
                       # A dropped Wi-Fi link shows as "reconnecting" within ~20 s, not the default ~45 s.
                       ping_interval=10, ping_timeout=10)
-    app.extensions["lienzo.budget"] = MessageBudget(app.config["SOCKET_BURST"], app.config["SOCKET_RATE_PER_SECOND"])
+    budget = MessageBudget(app.config["SOCKET_BURST"], app.config["SOCKET_RATE_PER_SECOND"])
+    app.extensions["lienzo.budget"] = budget
+    # Spent as each message arrives; within budget, one message at a time per participant.
+    app.extensions["lienzo.admission"] = Admission(socketio, budget, handlers.over_budget).install()
     url = app.config.get("SOCKETIO_MESSAGE_QUEUE")
     if not url:
         app.extensions["lienzo.presence"] = Presence()

@@ -69,10 +69,8 @@ def message(fn):
 
     @functools.wraps(fn)
     def wrapped(*args: Any) -> dict:
-        started = time.perf_counter()
+        started = time.perf_counter()  # the message budget was spent on arrival (live/flood.py)
         _speak()
-        if not _within_budget():
-            return _rate_limited()
         try:
             if len(args) != 1:
                 raise board.BoardError("invalid", _("Send exactly one object with the message."))
@@ -95,13 +93,9 @@ def message(fn):
     return stopping.tracked(wrapped, _unavailable)
 
 
-def _within_budget() -> bool:
-    """Spend one message of this participant's (or screen's) budget, before any database work."""
-    key = session.get("participant_id") or ("socket", request.sid)
-    return current_app.extensions["lienzo.budget"].allow(key)
-
-
-def _rate_limited() -> dict:
+def over_budget() -> dict:
+    """The answer to a message beyond its sender's budget (worded here, sent by live/flood.py)."""
+    _speak()
     return board.BoardError("rate_limited", _("Too many messages at once. Wait a moment; nothing was lost.")).to_ack()
 
 
@@ -192,8 +186,6 @@ def _welcome(actor: board.Actor) -> dict:
 def on_unknown(event: str, *args: Any) -> dict:
     """Any other message, and what live/packets.py refused: an ``invalid`` ack, never silence."""
     _speak()
-    if not _within_budget():
-        return _rate_limited()
     log.info("refused an unknown message %r from sid %s", event[:60], request.sid)
     return board.BoardError("invalid", _("This message is not part of the protocol.")).to_ack()
 

@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 from ..board.schemas import MAX_INTEGER
 from ..database import database_failed
 from ..extensions import csrf, db
-from . import api, exports, facilitator, public  # noqa: F401  (exports adds routes to the facilitator blueprint)
+from . import api, exports, facilitator, limits, public  # noqa: F401  (exports adds routes to the facilitator blueprint)
 from .identity import current_facilitator
 
 
@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(facilitator.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
+    app.after_request(limits.retry_after)
 
     @app.context_processor
     def _globals() -> dict:
