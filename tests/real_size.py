@@ -129,3 +129,120 @@ class PeopleOnline:
 
     def __exit__(self, *_exc) -> None:
         self.close()
+
+
+# ---- the pages of a real-size workshop, as each person opens them ---------------
+
+# The four sizes of issue 11: a projector or large screen, two laptops, a phone.
+SIZES: dict[str, dict] = {
+    "1920x1080": {"viewport": {"width": 1920, "height": 1080}},
+    "1280x800": {"viewport": {"width": 1280, "height": 800}},
+    "1280x720": {"viewport": {"width": 1280, "height": 720}},
+    "375x812": {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True},
+}
+LAPTOP, PHONE = "1280x800", "375x812"
+
+
+class Visit:
+    """Opens every page of one real-size workshop in a browser, as the right person.
+
+    Logs the facilitator in and lets one participant join once; later contexts
+    reuse those cookies, so each size is the same people and the workshop keeps
+    its 60 participants (plus the one in the browser)."""
+
+    def __init__(self, browser, server: ServerProcess, demo: DemoWorkshop):
+        from .browser_support import log_in
+
+        self.browser, self.server, self.demo = browser, server, demo
+        self.url = server.url
+        context = browser.new_context(locale="es-ES")
+        try:
+            page = context.new_page()
+            log_in(page, self.url, EMAIL, PASSWORD)
+            self.facilitator_state = context.storage_state()
+            page.goto(f"{self.url}/f/workshops/{demo.workshop_id}/room")
+            self.projector_url = page.get_by_role("link", name="Abrir la pantalla del proyector").get_attribute("href")
+        finally:
+            context.close()
+        context = browser.new_context(locale="es-ES")
+        try:
+            page = context.new_page()
+            # With ten tables, joining ends on the list of canvases (/w/<code>), not on one canvas.
+            page.goto(f"{self.url}/j/{demo.code}")
+            page.fill("#name", "Marta Quiroga Lagos")
+            page.fill("#institution", "Municipalidad de Puerto Claro")
+            page.click("main form button[type=submit]")
+            page.wait_for_url(f"**/w/{demo.code}")
+            self.participant_state = context.storage_state()
+        finally:
+            context.close()
+        self.pages = {
+            "home": (None, self.home), "join": (None, self.join), "login": (None, self.login),
+            "tables": (self.participant_state, self.tables),
+            "canvas": (self.participant_state, self.canvas),
+            "canvas-block": (self.participant_state, self.canvas_block),
+            "control-room": (self.facilitator_state, self.control_room),
+            "projector": (None, self.projector),
+            "dashboard": (self.facilitator_state, self.dashboard),
+            "workshop": (self.facilitator_state, self.workshop),
+        }
+
+    def open(self, name: str, size: str, **options):
+        """A new page in a new context of ``size``, showing page ``name`` when it is ready.
+        Returns (context, page); the caller closes the context."""
+        state, show = self.pages[name]
+        context = self.browser.new_context(locale="es-ES", storage_state=state, **SIZES[size], **options)
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        try:
+            show(page)
+        except BaseException:
+            context.close()
+            raise
+        return context, page
+
+    def home(self, page) -> None:
+        page.goto(self.url + "/")
+
+    def join(self, page) -> None:
+        page.goto(f"{self.url}/j/{self.demo.code}")
+
+    def tables(self, page) -> None:
+        page.goto(f"{self.url}/w/{self.demo.code}")
+
+    def login(self, page) -> None:
+        page.goto(self.url + "/f/login")
+
+    def dashboard(self, page) -> None:
+        page.goto(self.url + "/f/")
+
+    def workshop(self, page) -> None:
+        page.goto(f"{self.url}/f/workshops/{self.demo.workshop_id}")
+
+    def canvas(self, page) -> None:
+        from .browser_support import wait_connected
+
+        page.goto(f"{self.url}/c/{self.demo.canvas_id}")
+        wait_connected(page, timeout=20_000)
+        page.wait_for_function("(n) => document.querySelectorAll('.sheet li.note').length >= n",
+                               arg=len(self.demo.note_ids))
+
+    def canvas_block(self, page) -> None:
+        """On a phone: the canvas, then its densest block opened from the list of blocks."""
+        self.canvas(page)
+        block = page.evaluate("""() => [...document.querySelectorAll('.sheet .block')]
+            .map(b => [b.dataset.block, b.querySelectorAll(':scope > ul.notes > li.note').length])
+            .sort((a, b) => b[1] - a[1])[0][0]""")
+        page.click(f".block-index-item[data-block='{block}']")
+        page.wait_for_selector(".canvas-page[data-view='block']")
+
+    def control_room(self, page) -> None:
+        page.goto(f"{self.url}/f/workshops/{self.demo.workshop_id}/room")
+        page.wait_for_selector("#control-room[data-ready='true']")
+        page.wait_for_selector("#connection[data-state='connected']")
+
+    def projector(self, page) -> None:
+        page.goto(self.projector_url)
+        page.wait_for_selector("#projector[data-mode='canvas']")
+        page.wait_for_function("(n) => document.querySelectorAll('#projector-sheet li.note').length >= n",
+                               arg=len(self.demo.note_ids))
