@@ -187,13 +187,16 @@ class Visit:
             "workshop": (self.facilitator_state, self.workshop),
         }
 
-    def open(self, name: str, size: str, **options):
+    def open(self, name: str, size: str, watch=None, **options):
         """A new page in a new context of ``size``, showing page ``name`` when it is ready.
+        ``watch(page)`` runs before it loads (e.g. browser_support.PageErrors).
         Returns (context, page); the caller closes the context."""
         state, show = self.pages[name]
         context = self.browser.new_context(locale="es-ES", storage_state=state, **SIZES[size], **options)
         context.set_default_timeout(20_000)
         page = context.new_page()
+        if watch is not None:
+            watch(page)
         try:
             show(page)
         except BaseException:
