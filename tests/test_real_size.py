@@ -14,6 +14,7 @@ from .conftest import make_facilitator
 from .real_size import build
 
 
+@pytest.mark.backends
 def test_the_demo_workshop_has_the_size_of_a_real_one(app, real_size):
     with app.app_context():
         workshop = db.session.get(Workshop, real_size.workshop_id)
