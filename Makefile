@@ -10,7 +10,7 @@ export HOST PORT
 
 VENDOR := static/vendor/socket.io.esm.min.js static/vendor/sortable.esm.js
 
-.PHONY: run test install install-dev vendor db lint translations clean
+.PHONY: run test install install-dev vendor db lint translations clean screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Lienzo needs Python 3.11 or newer")'
@@ -48,6 +48,11 @@ run: install db
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every page of a real-size workshop (60 people online, 150 notes) at 1920x1080, 1280x800,
+# 1280x720 and 375x812, rendered by Chromium into docs/screenshots/ (see tests/screenshots.py).
+screenshots: install-dev
+	$(BIN)/python -m tests.screenshots
 
 lint: install-dev
 	$(BIN)/ruff check .

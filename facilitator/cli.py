@@ -71,10 +71,46 @@ def reset_password(email: str, password_stdin: bool) -> None:
     click.echo(f"Password of {facilitator.email} changed.")
 
 
+@click.command("demo-workshop")
+@click.option("--email", required=True, help="Login email of the facilitator who will run it (must exist).")
+@click.option("--notes", "notes_count", type=int, default=150, show_default=True,
+              help="Notes on the first canvas (the one the room fills together).")
+@click.option("--people", "people_count", type=int, default=60, show_default=True, help="Participants.")
+@click.option("--tables", type=int, default=10, show_default=True, help="Tables, one canvas each.")
+@click.option("--template", "template_id", default="public-policy-lean-canvas", show_default=True,
+              help="Template of the canvases.")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Same seed, same workshop.")
+@with_appcontext
+def demo_workshop(email: str, notes_count: int, people_count: int, tables: int, template_id: str,
+                  seed: int) -> None:
+    """Build a workshop at the size of a real one (60 people, 10 tables, 150 notes) to try Lienzo on."""
+    from flask import current_app, url_for
+
+    from . import catalog_of
+    from .demo import DemoError, build_demo_workshop, check_request, find_facilitator
+
+    catalog = catalog_of(current_app)
+    try:
+        facilitator = find_facilitator(email)
+        check_request(catalog, notes_count=notes_count, people_count=people_count, tables=tables,
+                      template_id=template_id)
+        demo = build_demo_workshop(facilitator, catalog, notes_count=notes_count, people_count=people_count,
+                                   tables=tables, template_id=template_id, seed=seed)
+    except DemoError as refused:
+        raise click.ClickException(str(refused)) from None
+    with current_app.test_request_context():
+        room = url_for("facilitator.control_room", workshop_id=demo.workshop_id)
+        page = url_for("facilitator.workshop", workshop_id=demo.workshop_id)
+    click.echo(f"Workshop {demo.workshop_id} built: {people_count} people at {tables} tables, "
+               f"{len(demo.note_ids)} notes on the first canvas. Join code: {demo.code}.")
+    click.echo(f"Log in as {facilitator.email}, then open {page} (the workshop) or {room} (the control room).")
+
+
 def init_app(app: Flask) -> None:
     from .export.commands import export_command, import_command
 
     app.cli.add_command(create_facilitator)
     app.cli.add_command(reset_password)
+    app.cli.add_command(demo_workshop)
     app.cli.add_command(export_command)
     app.cli.add_command(import_command)

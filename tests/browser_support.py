@@ -152,3 +152,111 @@ def log_in(page, base_url: str, email: str, password: str) -> None:
 def shown_texts(page) -> list[str]:
     """The texts of the notes a canvas page shows, in page order."""
     return [n["text"] for n in notes(page)]
+
+
+# ---- checks at real size (tests/test_browser_real_size.py) ----------------------
+
+AXE_SCRIPT = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page) -> list[dict]:
+    """What axe-core (from the npm registry, installed by ``npm ci``) finds wrong on the page:
+    one entry per rule, with its impact and the first few elements at fault. Every rule
+    of axe's default set runs; the page's CSP is not in the way (Playwright evaluates
+    the script through the debugging protocol)."""
+    if not AXE_SCRIPT.is_file():
+        unavailable(f"axe-core is missing at {AXE_SCRIPT}: run `npm ci` (the Makefile's vendor step does)")
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
+    return page.evaluate("""async () => {
+        const results = await window.axe.run(document, {resultTypes: ['violations']});
+        return results.violations.map(v => ({id: v.id, impact: v.impact, count: v.nodes.length,
+                                              targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+    }""")
+
+
+def assert_no_axe_violations(page) -> None:
+    """axe-core finds nothing, of any impact."""
+    found = axe_violations(page)
+    assert not found, "axe-core: " + "; ".join(
+        f"{v['id']} ({v['impact']}, {v['count']}×: {', '.join(v['targets'])})" for v in found)
+
+
+def sideways_overflow(page) -> int:
+    """How many CSS pixels the page is wider than its viewport (0: no sideways scroll)."""
+    return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def assert_no_sideways_scroll(page) -> None:
+    """The page does not scroll sideways at its viewport's width."""
+    overflow = sideways_overflow(page)
+    if overflow > 0:
+        wide = page.evaluate("""() => {
+            const limit = document.documentElement.clientWidth;
+            return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > limit + 1)
+              .filter(e => !e.parentElement || e.parentElement.getBoundingClientRect().right <= limit + 1)
+              .slice(0, 5).map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}` +
+                `${e.classList.length ? '.' + [...e.classList].join('.') : ''}`);
+        }""")
+        raise AssertionError(f"the page scrolls sideways by {overflow} px; too wide: {wide}")
+
+
+def assert_no_page_scroll(page) -> None:
+    """The whole page fits its viewport: no scrolling in either direction."""
+    height = page.evaluate("() => document.documentElement.scrollHeight - document.documentElement.clientHeight")
+    assert height <= 0 and sideways_overflow(page) <= 0, (
+        f"the page is {height} px taller and {sideways_overflow(page)} px wider than the screen")
+
+
+BOXES_JS = """(selector) => [...document.querySelectorAll(selector)].map(e => {
+  const r = e.getBoundingClientRect();
+  let hidden = false;  // clipped away by an ancestor that hides its overflow
+  for (let a = e.parentElement; a; a = a.parentElement) {
+    const s = getComputedStyle(a);
+    if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+    const c = a.getBoundingClientRect();
+    if (r.top < c.top - 0.5 || r.bottom > c.bottom + 0.5 || r.left < c.left - 0.5 || r.right > c.right + 0.5) {
+      hidden = true; break;
+    }
+  }
+  const style = getComputedStyle(e);
+  return {text: (e.innerText || '').trim().slice(0, 40), top: r.top, left: r.left, bottom: r.bottom, right: r.right,
+          shown: r.width > 0 && r.height > 0 && style.visibility !== 'hidden' && !hidden};
+})"""
+
+
+def boxes_outside_viewport(page, selector: str) -> list[dict]:
+    """The elements matching ``selector`` that a person cannot see without scrolling:
+    outside the viewport, clipped by an ancestor, or not rendered."""
+    size = page.viewport_size
+    return [box for box in page.evaluate(BOXES_JS, selector)
+            if not box["shown"] or box["top"] < -0.5 or box["left"] < -0.5
+            or box["bottom"] > size["height"] + 0.5 or box["right"] > size["width"] + 0.5]
+
+
+def assert_boxes_inside_viewport(page, selector: str, expected: int | None = None) -> None:
+    """Every element matching ``selector`` lies whole inside the viewport (and, with
+    ``expected``, there are that many of them)."""
+    count = page.locator(selector).count()
+    if expected is not None:
+        assert count == expected, f"{count} elements match {selector!r}, not {expected}"
+    outside = boxes_outside_viewport(page, selector)
+    assert not outside, (f"{len(outside)} of {count} {selector!r} are not inside the "
+                         f"{page.viewport_size['width']}×{page.viewport_size['height']} viewport, "
+                         f"e.g. {outside[:3]}")
+
+
+def small_targets(page, selector: str, minimum: float = 44) -> list[dict]:
+    """Visible elements matching ``selector`` smaller than ``minimum`` CSS px in width or height."""
+    return page.evaluate("""([selector, minimum]) => [...document.querySelectorAll(selector)]
+        .map(e => [e, e.getBoundingClientRect()]).filter(([e, r]) => r.width > 0 && r.height > 0)
+        .filter(([e, r]) => r.width < minimum || r.height < minimum)
+        .map(([e, r]) => ({text: (e.innerText || e.getAttribute('aria-label') || '').trim().slice(0, 30),
+                           width: Math.round(r.width), height: Math.round(r.height)}))""", [selector, minimum])
+
+
+def assert_touch_targets(page, selector: str = "button, a[href], input, select, textarea, summary",
+                         minimum: float = 44) -> None:
+    """Every visible control is at least ``minimum``×``minimum`` CSS px (a finger's size)."""
+    small = small_targets(page, selector, minimum)
+    assert not small, f"{len(small)} targets under {minimum}×{minimum} px, e.g. {small[:5]}"

@@ -189,3 +189,52 @@ def open_page(browser):
         context.close()
     errors = [error for watcher in watchers for error in watcher.errors]
     assert not errors, errors
+
+
+# ---- the real-size workshop (tests/real_size.py) --------------------------------
+
+
+@pytest.fixture(scope="session")
+def real_size_file(tmp_path_factory):
+    """The demo workshop (60 people, 10 tables, 150 notes) built once per test run into a
+    SQLite file; the fixtures below start from copies of it."""
+    from .real_size import build_file
+
+    path = tmp_path_factory.mktemp("real-size") / "lienzo.db"
+    return path, build_file(path)
+
+
+@pytest.fixture
+def real_size(app, backend, tmp_path, request):
+    """The real-size workshop on the test app (``app``'s database): a copy of the one built
+    for the run on SQLite, built afresh on PostgreSQL. Returns facilitator/demo.py's DemoWorkshop;
+    the facilitator logs in with real_size.EMAIL and PASSWORD."""
+    from .real_size import build, copy_database
+
+    if backend == "postgresql":
+        return build(app)
+    path, demo = request.getfixturevalue("real_size_file")
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    copy_database(path, tmp_path / "test.db")
+    return demo
+
+
+@pytest.fixture(scope="module")
+def real_size_server(tmp_path_factory, real_size_file):
+    """A real server (python wsgi.py) holding a copy of the real-size workshop: ``(server, demo)``."""
+    from .real_size import real_size_server as start
+
+    with start(tmp_path_factory.mktemp("real-size-server"), built=real_size_file) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def people_online(real_size_server):
+    """Every participant of the real-size workshop connected, each in its table's canvas."""
+    from .real_size import PeopleOnline
+
+    server, demo = real_size_server
+    with PeopleOnline(server.url, demo.seats) as people:
+        yield people

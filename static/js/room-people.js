@@ -22,7 +22,11 @@ export class PeoplePanel {
     this.title = el("h2", "", {}, t("participants"));
     const table = el("table", "table people-table");
     const head = el("tr");
-    for (const label of [t("person"), t("where"), t("status"), ""]) head.append(el("th", "", { scope: "col" }, label));
+    for (const label of [t("person"), t("where"), t("status")]) head.append(el("th", "", { scope: "col" }, label));
+    // The last column holds the remove buttons: named for screen readers, blank on screen.
+    const actionsHead = el("th", "", { scope: "col" });
+    actionsHead.append(el("span", "visually-hidden", {}, t("remove")));
+    head.append(actionsHead);
     const thead = el("thead");
     thead.append(head);
     this.body = el("tbody");
