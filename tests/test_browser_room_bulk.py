@@ -96,7 +96,7 @@ def test_only_the_chosen_tables_change(room, real_size_server):
     assert events(server, "canvas.hidden") - before == Counter(dict.fromkeys(chosen, 1))
     ids = [int(value) for value in cards.evaluate_all("cards => cards.map(c => c.dataset.canvasId)")]
     room.wait_for_function("() => document.querySelectorAll('.room-card .flag-hidden').length === 3")
-    assert [canvas_id for canvas_id, on in zip(ids, flags(room, "hidden")) if on] == chosen
+    assert [canvas_id for canvas_id, on in zip(ids, flags(room, "hidden"), strict=True) if on] == chosen
 
     # Back to every table: the three turn silent writing off, and the seven that had it off log it once too.
     room.check("#bulk-all")
@@ -111,7 +111,8 @@ def test_only_the_chosen_tables_change(room, real_size_server):
         room.locator(f".room-card[data-canvas-id='{canvas_id}'] .card-choose").uncheck()
     before = events(server, "canvas.locked")
     room.locator("#room-bulk").get_by_role("button", name="Bloquear", exact=True).click()
-    room.locator("#room-bulk .bulk-status[data-state='error']").filter(has_text="No hay ninguna mesa elegida").wait_for()
+    refused = room.locator("#room-bulk .bulk-status[data-state='error']")
+    refused.filter(has_text="No hay ninguna mesa elegida").wait_for()
     assert events(server, "canvas.locked") == before
 
 
@@ -133,7 +134,8 @@ def test_the_cards_are_compact_and_the_names_wait_behind_a_disclosure(visit, siz
         assert page.locator(".room-card").count() == 10
         assert page.locator(".room-card .card-details[open]").count() == 0
         if size == LAPTOP:
-            bottoms = page.eval_on_selector_all(".room-card", "cards => cards.map(c => c.getBoundingClientRect().bottom)")
+            bottoms = page.eval_on_selector_all(".room-card",
+                                                "cards => cards.map(c => c.getBoundingClientRect().bottom)")
             assert sum(bottom <= 800 for bottom in bottoms) >= 6, bottoms
         # People: counted by table; the names only when asked.
         page.locator("#room-people .by-table li").first.wait_for()
