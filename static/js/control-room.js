@@ -12,6 +12,7 @@ import { Connection } from "./connection.js";
 import { setText } from "./dom.js";
 import { t } from "./i18n.js";
 import { showConnectionState, startPage } from "./page.js";
+import { BulkControls } from "./room-bulk.js";
 import { CanvasCard } from "./room-card.js";
 import { exportsPanel } from "./downloads.js";
 import { JoinCode } from "./room-code.js";
@@ -37,6 +38,7 @@ class ControlRoom {
     this.dirty = new Set(); // canvases whose card needs drawing; "all" after a workshop change
     this.page = document.getElementById("control-room");
     initAnnouncer(document.getElementById("announcer"));
+    this.bulk = new BulkControls(this, document.getElementById("room-bulk"));
     for (const info of boot.canvases) this.addCanvas(info);
     this.session = new SessionControls(this, document.getElementById("room-controls"));
     this.people = new PeoplePanel(this, document.getElementById("room-people"));
@@ -264,6 +266,7 @@ class ControlRoom {
   render(everything = true) {
     const all = everything || this.dirty.has("all");
     this.session.update();
+    this.bulk.update();
     for (const canvas of this.canvases.values()) if (all || this.dirty.has(canvas.info.id)) canvas.card.update();
     this.dirty.clear();
     this.people.update();

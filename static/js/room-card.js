@@ -10,6 +10,9 @@ import { GroupControls } from "./room-groups.js";
 import { TimerControls } from "./room-timer.js";
 import { VoteControls } from "./room-vote.js";
 
+// Beyond this many, the people seen earlier are a count (the room's people panel names them).
+const NAMED_UP_TO = 8;
+
 function names(people) {
   return people.length ? ` (${people.map((p) => p.name).join(", ")})` : "";
 }
@@ -18,6 +21,10 @@ function personLabel(person) {
   return person.institution ? `${person.name} (${person.institution})` : person.name;
 }
 
+// A workshop with a table or two opens its cards; with more, each card is a
+// compact line of counts and badges, opened on demand.
+const OPEN_UP_TO = 2;
+
 export class CanvasCard {
   constructor(room, canvas) {
     this.room = room;
@@ -25,16 +32,29 @@ export class CanvasCard {
     const { id, name } = canvas.info;
     this.root = el("article", "room-card", { "data-canvas-id": String(id), "aria-labelledby": `card-title-${id}` });
     const head = el("header", "room-card-head");
+    this.choose = el("input", "card-choose", { type: "checkbox", id: `choose-${id}`, "aria-label": t("choose_table", { name }) });
+    this.choose.addEventListener("change", () => {
+      this.root.classList.toggle("is-chosen", this.choose.checked);
+      room.bulk.choose(id, this.choose.checked);
+    });
     const title = el("h2", "room-card-title", { id: `card-title-${id}` }, name);
     const open = el("a", "button small", { href: room.canvasUrl(id), "aria-label": t("open_canvas_named", { name }) },
       t("open_canvas"));
-    head.append(title, el("span", "muted room-card-template", {}, canvas.info.template_name || ""), open);
-    if (canvas.info.pdf) {
-      head.append(pdfLinks("card-downloads", t("card_pdf"), canvas.info.pdf, (size) => t("card_pdf_size", { name, size })));
-    }
+    head.append(this.choose, title, open);
+    this.stats = el("p", "card-stats");
     this.flags = el("p", "card-flags");
+    const details = el("details", "card-details", (room.boot.canvases || []).length <= OPEN_UP_TO ? { open: true } : {});
+    details.append(el("summary", "", { "aria-label": t("details_of", { name }) }, t("details")));
+    this.details = details;
+    const about = el("p", "card-about");
+    about.append(el("span", "muted room-card-template", {}, canvas.info.template_name || ""));
+    if (canvas.info.pdf) {
+      about.append(pdfLinks("card-downloads", t("card_pdf"), canvas.info.pdf, (size) => t("card_pdf_size", { name, size })));
+    }
     this.people = el("div", "card-people");
     this.blocks = this.blockTable();
+    const blocksWrap = el("div", "card-blocks-wrap");
+    blocksWrap.append(this.blocks);
     this.actions = this.quickActions();
     this.status = el("p", "control-status", { role: "status" });
     const more = el("details", "card-more");
@@ -43,7 +63,8 @@ export class CanvasCard {
     this.vote = new VoteControls(room, canvas);
     this.groups = new GroupControls(room, canvas);
     more.append(this.timer.root, this.vote.root, this.groups.root);
-    this.root.append(head, this.flags, this.people, this.blocks, this.actions, this.status, more);
+    details.append(about, this.people, blocksWrap, this.actions, this.status, more);
+    this.root.append(head, this.stats, this.flags, details);
   }
 
   send(name, payload, control) {
@@ -142,20 +163,43 @@ export class CanvasCard {
     setPressed(this.showResults, projector.mode === "results" && projector.canvas_id === id);
     this.updateFlags(controls, notes.length, empty);
     this.updatePeople(notes);
+    this.updateStats(hiddenCount);
     this.timer.update(controls.timer);
     this.vote.update();
     this.groups.update();
   }
 
   updateFlags(controls, total, empty) {
-    const flags = [tn("notes_n", total), tn("empty_blocks_n", empty)];
-    if (controls.locked) flags.push(t("locked"));
-    if (controls.hidden) flags.push(t("hidden_mode"));
-    if (controls.anonymous) flags.push(t("anonymous"));
+    this.counts = { ...(this.counts || {}), total, empty };
+    const flags = [];
+    if (controls.locked) flags.push(["locked", t("locked")]);
+    else if (controls.locked_blocks.length) flags.push(["blocks-locked", t("blocks_locked", { count: formatNumber(controls.locked_blocks.length) })]);
+    if (controls.hidden) flags.push(["hidden", t("hidden_mode")]);
+    if (controls.anonymous) flags.push(["anonymous", t("anonymous")]);
     const voting = this.canvas.state.voting;
-    if (voting && voting.round.status === "open") flags.push(t("vote_open_flag"));
-    syncChildren(this.flags, flags, (text) => text, (text) => el("span", "flag", {}, text));
+    if (voting && voting.round.status === "open") flags.push(["voting", t("vote_open_flag")]);
+    if (controls.timer) flags.push(["timer", t("timer_running")]);
+    const focus = this.room.workshop.state.focus;
+    if (focus && focus.canvas_id === this.canvas.info.id) flags.push(["focus", t("in_focus")]);
+    syncChildren(this.flags, flags, ([key]) => key, ([key]) => el("span", `flag flag-${key}`), (node, [, text]) => setText(node, text));
+    this.flags.hidden = !flags.length;
     this.root.classList.toggle("has-empty", empty > 0);
+  }
+
+  updateStats(hidden) {
+    const { total, empty, online, ready, everyone, hands } = this.counts;
+    const stats = [
+      ["online", t("stat_online", { count: formatNumber(online) })],
+      ["notes", tn("notes_n", total)],
+      ["empty", tn("empty_blocks_n", empty)],
+      ["hidden", hidden ? tn("hidden_notes", hidden) : ""],
+      ["ready", t("stat_ready", { count: formatNumber(ready), of: formatNumber(everyone) })],
+      ["hands", hands ? t("stat_hands", { count: formatNumber(hands) }) : ""],
+    ].filter(([, text]) => text);
+    syncChildren(this.stats, stats, ([key]) => key, ([key]) => el("span", `stat stat-${key}`), (node, [key, text]) => {
+      setText(node, text);
+      node.classList.toggle("is-alert", (key === "empty" && empty > 0) || key === "hands");
+    });
   }
 
   updatePeople(notes) {
@@ -173,7 +217,8 @@ export class CanvasCard {
     const hands = everyone.filter((p) => p.hand);
     const lines = [
       ["online", `${t("online_now")}: ${online.length ? online.map(personLabel).join(", ") : "—"}`],
-      ["earlier", earlier.length ? `${t("seen_earlier")}: ${earlier.map(personLabel).join(", ")}` : ""],
+      ["earlier", !earlier.length ? "" : earlier.length > NAMED_UP_TO ? `${t("seen_earlier")}: ${formatNumber(earlier.length)}`
+        : `${t("seen_earlier")}: ${earlier.map(personLabel).join(", ")}`],
       ["ready", `${t("ready_label")} ${formatNumber(ready.length)}/${formatNumber(everyone.length)}${names(ready)}`],
       ["hands", `${t("hands_label")} ${formatNumber(hands.length)}${names(hands)}`],
     ].filter(([, text]) => text);
@@ -182,5 +227,7 @@ export class CanvasCard {
       node.classList.toggle("is-raised", key === "hands" && hands.length > 0);
     });
     this.root.dataset.online = String(online.length);
+    this.counts = { ...(this.counts || {}), online: online.length, ready: ready.length, everyone: everyone.length,
+      hands: hands.length };
   }
 }

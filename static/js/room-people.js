@@ -15,11 +15,20 @@ function timeOf(iso) {
   }
 }
 
+// Up to this many people, the names show without asking (until the facilitator opens or closes them).
+const NAMES_OPEN_UP_TO = 12;
+
 export class PeoplePanel {
   constructor(room, root) {
     this.room = room;
     this.root = root;
     this.title = el("h2", "", {}, t("participants"));
+    this.online = el("p", "people-online-count");
+    this.byTable = el("ul", "count-list by-table", { "aria-label": t("by_table") });
+    this.institutions = el("details", "people-institutions");
+    this.institutionsTitle = el("summary", "", {}, t("by_institution"));
+    this.byInstitution = el("ul", "count-list by-institution");
+    this.institutions.append(this.institutionsTitle, this.byInstitution);
     const table = el("table", "table people-table");
     const head = el("tr");
     for (const label of [t("person"), t("where"), t("status")]) head.append(el("th", "", { scope: "col" }, label));
@@ -31,9 +40,14 @@ export class PeoplePanel {
     thead.append(head);
     this.body = el("tbody");
     table.append(thead, this.body);
+    this.names = el("details", "people-names");
+    this.namesTitle = el("summary", "", {}, t("show_names"));
+    this.names.append(this.namesTitle, table);
+    this.namesTouched = false;
+    this.namesTitle.addEventListener("click", () => { this.namesTouched = true; });
     this.empty = el("p", "muted", {}, t("nobody_yet"));
     this.status = el("p", "control-status", { role: "status" });
-    root.append(this.title, this.empty, table, this.status);
+    root.append(this.title, this.empty, this.online, this.byTable, this.institutions, this.names, this.status);
     this.table = table;
   }
 
@@ -43,8 +57,23 @@ export class PeoplePanel {
       .filter((p) => !p.removed && !p.facilitator && typeof p.name === "string")
       .sort((a, b) => Number(where.has(b.id)) - Number(where.has(a.id)) || a.name.localeCompare(b.name, language()));
     this.empty.hidden = people.length > 0;
-    this.table.hidden = !people.length;
+    for (const node of [this.online, this.byTable, this.institutions, this.names]) node.hidden = !people.length;
+    if (!this.namesTouched) this.names.open = people.length <= NAMES_OPEN_UP_TO;
     setText(this.title, `${t("participants")} (${formatNumber(people.length)})`);
+    const online = people.filter((p) => where.has(p.id)).length;
+    setText(this.online, t("online_of", { count: formatNumber(online), total: formatNumber(people.length) }));
+    const tables = this.room.canvasList().map((canvas) => [canvas.info.name,
+      [...canvas.presence.values()].filter((p) => !p.facilitator).length]);
+    this.counts(this.byTable, tables);
+    const institutions = new Map();
+    for (const person of people) {
+      const name = person.institution || t("no_institution");
+      institutions.set(name, (institutions.get(name) || 0) + 1);
+    }
+    const ranked = [...institutions].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], language()));
+    setText(this.institutionsTitle, t("by_institution_n", { count: formatNumber(ranked.length) }));
+    this.counts(this.byInstitution, ranked);
+    setText(this.namesTitle, t("show_names_n", { count: formatNumber(people.length) }));
     syncChildren(this.body, people, (p) => p.id, (person) => this.row(person), (tr, person) => {
       const [name, place, status] = tr.children;
       setText(name, person.institution ? `${person.name} (${person.institution})` : person.name);
@@ -55,6 +84,18 @@ export class PeoplePanel {
       setText(status, [person.ready ? `✓ ${t("ready")}` : "", person.hand ? `✋ ${t("hands")}` : ""]
         .filter(Boolean).join(" · "));
       tr.classList.toggle("has-hand", Boolean(person.hand));
+    });
+  }
+
+  /** A list of "name: count" lines, kept in place. */
+  counts(list, entries) {
+    syncChildren(list, entries, ([name]) => name, () => {
+      const li = el("li");
+      li.append(el("span", "count-name"), el("span", "count-value"));
+      return li;
+    }, (li, [name, count]) => {
+      setText(li.firstChild, name);
+      setText(li.lastChild, formatNumber(count));
     });
   }
 
