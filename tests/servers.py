@@ -16,6 +16,19 @@ from .waiting import CAP, STALL, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
+# ``flask db upgrade`` and ``flask create-facilitator`` in one process: each app start-up
+# costs seconds on a loaded machine, so a server's preparation pays it once.
+PREPARE = """
+import sys
+from facilitator import create_app
+runner = create_app().test_cli_runner()
+email, name, password = sys.argv[1:]
+for args, stdin in ((["db", "upgrade"], None),
+                    (["create-facilitator", "--email", email, "--name", name, "--password-stdin"], password + "\\n")):
+    result = runner.invoke(args=args, input=stdin)
+    if result.exit_code:
+        sys.exit(f"{args}: {result.output} {result.exception!r}")
+"""
 
 
 def free_port() -> int:
@@ -51,16 +64,30 @@ class ServerProcess:
         return subprocess.run([sys.executable, "-m", "flask", "--app", "facilitator", *args], cwd=ROOT,
                               env=self.env, input=stdin, capture_output=True, text=True, timeout=CAP, check=True)
 
-    def prepare(self) -> ServerProcess:
-        self.flask("db", "upgrade")
+    def prepare(self, facilitator: bool = False) -> ServerProcess:
+        """Create the database; with ``facilitator``, also the default facilitator (in the same process)."""
+        if not facilitator:
+            self.flask("db", "upgrade")
+            return self
+        done = subprocess.run([sys.executable, "-c", PREPARE, "ana@example.org", "Ana Facilitadora", PASSWORD],
+                              cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=CAP)
+        if done.returncode:
+            raise RuntimeError(f"preparing the server failed:\n{done.stdout}{done.stderr}")
         return self
 
     def start(self, timeout: float = CAP) -> ServerProcess:
         """Start and poll until the home page answers: a cold start on a loaded machine may take
         long, so the bound is generous; a process that exits fails at once."""
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> ServerProcess:
+        """Start the process without waiting for it (see ``start_together``)."""
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child's lifetime
         self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=self.env,
                                         stdout=log, stderr=subprocess.STDOUT)
+        return self
+
+    def wait_ready(self, timeout: float = CAP) -> ServerProcess:
         answered = wait_until(lambda: self.process.poll() is not None or self._answers(), stall=timeout, cap=timeout)
         if self.process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{self.log()}")
@@ -70,6 +97,7 @@ class ServerProcess:
         return self
 
     def _answers(self) -> bool:
+        """The home page answers 200 (the app is imported and serving)."""
         try:
             return requests.get(self.url + "/", timeout=STALL).status_code == 200
         except requests.RequestException:
@@ -120,3 +148,11 @@ class ServerProcess:
                                                              "institution": institution}, timeout=STALL)
         answer.raise_for_status()
         return answer.json()["token"]
+
+
+def start_together(*servers: ServerProcess) -> None:
+    """Start several processes at once and wait for each: their start-ups overlap."""
+    for server in servers:
+        server.launch()
+    for server in servers:
+        server.wait_ready()

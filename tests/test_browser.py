@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("browser")).prepare()
+    process = ServerProcess(tmp_path_factory.mktemp("browser")).prepare(facilitator=True)
     process.start()
     try:
         yield process
@@ -199,7 +199,7 @@ def test_phone_shows_the_block_list_then_one_block_at_a_time(server, workshop, o
 
 
 def test_notes_typed_while_the_server_is_down_are_sent_when_it_is_back(tmp_path, browser, open_page):
-    first = ServerProcess(tmp_path).prepare().start()
+    first = ServerProcess(tmp_path).prepare(facilitator=True).start()
     restarted = None
     try:
         workshop = first.seed()

@@ -61,7 +61,7 @@ def event_log(server: ServerProcess, token: str, canvas_id: int) -> list[dict]:
 
 
 def test_thirty_seconds_without_network_keeps_every_note_and_applies_each_once(tmp_path, open_page):
-    server = ServerProcess(tmp_path).prepare().start()
+    server = ServerProcess(tmp_path).prepare(facilitator=True).start()
     wifi = NetworkCut(server.port)
     try:
         workshop = server.seed()
@@ -146,7 +146,7 @@ def test_thirty_seconds_without_network_keeps_every_note_and_applies_each_once(t
 def test_a_note_written_in_a_tab_closed_while_offline_is_sent_by_the_other_tab(tmp_path, open_page):
     """Two tabs of one person share the browser's storage; closing one while the Wi-Fi is down
     must not lose what it had queued: the other tab takes it over and sends it."""
-    server = ServerProcess(tmp_path).prepare().start()
+    server = ServerProcess(tmp_path).prepare(facilitator=True).start()
     wifi = NetworkCut(server.port)
     try:
         workshop = server.seed()

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from . import services
-from .servers import ServerProcess
+from .servers import ServerProcess, start_together
 from .test_server import TIMEOUT, Peer, api_snapshot, apply_events, by_id, concurrently, op
 from .waiting import STALL, wait_until
 
@@ -34,12 +34,10 @@ def cluster(tmp_path_factory):
     """Processes A and B on one PostgreSQL database and one Redis channel."""
     database_url, channel = services.create_database(), services.redis_channel()
     env = cluster_env(database_url, channel)
-    a = ServerProcess(tmp_path_factory.mktemp("lienzo-a"), env=env).prepare()
-    a.create_facilitator()
+    a = ServerProcess(tmp_path_factory.mktemp("lienzo-a"), env=env).prepare(facilitator=True)
     b = ServerProcess(tmp_path_factory.mktemp("lienzo-b"), env=env)
     try:
-        a.start()
-        b.start()
+        start_together(a, b)
         yield a, b
     finally:
         a.stop()

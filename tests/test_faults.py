@@ -19,7 +19,7 @@ import requests
 import socketio
 
 from . import services
-from .servers import ServerProcess, free_port
+from .servers import ServerProcess, free_port, start_together
 from .test_cluster import WirePeer
 from .test_server import TIMEOUT, Peer, api_snapshot, apply_events, by_id, connect_error_body, op
 from .waiting import STALL, wait_until
@@ -74,9 +74,8 @@ def test_sigkill_while_twenty_clients_write_loses_no_acked_note_and_retries_appl
     env = {"RESYNC_MAX_EVENTS": "100000"}
     if database == "postgresql":
         env["DATABASE_URL"] = services.create_database()
-    server = ServerProcess(tmp_path, env=env).prepare()
+    server = ServerProcess(tmp_path, env=env).prepare(facilitator=True)
     try:
-        server.create_facilitator()
         server.start()
         workshop = server.seed()
         canvas_id = workshop["canvas_ids"][0]
@@ -142,9 +141,9 @@ def test_database_dropping_and_refusing_connections_answers_unavailable_then_rec
     name = services.database_name(url)
     terminate = (f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                  f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
-    server = ServerProcess(tmp_path, env={"DATABASE_URL": url, "DATABASE_CONNECT_TIMEOUT": "2"}).prepare()
+    server = ServerProcess(tmp_path, env={"DATABASE_URL": url, "DATABASE_CONNECT_TIMEOUT": "2"}).prepare(
+        facilitator=True)
     try:
-        server.create_facilitator()
         server.start()
         workshop = server.seed()
         canvas_id = workshop["canvas_ids"][0]
@@ -234,10 +233,8 @@ def two_processes_on_private_redis(tmp_path: Path, channel: str, **extra: str):
     a = ServerProcess(tmp_path / "a", env=env)
     b = ServerProcess(tmp_path / "b", env=env)
     try:
-        a.prepare()
-        a.create_facilitator()
-        a.start()
-        b.start()
+        a.prepare(facilitator=True)
+        start_together(a, b)
         yield a, b, redis_server
     finally:
         a.stop()

@@ -37,8 +37,7 @@ WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     process = ServerProcess(tmp_path_factory.mktemp("lienzo-server"),
-                            env={"RESYNC_MAX_EVENTS": str(RESYNC_MAX_EVENTS)}).prepare()
-    process.create_facilitator()
+                            env={"RESYNC_MAX_EVENTS": str(RESYNC_MAX_EVENTS)}).prepare(facilitator=True)
     process.start()
     yield process
     process.stop()
