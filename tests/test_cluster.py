@@ -100,10 +100,10 @@ def test_every_event_reaches_every_client_once_in_order_while_both_processes_wri
     per_client = 15
 
     def burst(peer: Peer) -> list[dict]:
-        acks = concurrently(*[lambda i=i: peer.call("note:add", op(block="problem", text=f"{peer.name} {i}"))
+        acks = concurrently(*[lambda i=i: peer.call_op("note:add", op(block="problem", text=f"{peer.name} {i}"))
                               for i in range(per_client)])
         mine = [ack["event"]["data"] for ack in acks if ack["ok"]]
-        edits = [peer.call("note:edit", op(note_id=note["id"], text=note["text"] + " (editada)", version=1))
+        edits = [peer.call_op("note:edit", op(note_id=note["id"], text=note["text"] + " (editada)", version=1))
                  for note in mine[:3]]
         return acks + edits
 

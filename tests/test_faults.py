@@ -53,7 +53,7 @@ class Writer:
             payload = op(block="problem", text=f"{self.name} nota {i}", note_id=str(uuid.uuid4()))
             self.pending = payload
             try:  # waits while the server answers anything; a killed server drops the socket
-                ack = self.peer.call("note:add", payload)
+                ack = self.peer.call_op("note:add", payload)
             except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError,
                     socketio.exceptions.DisconnectedError):
                 return
