@@ -27,6 +27,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .extensions import db
 
@@ -169,8 +170,10 @@ def database_failed(error: SQLAlchemyError, where: str) -> None:
     An unreachable or restarting database (or a timeout) is an operational
     event: one line in the log. Anything else is a bug: with its traceback.
     """
-    if isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
-        first_line = (str(error.orig) if error.orig is not None else str(error)).strip().splitlines()[:1]
+    operational = isinstance(error, OperationalError | PoolTimeout)  # PoolTimeout: every connection busy too long
+    if operational or (isinstance(error, DBAPIError) and error.connection_invalidated):
+        orig = getattr(error, "orig", None)
+        first_line = (str(orig) if orig is not None else str(error)).strip().splitlines()[:1]
         log.warning("database unavailable in %s: %s", where, first_line[0] if first_line else type(error).__name__)
     else:
         log.error("database error in %s", where, exc_info=error)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from .waiting import STALL
+
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -76,7 +78,8 @@ def join_by_code(page, base_url: str, code: str, name: str, institution: str = "
     wait_connected(page)
 
 
-def wait_connected(page, timeout: float = 10_000) -> None:
+def wait_connected(page, timeout: float | None = None) -> None:
+    """Wait until the page is ready and connected (``timeout`` None: the context's generous default)."""
     page.wait_for_selector(".canvas-page[data-ready='true']", timeout=timeout)
     page.wait_for_selector("#connection[data-state='connected']", timeout=timeout)
 
@@ -96,7 +99,7 @@ def notes(page) -> list[dict]:
     return page.evaluate(NOTES_JS)
 
 
-def wait_for_note(page, text: str, block: str | None = None, timeout: float = 2_000) -> None:
+def wait_for_note(page, text: str, block: str | None = None, timeout: float | None = None) -> None:
     """Wait until a note with exactly this text is shown (in ``block`` if given)."""
     page.wait_for_function(
         """([text, block]) => [...document.querySelectorAll('.sheet li.note')].some(li => {
@@ -118,7 +121,7 @@ def add_note(page, block: str, text: str) -> str:
     return new
 
 
-def wait_saved(page, note_id: str, timeout: float = 5_000) -> None:
+def wait_saved(page, note_id: str, timeout: float | None = None) -> None:
     """Wait until the note has no operation left in the outbox."""
     page.wait_for_function(
         """(id) => {
@@ -135,7 +138,7 @@ def server_notes(server, canvas_id: int, token: str) -> list[dict]:
     import requests
 
     answer = requests.get(f"{server.url}/api/canvases/{canvas_id}",
-                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
+                          headers={"Authorization": f"Bearer {token}"}, timeout=STALL)
     answer.raise_for_status()
     return answer.json()["notes"]
 

@@ -173,12 +173,13 @@ def browser():
 def open_page(browser):
     """Open pages in fresh browser contexts (each its own person); fail on any script error."""
     from .browser_support import PageErrors
+    from .waiting import BROWSER_MS
 
     contexts, watchers = [], []
 
     def open_(expect_console: tuple[str, ...] = (), **options):
         context = browser.new_context(locale="es-ES", **options)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(BROWSER_MS)  # generous: a loaded machine is slow, not stuck
         contexts.append(context)
         page = context.new_page()
         watchers.append(PageErrors(page, expect_console))

@@ -22,6 +22,8 @@ import socket
 import struct
 import threading
 
+from .waiting import STALL
+
 OPEN, DEAF, CUT = "open", "deaf", "cut"
 
 
@@ -58,7 +60,7 @@ class NetworkCut:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def _run(self, coroutine):
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=10)
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=STALL)
 
     # ---- what the test does ----------------------------------------------------
 
@@ -84,7 +86,7 @@ class NetworkCut:
         with contextlib.suppress(Exception):
             self._run(shut())
         self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=5)
+        self.thread.join(timeout=STALL)
 
     async def _set(self, mode: str, reset: bool) -> None:
         self.mode = mode

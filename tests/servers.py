@@ -8,13 +8,27 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
 
+from .waiting import CAP, STALL, wait_until
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
+# ``flask db upgrade`` and ``flask create-facilitator`` in one process: each app start-up
+# costs seconds on a loaded machine, so a server's preparation pays it once.
+PREPARE = """
+import sys
+from facilitator import create_app
+runner = create_app().test_cli_runner()
+email, name, password = sys.argv[1:]
+for args, stdin in ((["db", "upgrade"], None),
+                    (["create-facilitator", "--email", email, "--name", name, "--password-stdin"], password + "\\n")):
+    result = runner.invoke(args=args, input=stdin)
+    if result.exit_code:
+        sys.exit(f"{args}: {result.output} {result.exception!r}")
+"""
 
 
 def free_port() -> int:
@@ -48,27 +62,46 @@ class ServerProcess:
     def flask(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
         """Run a ``flask`` CLI command against this server's database."""
         return subprocess.run([sys.executable, "-m", "flask", "--app", "facilitator", *args], cwd=ROOT,
-                              env=self.env, input=stdin, capture_output=True, text=True, timeout=60, check=True)
+                              env=self.env, input=stdin, capture_output=True, text=True, timeout=CAP, check=True)
 
-    def prepare(self) -> ServerProcess:
-        self.flask("db", "upgrade")
+    def prepare(self, facilitator: bool = False) -> ServerProcess:
+        """Create the database; with ``facilitator``, also the default facilitator (in the same process)."""
+        if not facilitator:
+            self.flask("db", "upgrade")
+            return self
+        done = subprocess.run([sys.executable, "-c", PREPARE, "ana@example.org", "Ana Facilitadora", PASSWORD],
+                              cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=CAP)
+        if done.returncode:
+            raise RuntimeError(f"preparing the server failed:\n{done.stdout}{done.stderr}")
         return self
 
-    def start(self, timeout: float = 20.0) -> ServerProcess:
+    def start(self, timeout: float = CAP) -> ServerProcess:
+        """Start and poll until the home page answers: a cold start on a loaded machine may take
+        long, so the bound is generous; a process that exits fails at once."""
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> ServerProcess:
+        """Start the process without waiting for it (see ``start_together``)."""
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child's lifetime
         self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=self.env,
                                         stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log()}")
-            try:
-                if requests.get(self.url + "/", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log()}")
+        return self
+
+    def wait_ready(self, timeout: float = CAP) -> ServerProcess:
+        answered = wait_until(lambda: self.process.poll() is not None or self._answers(), stall=timeout, cap=timeout)
+        if self.process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{self.log()}")
+        if not answered:
+            self.stop()
+            raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log()}")
+        return self
+
+    def _answers(self) -> bool:
+        """The home page answers 200 (the app is imported and serving)."""
+        try:
+            return requests.get(self.url + "/", timeout=STALL).status_code == 200
+        except requests.RequestException:
+            return False
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -98,20 +131,28 @@ class ServerProcess:
         logged-in requests session.
         """
         http = requests.Session()
-        answer = http.post(self.url + "/api/login", json={"email": email, "password": PASSWORD}, timeout=10)
+        answer = http.post(self.url + "/api/login", json={"email": email, "password": PASSWORD}, timeout=STALL)
         if answer.status_code == 401:
             self.create_facilitator(email)
-            answer = http.post(self.url + "/api/login", json={"email": email, "password": PASSWORD}, timeout=10)
+            answer = http.post(self.url + "/api/login", json={"email": email, "password": PASSWORD}, timeout=STALL)
         answer.raise_for_status()
-        workshop = http.post(self.url + "/api/workshops", json={"title": title}, timeout=10).json()["workshop"]
+        workshop = http.post(self.url + "/api/workshops", json={"title": title}, timeout=STALL).json()["workshop"]
         created = http.post(self.url + f"/api/workshops/{workshop['id']}/canvases",
-                            json={"template_id": template_id, "name": "Mesa", "count": canvases}, timeout=10).json()
+                            json={"template_id": template_id, "name": "Mesa", "count": canvases}, timeout=STALL).json()
         return {"code": workshop["code"], "workshop_id": workshop["id"],
                 "canvas_ids": [c["id"] for c in created["canvases"]], "http": http}
 
     def join(self, code: str, name: str, institution: str = "") -> str:
         """A participant token, through the JSON API."""
         answer = requests.post(self.url + "/api/join", json={"code": code, "name": name,
-                                                             "institution": institution}, timeout=10)
+                                                             "institution": institution}, timeout=STALL)
         answer.raise_for_status()
         return answer.json()["token"]
+
+
+def start_together(*servers: ServerProcess) -> None:
+    """Start several processes at once and wait for each: their start-ups overlap."""
+    for server in servers:
+        server.launch()
+    for server in servers:
+        server.wait_ready()

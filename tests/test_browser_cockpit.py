@@ -109,7 +109,7 @@ def test_a_whole_round_from_the_control_room(server, open_page):
     card.get_by_role("button", name=re.compile(r"^Revelar")).click()
     for page in (ana, bea):
         for text in ("Trámites que se repiten", "Ventanilla única", "Datos dispersos"):
-            wait_for_note(page, text, timeout=5_000)
+            wait_for_note(page, text)
         page.wait_for_function("() => document.querySelector('#announcer').textContent.startsWith('Se revelaron')")
         assert page.locator("[data-hidden-for]:not([hidden])").count() == 0
 

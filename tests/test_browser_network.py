@@ -26,8 +26,9 @@ from .browser_support import (
 )
 from .netcut import NetworkCut
 from .servers import PASSWORD, ServerProcess
-from .test_faults import two_processes_on_private_redis, wait_until
+from .test_faults import two_processes_on_private_redis
 from .test_server import Peer
+from .waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -60,7 +61,7 @@ def event_log(server: ServerProcess, token: str, canvas_id: int) -> list[dict]:
 
 
 def test_thirty_seconds_without_network_keeps_every_note_and_applies_each_once(tmp_path, open_page):
-    server = ServerProcess(tmp_path).prepare().start()
+    server = ServerProcess(tmp_path).prepare(facilitator=True).start()
     wifi = NetworkCut(server.port)
     try:
         workshop = server.seed()
@@ -84,7 +85,7 @@ def test_thirty_seconds_without_network_keeps_every_note_and_applies_each_once(t
         # Then the network is gone for 30 seconds, and Ana keeps working.
         wifi.cut()
         cut_at = time.monotonic()
-        ana.wait_for_function(NOT_CONNECTED, timeout=5_000)
+        ana.wait_for_function(NOT_CONNECTED)
         written = {
             add_note(ana, "costs", "Sin red 1"): "Sin red 1",
             add_note(ana, "costs", "Sin red 2"): "Sin red 2",
@@ -112,9 +113,9 @@ def test_thirty_seconds_without_network_keeps_every_note_and_applies_each_once(t
         assert ana.evaluate("() => document.querySelector('.canvas-page').dataset.pending") == "6"
 
         wifi.restore()
-        wait_connected(ana, timeout=15_000)
+        wait_connected(ana)
         for note_id in [*written, before, unanswered]:
-            wait_saved(ana, note_id, timeout=10_000)
+            wait_saved(ana, note_id)
 
         # Every note reached the server exactly once, as typed.
         stored = server_notes(server, canvas_id, observer)
@@ -136,7 +137,7 @@ def test_thirty_seconds_without_network_keeps_every_note_and_applies_each_once(t
 
         # The other participant's page shows them all.
         for text in [*written.values(), "Antes del corte (editada)", "Enviada sin respuesta (editada)"]:
-            wait_for_note(bea, text, timeout=5_000)
+            wait_for_note(bea, text)
     finally:
         wifi.close()
         server.stop()
@@ -145,7 +146,7 @@ def test_thirty_seconds_without_network_keeps_every_note_and_applies_each_once(t
 def test_a_note_written_in_a_tab_closed_while_offline_is_sent_by_the_other_tab(tmp_path, open_page):
     """Two tabs of one person share the browser's storage; closing one while the Wi-Fi is down
     must not lose what it had queued: the other tab takes it over and sends it."""
-    server = ServerProcess(tmp_path).prepare().start()
+    server = ServerProcess(tmp_path).prepare(facilitator=True).start()
     wifi = NetworkCut(server.port)
     try:
         workshop = server.seed()
@@ -157,20 +158,19 @@ def test_a_note_written_in_a_tab_closed_while_offline_is_sent_by_the_other_tab(t
 
         wifi.cut()
         for page in (first, second):
-            page.wait_for_function(NOT_CONNECTED, timeout=5_000)
+            page.wait_for_function(NOT_CONNECTED)
         from_first = add_note(first, "problem", "Desde la primera pestaña")
         from_second = add_note(second, "solution", "Desde la segunda pestaña")
         for page, note_id in ((first, from_first), (second, from_second)):
             page.wait_for_selector(f"li.note[data-note-id='{note_id}'] .note-status[data-status='pending']")
         first.close()
         # The other tab shows the closed tab's note as its own pending one.
-        second.wait_for_selector(f"li.note[data-note-id='{from_first}'] .note-status[data-status='pending']",
-                                 timeout=20_000)
+        second.wait_for_selector(f"li.note[data-note-id='{from_first}'] .note-status[data-status='pending']")
 
         wifi.restore()
-        wait_connected(second, timeout=15_000)
+        wait_connected(second)
         for note_id in (from_first, from_second):
-            wait_saved(second, note_id, timeout=10_000)
+            wait_saved(second, note_id)
         observer = server.join(workshop["code"], "Observer")
         stored = server_notes(server, workshop["canvas_ids"][0], observer)
         assert sorted((n["id"], n["text"]) for n in stored) == sorted(
@@ -213,7 +213,7 @@ def test_while_the_database_refuses_connections_every_page_keeps_reconnecting_in
             wifi.drop()
             for page in pages.values():
                 page.wait_for_selector("#connection[data-state='reconnecting'][data-reason='unavailable']",
-                                       state="attached", timeout=10_000)
+                                       state="attached")
             words = "El servidor no puede guardar en este momento. Intentando conectar de nuevo…"
             assert ana.text_content("#connection") == words + " sus cambios se guardan y se enviarán."
             assert room.text_content("#connection") == projector.text_content("#connection") == words
@@ -234,8 +234,8 @@ def test_while_the_database_refuses_connections_every_page_keeps_reconnecting_in
 
         # Back: every page connects by itself and the waiting note is saved once.
         for page in pages.values():
-            page.wait_for_selector("#connection[data-state='connected']", state="attached", timeout=15_000)
-        wait_saved(ana, waiting, timeout=10_000)
+            page.wait_for_selector("#connection[data-state='connected']", state="attached")
+        wait_saved(ana, waiting)
         card = room.locator(f".room-card[data-canvas-id='{canvas_id}']")
         card.locator("tr[data-block='problem'] td.count:not(.hidden-col)").filter(has_text="1").wait_for()
         stored = server_notes(server, canvas_id, server.join(workshop["code"], "Observer"))
@@ -270,7 +270,7 @@ def test_after_the_message_queue_comes_back_every_page_catches_up_by_seq(tmp_pat
         writer = Peer(a, a.join(workshop["code"], "Ciro"), "Ciro on A")
         writer.join(canvas_id)
         assert writer.call("note:add", {"op_id": "uno", "block": "problem", "text": "Uno"})["ok"]
-        wait_for_note(ana, "Uno", "problem", timeout=5_000)
+        wait_for_note(ana, "Uno", "problem")
         projector.locator("#projector-sheet li.note").filter(has_text="Uno").wait_for()
         sockets = {name: page.evaluate(f"() => window.{name}.connection.socket.id")
                    for name, page in (("lienzoCanvas", ana), ("lienzoRoom", room), ("lienzoProjector", projector))}
@@ -283,10 +283,10 @@ def test_after_the_message_queue_comes_back_every_page_catches_up_by_seq(tmp_pat
 
         # Redis is back, and nothing else is written: B tells its sockets to resync, and they catch up by seq.
         redis_server.start()
-        assert wait_until(lambda: "subscribed to Redis again" in b.log(), timeout=15), b.log()
-        wait_for_note(ana, "Dos, sin Redis", "problem", timeout=5_000)
-        projector.locator("#projector-sheet li.note").filter(has_text="Dos, sin Redis").wait_for(timeout=5_000)
-        card.locator("tr[data-block='problem'] td.count:not(.hidden-col)").filter(has_text="2").wait_for(timeout=5_000)
+        assert wait_until(lambda: "subscribed to Redis again" in b.log()), b.log()
+        wait_for_note(ana, "Dos, sin Redis", "problem")
+        projector.locator("#projector-sheet li.note").filter(has_text="Dos, sin Redis").wait_for()
+        card.locator("tr[data-block='problem'] td.count:not(.hidden-col)").filter(has_text="2").wait_for()
         assert ana.evaluate("() => window.lienzoCanvas.state.seq") == 2
         for name, page in (("lienzoCanvas", ana), ("lienzoRoom", room), ("lienzoProjector", projector)):
             # Caught up on the same connection: no reconnect was needed.

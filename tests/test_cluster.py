@@ -17,8 +17,9 @@ import pytest
 import requests
 
 from . import services
-from .servers import ServerProcess
+from .servers import ServerProcess, start_together
 from .test_server import TIMEOUT, Peer, api_snapshot, apply_events, by_id, concurrently, op
+from .waiting import STALL, wait_until
 
 pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.redis]
 
@@ -33,12 +34,10 @@ def cluster(tmp_path_factory):
     """Processes A and B on one PostgreSQL database and one Redis channel."""
     database_url, channel = services.create_database(), services.redis_channel()
     env = cluster_env(database_url, channel)
-    a = ServerProcess(tmp_path_factory.mktemp("lienzo-a"), env=env).prepare()
-    a.create_facilitator()
+    a = ServerProcess(tmp_path_factory.mktemp("lienzo-a"), env=env).prepare(facilitator=True)
     b = ServerProcess(tmp_path_factory.mktemp("lienzo-b"), env=env)
     try:
-        a.start()
-        b.start()
+        start_together(a, b)
         yield a, b
     finally:
         a.stop()
@@ -71,9 +70,9 @@ class WirePeer(Peer):
         with self._wire_lock:
             return [payload for event, payload in self.wire if event == name]
 
-    def wait_for(self, predicate, timeout: float = TIMEOUT) -> bool:
-        with self._wire_lock:
-            return self._wire_lock.wait_for(lambda: predicate(self), timeout=timeout)
+    def wait_for(self, predicate, stall: float = STALL) -> bool:
+        """Wait until ``predicate(self)``, as long as packets keep arriving (tests/waiting.py)."""
+        return wait_until(lambda: predicate(self), progress=lambda: self.received, stall=stall, wake=self._wire_lock)
 
 
 @pytest.fixture
@@ -101,10 +100,10 @@ def test_every_event_reaches_every_client_once_in_order_while_both_processes_wri
     per_client = 15
 
     def burst(peer: Peer) -> list[dict]:
-        acks = concurrently(*[lambda i=i: peer.call("note:add", op(block="problem", text=f"{peer.name} {i}"))
+        acks = concurrently(*[lambda i=i: peer.call_op("note:add", op(block="problem", text=f"{peer.name} {i}"))
                               for i in range(per_client)])
         mine = [ack["event"]["data"] for ack in acks if ack["ok"]]
-        edits = [peer.call("note:edit", op(note_id=note["id"], text=note["text"] + " (editada)", version=1))
+        edits = [peer.call_op("note:edit", op(note_id=note["id"], text=note["text"] + " (editada)", version=1))
                  for note in mine[:3]]
         return acks + edits
 
@@ -115,11 +114,18 @@ def test_every_event_reaches_every_client_once_in_order_while_both_processes_wri
     assert sorted(ack["seq"] for ack in acks) == list(range(1, total + 1))
     acked = {ack["seq"]: ack["event"] for ack in acks}
 
+    # A last change after all the others: each process relays events in seq order, so once a client
+    # has it, anything extra (a duplicate) from before would already be on its wire.
+    last = peers[0].call("note:add", op(block="problem", text="la última"))
+    assert last["ok"] and last["seq"] == total + 1, last
+    acked[last["seq"]] = last["event"]
+    total += 1
+
     expected = by_id(api_snapshot(a, canvas_id, peers[0].token)["notes"])
     assert expected == by_id(api_snapshot(b, canvas_id, peers[0].token)["notes"])
     for peer in peers:
-        assert peer.wait_for(lambda p: len(p.events("change")) >= total), (peer.name, len(peer.events("change")))
-        time.sleep(0.05)  # anything extra (a duplicate) would arrive now
+        assert peer.wait_for(lambda p: any(e["seq"] == total for e in p.events("change"))), \
+            (peer.name, len(peer.events("change")))
         wire = peer.events("change")
         assert [e["seq"] for e in wire] == list(range(1, total + 1)), peer.name  # once each, in order, no gap
         assert wire == [acked[seq] for seq in range(1, total + 1)], peer.name
@@ -168,10 +174,7 @@ def test_controls_presence_editing_and_removal_cross_processes(cluster, connect)
     removed = facilitator.call("participant:remove", op(participant_id=ana_ack["me"]["id"]))
     assert removed["ok"], removed
     assert ana.wait_for(lambda p: p.events("session:ended"))
-    deadline = time.monotonic() + TIMEOUT
-    while ana.sio.connected and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not ana.sio.connected
+    assert wait_until(lambda: not ana.sio.connected)
     assert ben.wait_for(lambda p: any(e.get("left", {}).get("name") == "Ana" for e in p.events("presence")))
     assert {p["name"] for p in ben.call("canvas:join", {"canvas_id": canvas_id})["presence"]} == {
         "Ben", "Ana Facilitadora"}
@@ -192,9 +195,9 @@ def test_the_seats_of_a_killed_process_are_cleared_and_announced(cluster, connec
 
     b.kill()
     killed = time.monotonic()
-    assert ben.wait_for(lambda p: any(e.get("left", {}).get("name") == "Caro" for e in p.events("presence")),
-                        timeout=15), ben.wire
-    assert time.monotonic() - killed < 10  # PRESENCE_TTL=3 plus a heartbeat
+    assert ben.wait_for(lambda p: any(e.get("left", {}).get("name") == "Caro" for e in p.events("presence"))), \
+        ben.wire
+    assert time.monotonic() - killed < 10  # a promise, not a wait: PRESENCE_TTL=3 plus a heartbeat
     assert any(e["note_id"] == note["id"] and not e["editing"] for e in ben.events("editing"))
     assert {p["name"] for p in ben.call("canvas:join", {"canvas_id": canvas_id})["presence"]} == {"Ben"}
     b.start()

@@ -19,9 +19,10 @@ import requests
 import socketio
 
 from . import services
-from .servers import ServerProcess, free_port
+from .servers import ServerProcess, free_port, start_together
 from .test_cluster import WirePeer
 from .test_server import TIMEOUT, Peer, api_snapshot, apply_events, by_id, connect_error_body, op
+from .waiting import STALL, wait_until
 
 pytestmark = [pytest.mark.server, pytest.mark.faults]
 
@@ -51,8 +52,8 @@ class Writer:
         while not stop.is_set():
             payload = op(block="problem", text=f"{self.name} nota {i}", note_id=str(uuid.uuid4()))
             self.pending = payload
-            try:
-                ack = self.peer.sio.call("note:add", payload, timeout=3)
+            try:  # waits while the server answers anything; a killed server drops the socket
+                ack = self.peer.call_op("note:add", payload)
             except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError,
                     socketio.exceptions.DisconnectedError):
                 return
@@ -73,9 +74,8 @@ def test_sigkill_while_twenty_clients_write_loses_no_acked_note_and_retries_appl
     env = {"RESYNC_MAX_EVENTS": "100000"}
     if database == "postgresql":
         env["DATABASE_URL"] = services.create_database()
-    server = ServerProcess(tmp_path, env=env).prepare()
+    server = ServerProcess(tmp_path, env=env).prepare(facilitator=True)
     try:
-        server.create_facilitator()
         server.start()
         workshop = server.seed()
         canvas_id = workshop["canvas_ids"][0]
@@ -85,13 +85,12 @@ def test_sigkill_while_twenty_clients_write_loses_no_acked_note_and_retries_appl
         threads = [threading.Thread(target=w.run, args=(stop,)) for w in writers]
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + 20
-        while sum(len(w.acked) for w in writers) < 100 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        acks = lambda: sum(len(w.acked) for w in writers)  # noqa: E731
+        assert wait_until(lambda: acks() >= 100, progress=acks), acks()
         server.kill()  # SIGKILL in the middle of the writes
         stop.set()
         for thread in threads:
-            thread.join(timeout=10)
+            thread.join(timeout=STALL)
         acked = [event for w in writers for event in w.acked]
         assert len(acked) >= 100
         for w in writers:
@@ -142,9 +141,9 @@ def test_database_dropping_and_refusing_connections_answers_unavailable_then_rec
     name = services.database_name(url)
     terminate = (f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                  f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
-    server = ServerProcess(tmp_path, env={"DATABASE_URL": url, "DATABASE_CONNECT_TIMEOUT": "2"}).prepare()
+    server = ServerProcess(tmp_path, env={"DATABASE_URL": url, "DATABASE_CONNECT_TIMEOUT": "2"}).prepare(
+        facilitator=True)
     try:
-        server.create_facilitator()
         server.start()
         workshop = server.seed()
         canvas_id = workshop["canvas_ids"][0]
@@ -215,10 +214,7 @@ class PrivateRedis:
         self.process = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
                                          "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while not services.reachable(self.url, self.port):
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
+        assert wait_until(lambda: services.reachable(self.url, self.port)), "redis-server did not start"
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:
@@ -237,25 +233,14 @@ def two_processes_on_private_redis(tmp_path: Path, channel: str, **extra: str):
     a = ServerProcess(tmp_path / "a", env=env)
     b = ServerProcess(tmp_path / "b", env=env)
     try:
-        a.prepare()
-        a.create_facilitator()
-        a.start()
-        b.start()
+        a.prepare(facilitator=True)
+        start_together(a, b)
         yield a, b, redis_server
     finally:
         a.stop()
         b.stop()
         redis_server.kill()
         services.drop_database(url)
-
-
-def wait_until(predicate, timeout: float = TIMEOUT) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.postgres
@@ -284,8 +269,8 @@ def test_redis_going_away_keeps_each_process_serving_its_own_and_reconnects(tmp_
         assert a.process.poll() is None and b.process.poll() is None
 
         redis_server.start()  # the same port, empty
-        assert wait_until(lambda: "subscribed to Redis again" in a.log() and "subscribed to Redis again" in b.log(),
-                          timeout=15), (a.log(), b.log())
+        assert wait_until(lambda: "subscribed to Redis again" in a.log() and "subscribed to Redis again" in b.log()), \
+            (a.log(), b.log())
         # B's sockets missed seq 2 while Redis was away: they are told to resync, and catch up by seq.
         assert caro.wait_for(lambda p: p.events("resync"))
         caught_up = caro.call("canvas:resync", {"last_seq": 1})
@@ -296,7 +281,7 @@ def test_redis_going_away_keeps_each_process_serving_its_own_and_reconnects(tmp_
         assert ben.wait_for(lambda p: [e["seq"] for e in p.events("change")] == [1, 2, 3])
         # Presence heals once the heartbeat has written the seats into the new Redis again.
         assert wait_until(lambda: {p["name"] for p in caro.call("canvas:join", {"canvas_id": canvas_id})[
-            "presence"]} >= {"Ana", "Ben", "Caro", "Dan"}, timeout=10)
+            "presence"]} >= {"Ana", "Ben", "Caro", "Dan"})
         for peer in (ana, ben, caro, dan):
             peer.close()
         for server in (a, b):

@@ -48,10 +48,11 @@ from facilitator.board.schemas import COLORS, Editing, JoinCanvas, Resync
 
 from . import services
 from .servers import ServerProcess
+from .waiting import STALL
 
 pytestmark = pytest.mark.server
 
-TIMEOUT = 10
+TIMEOUT = STALL  # generous waits for a loaded machine (tests/waiting.py)
 MESSAGES = int(os.environ.get("LIENZO_FUZZ_MESSAGES", "3000"))
 MESSAGES_POSTGRESQL = int(os.environ.get("LIENZO_FUZZ_MESSAGES_POSTGRESQL", "1000"))
 # Every random message stays under this many bytes on the wire, so that it is

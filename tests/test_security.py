@@ -18,6 +18,7 @@ from facilitator.models import Note, Participant, Workshop
 
 from .conftest import PASSWORD, World, make_facilitator
 from .servers import ServerProcess
+from .waiting import STALL
 
 
 def fresh_app(tmp_path, **settings):
@@ -158,11 +159,11 @@ def origin_server(tmp_path_factory):
 def test_socket_connections_only_from_our_origins(origin_server, origin, allowed):
     """The engine.io handshake, as a browser page on ``origin`` would make it."""
     headers = {} if origin is None else {"Origin": origin.format(own=origin_server.url)}
-    polling = requests.get(f"{origin_server.url}/socket.io/?EIO=4&transport=polling", headers=headers, timeout=5)
+    polling = requests.get(f"{origin_server.url}/socket.io/?EIO=4&transport=polling", headers=headers, timeout=STALL)
     assert (polling.status_code == 200) is allowed, polling.text
     ws_url = origin_server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
     try:
-        websocket.create_connection(ws_url, timeout=5, **({"origin": headers["Origin"]} if headers else {}),
+        websocket.create_connection(ws_url, timeout=STALL, **({"origin": headers["Origin"]} if headers else {}),
                                     suppress_origin=not headers).close()
         upgraded = True
     except websocket.WebSocketBadStatusException:
@@ -175,8 +176,8 @@ def test_an_oversized_socket_message_is_refused_and_changes_nothing(origin_serve
     seed = origin_server.seed()
     token = origin_server.join(seed["code"], "Ana")
     client = socketio_client.Client(reconnection=False)
-    client.connect(origin_server.url, auth={"token": token}, transports=["websocket"], wait_timeout=5)
-    assert client.call("canvas:join", {"canvas_id": seed["canvas_ids"][0]}, timeout=5)["ok"]
+    client.connect(origin_server.url, auth={"token": token}, transports=["websocket"], wait_timeout=STALL)
+    assert client.call("canvas:join", {"canvas_id": seed["canvas_ids"][0]}, timeout=STALL)["ok"]
     try:
         answer = client.call("note:add", op(block="problem", text="x" * 40_000), timeout=3)
     except (socketio_client.exceptions.TimeoutError, socketio_client.exceptions.BadNamespaceError):

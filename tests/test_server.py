@@ -25,19 +25,19 @@ import requests
 import socketio
 
 from .servers import ROOT, ServerProcess
+from .waiting import CAP, STALL, wait_until
 
 pytestmark = pytest.mark.server
 
 RESYNC_MAX_EVENTS = 20
-TIMEOUT = 10
+TIMEOUT = STALL  # one HTTP request or connection: generous, for a loaded machine (tests/waiting.py)
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     process = ServerProcess(tmp_path_factory.mktemp("lienzo-server"),
-                            env={"RESYNC_MAX_EVENTS": str(RESYNC_MAX_EVENTS)}).prepare()
-    process.create_facilitator()
+                            env={"RESYNC_MAX_EVENTS": str(RESYNC_MAX_EVENTS)}).prepare(facilitator=True)
     process.start()
     yield process
     process.stop()
@@ -59,21 +59,26 @@ class Peer:
 
     python-engineio's client runs each message's handler in a thread of its
     own, so handlers may see events out of order; the recording therefore
-    happens where packets are read, before any handler runs.
+    happens where packets are read, before any handler runs. It also counts
+    every socket.io packet received (events and acks): the progress that the
+    waits go by (tests/waiting.py).
     """
 
     def __init__(self, server: ServerProcess, token: str, name: str = ""):
         self.name = name
         self.token = token
         self.changes: list[dict] = []
+        self.received = 0
         self._arrived = threading.Condition()
         self.sio = socketio.Client(reconnection=False)
         receive = self.sio.eio._receive_packet
 
         def recording(pkt):
-            if isinstance(pkt.data, str) and pkt.data.startswith('2["change",'):
+            if isinstance(pkt.data, str):
                 with self._arrived:
-                    self.changes.append(json.loads(pkt.data[1:])[1])
+                    self.received += 1
+                    if pkt.data.startswith('2["change",'):
+                        self.changes.append(json.loads(pkt.data[1:])[1])
                     self._arrived.notify_all()
             return receive(pkt)
 
@@ -82,7 +87,30 @@ class Peer:
         self.join_ack: dict | None = None
 
     def call(self, event: str, data) -> dict:
-        return self.sio.call(event, data, timeout=TIMEOUT)
+        """Send with an ack callback and wait for the ack as long as the server keeps sending
+        this client something (other acks, events); DisconnectedError if the socket drops."""
+        answers: list = []
+
+        def acked(*args) -> None:
+            with self._arrived:
+                answers.append(args[0] if args else None)
+                self._arrived.notify_all()
+
+        self.sio.emit(event, data, callback=acked)
+        wait_until(lambda: answers or not self.sio.connected, progress=lambda: self.received, wake=self._arrived)
+        if answers:
+            return answers[0]
+        if not self.sio.connected:
+            raise socketio.exceptions.DisconnectedError(f"{self.name}: disconnected before the ack of {event}")
+        raise socketio.exceptions.TimeoutError(f"{self.name}: no ack of {event}, and nothing else, for {STALL}s")
+
+    def call_op(self, event: str, data: dict) -> dict:
+        """An operation sent as docs/protocol.md tells a client to: on ``unavailable`` (a loaded
+        server ran out of time for the database), again with the same ``op_id``."""
+        ack = self.call(event, data)
+        while not ack["ok"] and ack["error"]["code"] == "unavailable":
+            ack = self.call(event, data)
+        return ack
 
     def join(self, canvas_id: int, last_seq: int | None = None) -> dict:
         ack = self.call("canvas:join", {"canvas_id": canvas_id, "last_seq": last_seq})
@@ -97,8 +125,8 @@ class Peer:
         return ack
 
     def wait_changes(self, count: int) -> list[dict]:
+        wait_until(lambda: len(self.changes) >= count, progress=lambda: len(self.changes), wake=self._arrived)
         with self._arrived:
-            self._arrived.wait_for(lambda: len(self.changes) >= count, timeout=TIMEOUT)
             return list(self.changes)
 
     def seqs(self) -> list[int]:
@@ -150,7 +178,7 @@ def concurrently(*calls: Callable[[], dict]) -> list[dict]:
     start = threading.Barrier(len(calls))
 
     def run(fn):
-        start.wait(timeout=TIMEOUT)
+        start.wait(timeout=CAP)
         return fn()
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
@@ -222,7 +250,7 @@ def test_ninety_concurrent_adds_are_all_acked_and_arrive_everywhere_in_seq_order
 
     def burst(peer: Peer) -> list[dict]:
         # Every call at once from its own thread, none waiting for another's ack.
-        return concurrently(*[lambda i=i: peer.call("note:add", op(block="problem", text=f"{peer.name} {i}"))
+        return concurrently(*[lambda i=i: peer.call_op("note:add", op(block="problem", text=f"{peer.name} {i}"))
                               for i in range(per_client)])
 
     with ThreadPoolExecutor(max_workers=len(clients)) as pool:
@@ -345,11 +373,11 @@ def test_joining_while_others_write_misses_nothing(server, workshop, peers):
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         done = pool.submit(write)
-        assert started.wait(TIMEOUT)
+        assert wait_until(started.is_set, progress=lambda: ana.received)
         back = peers(caro.token, "Caro back")
         sync = back.join(canvas_id, last_seq=0)
         joined.set()
-        writes = done.result(timeout=TIMEOUT * 2)
+        writes = done.result(timeout=CAP)
     back.flush()
     assert 5 <= sync["seq"] < writes, "the join did not overlap the writes"
     if sync["mode"] == "events":
@@ -418,7 +446,7 @@ print(probe(wsgi.make_listener("127.0.0.1", 0)), probe(eventlet.listen(("127.0.0
 def test_accepted_sockets_have_tcp_nodelay():
     # In a subprocess, so that eventlet's monkey-patching never touches this pytest process.
     result = subprocess.run([sys.executable, "-c", NODELAY_PROBE], cwd=ROOT, capture_output=True, text=True,
-                            timeout=60)
+                            timeout=CAP)
     assert result.returncode == 0, result.stderr
     ours, plain = (int(v) for v in result.stdout.split())
     assert ours != 0
