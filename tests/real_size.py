@@ -29,10 +29,11 @@ from facilitator.extensions import db
 from facilitator.models import Facilitator
 
 from .servers import PASSWORD, ServerProcess
+from .waiting import BROWSER_MS, STALL
 
 EMAIL = "lucia@example.org"
 NAME = "Lucía Facilitadora"
-TIMEOUT = 20.0
+TIMEOUT = STALL  # generous on a busy machine (tests/waiting.py)
 
 
 def build(app, email: str = EMAIL, **options) -> DemoWorkshop:
@@ -193,7 +194,7 @@ class Visit:
         Returns (context, page); the caller closes the context."""
         state, show = self.pages[name]
         context = self.browser.new_context(locale="es-ES", storage_state=state, **SIZES[size], **options)
-        context.set_default_timeout(20_000)
+        context.set_default_timeout(BROWSER_MS)
         page = context.new_page()
         if watch is not None:
             watch(page)
@@ -226,7 +227,7 @@ class Visit:
         from .browser_support import wait_connected
 
         page.goto(f"{self.url}/c/{self.demo.canvas_id}")
-        wait_connected(page, timeout=20_000)
+        wait_connected(page, timeout=BROWSER_MS)
         page.wait_for_function("(n) => document.querySelectorAll('.sheet li.note').length >= n",
                                arg=len(self.demo.note_ids))
 

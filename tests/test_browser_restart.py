@@ -11,6 +11,7 @@ import pytest
 from .browser_support import add_note, join_by_code, server_notes, wait_connected, wait_saved
 from .servers import ServerProcess
 from .test_faults import wait_until
+from .waiting import BROWSER_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -44,8 +45,8 @@ def test_a_restart_tells_the_page_to_reconnect_and_loses_nothing(tmp_path, open_
         during = add_note(page, "solution", "Durante el reinicio")  # waits in the page's outbox
 
         server.start()
-        wait_connected(page, timeout=15_000)
-        wait_saved(page, during, timeout=15_000)
+        wait_connected(page, timeout=BROWSER_MS)
+        wait_saved(page, during, timeout=BROWSER_MS)
         observer = server.join(workshop["code"], "Observer")
         assert wait_until(lambda: sorted(n["text"] for n in server_notes(server, canvas_id, observer))
                           == ["Antes del reinicio", "Durante el reinicio"])

@@ -16,6 +16,7 @@ import pytest
 
 from .browser_support import PageErrors
 from .real_size import LAPTOP, PHONE, Visit
+from .waiting import BROWSER_MS
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +51,7 @@ def click_for_tables(room, label: str, tables: int) -> None:
     toolbar = room.locator("#room-bulk")
     toolbar.get_by_role("button", name=label, exact=True).click()
     toolbar.locator(".bulk-status[data-state='ok']").filter(
-        has_text=re.compile(rf"hecho en {tables} mesas\.$")).wait_for(timeout=20_000)
+        has_text=re.compile(rf"hecho en {tables} mesas\.$")).wait_for(timeout=BROWSER_MS)
 
 
 def flags(room, kind: str) -> list[bool]:
