@@ -140,3 +140,18 @@ def test_anonymous_workshop_has_no_participants_sheet_and_names_nobody(app):
     for name in results.names:
         assert name not in values
     assert "Ana Facilitadora" in values  # the facilitators are not participants
+
+
+def test_a_canvas_name_stored_with_a_control_character_still_gives_a_readable_xlsx(tmp_path):
+    """Entry points refuse control characters now; a name stored before that rule
+    (an old database) must not make the spreadsheet unreadable."""
+    from facilitator.models import Canvas
+
+    app = make_app(tmp_path)
+    results = build(app)
+    with app.app_context():
+        canvas = db.session.get(Canvas, results.lean)
+        canvas.name = "Mesa\x07 uno"
+        db.session.commit()
+    book = load_workbook(io.BytesIO(export(app, results, "xlsx").content))
+    assert "Mesa uno" in book.sheetnames

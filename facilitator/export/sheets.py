@@ -90,6 +90,9 @@ def _table(ws, headers: list[str], rows: list[list[object]], widths: list[float]
 
 
 def _sheet_title(name: str, taken: set[str]) -> str:
+    """A sheet name Excel accepts. Control characters are dropped too: entry points refuse
+    them today, but a name stored before that rule would make the whole file unreadable."""
+    name = ILLEGAL_CHARACTERS_RE.sub("", name)
     base = re.sub(r"[\[\]:*?/\\]", " ", name).strip().strip("'") or "Canvas"
     base = base[:28]
     title, n = base, 2
