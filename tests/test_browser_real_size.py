@@ -134,7 +134,6 @@ def test_on_a_phone_every_control_is_finger_sized(show):
     assert_touch_targets(show("canvas-block", PHONE))
 
 
-@xfail("the participant page loads about 370 KB (nothing compressed, sortable.esm.js unminified)")
 def test_the_participant_page_is_light(show):
     page = show("canvas", LAPTOP)
     transferred = page.evaluate("""() => performance.getEntriesByType('navigation')
