@@ -71,7 +71,6 @@ SIDEWAYS = {
     ("control-room", "1280x800"): "the control room is 21 px too wide at 1280 (its columns do not shrink)",
     ("control-room", "1280x720"): "the control room is 21 px too wide at 1280 (its columns do not shrink)",
     ("control-room", PHONE): "the control room's blocks table is wider than a phone",
-    ("dashboard", PHONE): "the dashboard's table of workshops is wider than a phone",
     ("projector", PHONE): "the projector's sheet is a few px wider than a phone",
 }
 
