@@ -119,6 +119,10 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _cache(response: Response) -> Response:
+        # With debug on, files are edited while the server runs (the hashes are not read
+        # again): no year-long caching then, so a reload shows the edited file.
+        if app.debug:
+            return response
         if request.endpoint == "static" and response.status_code in (200, 304):
             filename = (request.view_args or {}).get("filename")
             if request.args.get("v") and request.args.get("v") == assets.version(filename):

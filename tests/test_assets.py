@@ -88,3 +88,13 @@ def test_downloads_and_the_socket_path_are_left_alone(app, client):
     handshake = client.get("/socket.io/?EIO=4&transport=polling", headers=BROWSER)
     assert handshake.status_code == 200
     assert "Accept-Encoding" not in handshake.headers.get("Vary", "")
+
+
+def test_with_debug_on_static_files_are_not_kept_for_a_year(app, client):
+    """A developer edits a module while the server runs: the reload must show the edit."""
+    versioned = re.search(r'href="(/static/css/lienzo\.css\?v=\w+)"', client.get("/").get_data(as_text=True)).group(1)
+    app.debug = True
+    try:
+        assert "immutable" not in client.get(versioned).headers.get("Cache-Control", "")
+    finally:
+        app.debug = False
