@@ -32,9 +32,11 @@ static/vendor/socket.io.esm.min.js: node_modules/.package-lock.json
 	@mkdir -p static/vendor
 	cp node_modules/socket.io-client/dist/socket.io.esm.min.js $@
 
+# SortableJS ships no minified ES module: terser (a devDependency) makes one, keeping the
+# licence comment (120 KB -> 46 KB). The name stays, since our modules import it by it.
 static/vendor/sortable.esm.js: node_modules/.package-lock.json
 	@mkdir -p static/vendor
-	cp node_modules/sortablejs/modular/sortable.esm.js $@
+	node_modules/.bin/terser node_modules/sortablejs/modular/sortable.esm.js --module --compress --mangle --comments some -o $@
 
 install: $(VENV)/.installed vendor
 install-dev: $(VENV)/.installed-dev vendor

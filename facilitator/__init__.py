@@ -36,7 +36,7 @@ def create_app(config_class: type[Config] = Config, **overrides: object) -> Flas
     except CatalogError as error:
         raise SystemExit(f"Lienzo cannot start: a canvas template is broken: {error}") from None
 
-    from . import cli, database, i18n, live, views
+    from . import assets, cli, database, i18n, live, views
     from .extensions import babel, csrf, db, limiter, migrate
 
     database.configure(app)
@@ -49,6 +49,8 @@ def create_app(config_class: type[Config] = Config, **overrides: object) -> Flas
     live.init_app(app)
     views.init_app(app)
     cli.init_app(app)
+    assets.init_app(app)
+    _compress(app)
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -61,6 +63,27 @@ def create_app(config_class: type[Config] = Config, **overrides: object) -> Flas
 def catalog_of(app: Flask) -> Catalog:
     """The template catalog loaded at start-up."""
     return app.extensions["lienzo.catalog"]
+
+
+def _compress(app: Flask) -> None:
+    """Compress pages, scripts, styles and JSON (zstd, br or gzip, as the browser accepts).
+
+    Flask-Compress works in Flask's after_request, so the Socket.IO/engine.io path, which
+    the socket server answers before Flask, is never touched. Downloads (attachments:
+    PDF, spreadsheets, CSV) are sent as they are.
+    """
+    from flask_compress import Compress
+
+    app.config.setdefault("COMPRESS_REGISTER", False)
+    # Flask streams static files from disk; they are compressed as they stream.
+    app.config.setdefault("COMPRESS_STREAMS", True)
+    compress = Compress(app)
+
+    @app.after_request
+    def _compressed(response):
+        if "attachment" in response.headers.get("Content-Disposition", ""):
+            return response
+        return compress.after_request(response)
 
 
 def _check_timezone(app: Flask) -> None:

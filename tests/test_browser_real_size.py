@@ -68,7 +68,6 @@ def test_sixty_people_are_online(people_online, real_size_server, show):
 # ---- no page scrolls sideways ---------------------------------------------------
 
 SIDEWAYS = {
-    ("dashboard", PHONE): "the dashboard's table of workshops is wider than a phone",
     ("projector", PHONE): "the projector's sheet is a few px wider than a phone",
 }
 
@@ -131,7 +130,6 @@ def test_on_a_phone_every_control_is_finger_sized(show):
     assert_touch_targets(show("canvas-block", PHONE))
 
 
-@xfail("the participant page loads about 370 KB (nothing compressed, sortable.esm.js unminified)")
 def test_the_participant_page_is_light(show):
     page = show("canvas", LAPTOP)
     transferred = page.evaluate("""() => performance.getEntriesByType('navigation')
