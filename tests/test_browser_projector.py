@@ -187,13 +187,20 @@ MEASURE = """() => {
   }
   const texts = '#projector-canvas:not([hidden]) :is(.note-text, .note-author, .note-votes, .group-title, .count-line,'
     + ' .top-note, .block-title, .hidden-count, h1, .timer-time), #projector-results:not([hidden]) :is(.result-votes,'
-    + ' .result-text, .result-block, .projector-results-status, h1)';
+    + ' .result-place, .result-text, .result-block, .projector-results-status, h1)';
   for (const node of document.querySelectorAll(texts)) {
     if (!shown(node) || !node.textContent.trim()) continue;
     const size = parseFloat(getComputedStyle(node).fontSize);
     if (size < out.minFont) { out.minFont = size; out.smallest = node.className; }
-    const nr = node.getBoundingClientRect();
-    if (!inside(nr, screen)) out.offScreen.push('text: ' + node.textContent.slice(0, 30));
+    // (a note's own texts may run on past its end, clipped by it and shortened with an ellipsis: its box counts)
+    if (!node.closest('li') && !inside(node.getBoundingClientRect(), screen)) {
+      out.offScreen.push('text: ' + node.textContent.slice(0, 30));
+    }
+  }
+  for (const title of document.querySelectorAll('#projector-sheet .block-title')) {
+    if (shown(title) && !inside(title.getBoundingClientRect(), title.parentElement.getBoundingClientRect())) {
+      out.clipped.push('title: ' + title.textContent);
+    }
   }
   const focus = document.querySelector('#projector-sheet .block.is-focus');
   const fr = focus && focus.getBoundingClientRect();
@@ -322,6 +329,8 @@ def test_vote_results_are_ranked_on_one_screen(server, room, open_page, seats):
             votes = page.eval_on_selector_all("#projector-ranking .result",
                                               "rows => rows.map(r => Number(r.dataset.votes))")
             assert len(votes) == 12 and votes == sorted(votes, reverse=True) and votes[0] > 0
+            places = page.eval_on_selector_all("#projector-ranking .result-place", "ps => ps.map(p => p.textContent)")
+            assert places == [f"{1 + votes.index(v)}." for v in votes]  # ties share a place
             seen = page.evaluate(MEASURE)
             assert not seen["offScreen"], seen["offScreen"]
             assert seen["minFont"] >= min_type(size[1]) - 0.01, (seen["minFont"], seen["smallest"])

@@ -174,7 +174,7 @@ class Projector {
         return true;
       });
     }
-    if (mode === "results") fitBoxes([document.getElementById("projector-ranking")], 2);
+    if (mode === "results") fitBoxes([document.getElementById("projector-ranking")], 3);
   }
 
   sheet(info) {
@@ -291,12 +291,20 @@ class Projector {
         .filter((note) => note && !isRedacted(note) && (voting.tallies[note.id] || 0) > 0).slice(0, SHOWN_RESULTS);
       setText(status, ranked.length ? tn("voters_count", voting.voters) : t("no_votes"));
     }
+    // Notes with as many votes share a place (1, 1, 3…).
+    const places = new Map();
+    ranked.forEach((note, index) => {
+      const before = ranked[index - 1];
+      places.set(note.id, before && voting.tallies[before.id] === voting.tallies[note.id] ? places.get(before.id) : index + 1);
+    });
+    list.style.setProperty("--rows", String(Math.max(1, Math.ceil(ranked.length / 2))));
     syncChildren(list, ranked, (n) => n.id, () => {
       const li = el("li", "result");
-      li.append(el("span", "result-votes"), el("span", "result-text"), el("span", "result-block"));
+      li.append(el("span", "result-place"), el("span", "result-votes"), el("span", "result-text"), el("span", "result-block"));
       return li;
     }, (li, note) => {
-      const [votes, text, block] = li.children;
+      const [place, votes, text, block] = li.children;
+      setText(place, `${formatNumber(places.get(note.id))}.`);
       setText(votes, tn("votes_count", voting.tallies[note.id]));
       setText(text, note.text);
       setText(block, titles.get(note.block) || "");
