@@ -362,3 +362,27 @@ def test_vote_results_are_ranked_on_one_screen(server, room, open_page, seats):
             screenshot(page, f"projector-results-{size[0]}x{size[1]}")
     finally:
         host.op("projector:show", mode="canvas", canvas_id=room["canvas_id"])
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["1280x720", "1920x1080"])
+def test_the_join_and_timer_screens_fit(server, room, open_page, seats, size):
+    host = seats(room["seat"])
+    page = open_page(viewport={"width": size[0], "height": size[1]})
+    inside = """(selector) => [...document.querySelectorAll(selector)].every(n => {
+        const r = n.getBoundingClientRect();
+        return r.width > 0 && r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight; })"""
+    try:
+        host.op("projector:show", mode="join")
+        page.goto(f"{server.url}/p/{room['projector']}")
+        page.wait_for_selector("#projector-join:not([hidden])")
+        page.wait_for_function("() => document.querySelector('.projector-qr').complete")
+        assert page.evaluate(inside, "#projector-join > *")
+        assert page.text_content(".projector-code") == room["code"]
+        screenshot(page, f"projector-join-{size[0]}x{size[1]}")
+        host.op("projector:show", mode="timer")
+        page.wait_for_selector("#projector-timer:not([hidden]) #big-timer:not([hidden])")
+        assert re.fullmatch(r"\d+:\d\d", page.text_content("#big-timer-time"))
+        assert page.evaluate(inside, "#big-timer, #big-timer-time")
+        screenshot(page, f"projector-timer-{size[0]}x{size[1]}")
+    finally:
+        host.op("projector:show", mode="canvas", canvas_id=room["canvas_id"])
