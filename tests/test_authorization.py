@@ -409,8 +409,9 @@ MESSAGES: dict[tuple[str, str], Message] = {
                                           done=_workshop(lambda w: w.timer["state"] == "paused")),
     ("focus:set", ""): Message(lambda s: op(canvas_id=s.canvas, block="problem"),
                                done=_workshop(lambda w: (w.focus or {}).get("block") == "problem")),
-    ("projector:show", ""): Message(lambda s: op(mode="canvas", canvas_id=s.canvas),
-                                    done=_workshop(lambda w: (w.projector or {}).get("mode") == "canvas")),
+    ("projector:show", ""): Message(lambda s: op(mode="canvas", canvas_id=s.canvas, zoom=True),
+                                    done=_workshop(lambda w: (w.projector or {}).get("mode") == "canvas"
+                                                   and w.projector.get("zoom") is True)),
     ("status:reset", ""): Message(lambda s: op(), done=lambda s: not get(Participant, s.q_id).hand_raised),
     ("participant:remove", ""): Message(lambda s: op(participant_id=s.q_id),
                                         done=lambda s: get(Participant, s.q_id).removed_at is not None),

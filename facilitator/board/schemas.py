@@ -170,6 +170,7 @@ class SetFocus(Operation):
 class ShowOnProjector(Operation):
     mode: Literal["join", "canvas", "results", "timer"]
     canvas_id: CanvasId | None = None
+    zoom: bool = False  # canvas mode: the focused block alone, filling the screen
 
 
 class MyStatus(Operation):

@@ -35,7 +35,7 @@ from .workshops import new_code
 def state(workshop: Workshop) -> dict:
     """What everyone in the workshop may know of its live state."""
     return {"status": workshop.status, "timer": workshop.timer, "focus": workshop.focus,
-            "projector": workshop.projector or {"mode": "join", "canvas_id": None},
+            "projector": workshop.projector or {"mode": "join", "canvas_id": None, "zoom": False},
             "anonymous_shows_institution": workshop.anonymous_shows_institution}
 
 
@@ -88,7 +88,7 @@ def show_on_projector(actor: Actor, op: ShowOnProjector) -> Change:
                 raise BoardError("invalid", _l("Choose the canvas to show."), field="canvas_id")
             rules.canvas_for(actor, op.canvas_id)
         workshop.projector = {"mode": op.mode, "canvas_id": op.canvas_id if op.mode in {"canvas", "results"}
-                              else None}
+                              else None, "zoom": op.mode == "canvas" and op.zoom}
 
     return _facilitator_op(actor, op, "workshop.projector", change, while_closed=True)
 

@@ -144,6 +144,7 @@ LIVE_STRINGS = {
     "projector_shows": _l("The projector shows"),
     "projector_now": _l("Now on the projector: %(what)s"),
     "show_on_projector": _l("Show"),
+    "projector_zoom": _l("Zoom in on the block in focus"),
     "show_join": _l("Join screen"),
     "show_timer": _l("Timer"),
     "show_canvas_named": _l("Canvas %(name)s"),
@@ -203,6 +204,7 @@ LIVE_STRINGS = {
     "projector_closed": _l("The projector shows nothing more. If the workshop is reopened, reload this page."),
     "projector_link_ended_title": _l("This projector link no longer works"),
     "projector_link_ended": _l("The join code was changed. Open the current link from the control room."),
+    "in_focus": _l("in focus"),
     # exports
     "exports": _l("Export the results"),
     "exports_help": _l("Files in the workshop's language. The workshop report leaves out the notes not yet revealed "
@@ -283,9 +285,14 @@ def render_control_room(workshop: Workshop, actor: board.Actor, token: str) -> s
 
 
 def render_projector(workshop: Workshop) -> str:
+    """The projector screen; its boot holds each canvas's grid, which the screen stretches to fill itself."""
     use_workshop_language(workshop.language)
-    return render_template("projector.html", workshop=workshop,
-                           boot=_boot(workshop, projector_token(workshop), None))
+    boot = _boot(workshop, projector_token(workshop), None)
+    by_id = {canvas.id: canvas for canvas in workshop.canvases}
+    for info in boot["canvases"]:
+        layout = template_of(by_id[info["id"]]).layout
+        info["layout"] = {"columns": layout.columns, "rows": layout.rows}
+    return render_template("projector.html", workshop=workshop, boot=boot)
 
 
 def qr_svg(url: str) -> Response:

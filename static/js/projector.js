@@ -15,12 +15,24 @@ import { el, setText, syncChildren } from "./dom.js";
 import { formatNumber, t, tn } from "./i18n.js";
 import { showConnectionState, startPage } from "./page.js";
 import { CanvasState, isRedacted } from "./state.js";
+import { debounce, fitBoxes, fitNoteBoxes } from "./projector-fit.js";
 import { TimerView } from "./timer-view.js";
-import { byBlock } from "./view.js";
+import { byBlock, withGroups } from "./view.js";
 import { WorkshopState } from "./workshop-state.js";
 
 const GAP_WAIT_MS = 1000;
 const SHOWN_RESULTS = 12;
+const TOP_UNDER_COUNT = 3; // the top-voted notes named under a block drawn as a count
+const RENDER_WAIT_MS = 40; // a burst of live changes is drawn (and fitted) once
+
+/** Grid tracks that share the screen and may shrink below their content: `auto` rows get a share too. */
+function fillingTracks(tracks) {
+  return String(tracks).replace(/\bauto\b/g, "0.6fr").replace(/(\d*\.?\d+)fr/g, "minmax(0, $1fr)");
+}
+
+function firstLine(text) {
+  return String(text || "").split("\n").find((line) => line.trim()) || "";
+}
 
 class Projector {
   constructor(boot) {
@@ -56,6 +68,8 @@ class Projector {
         "session:ended": (event) => this.end(event && event.reason === "closed" ? "closed" : "link"),
       },
     });
+    this.scheduleRender = debounce(() => this.render(), RENDER_WAIT_MS);
+    window.addEventListener("resize", debounce(() => this.fit(), RENDER_WAIT_MS));
     this.render();
   }
 
@@ -114,7 +128,7 @@ class Projector {
     }
     if (!ack || !ack.ok || this.canvasId !== id || !this.state) return;
     this.state.sync(ack);
-    this.render();
+    this.scheduleRender();
   }
 
   /** Open the canvas the facilitator chose (again after a reconnect, from the last seq seen). */
@@ -128,7 +142,7 @@ class Projector {
       this.state = null;
       this.connection.request("canvas:leave", {}).catch(() => {}); // no more of its traffic
     }
-    this.render();
+    this.scheduleRender();
   }
 
   async open(id) {
@@ -148,7 +162,7 @@ class Projector {
     }
     this.clock.sync(ack);
     this.state.sync(ack);
-    this.render();
+    this.scheduleRender();
   }
 
   change(envelope) {
@@ -160,7 +174,7 @@ class Projector {
         if (this.state && this.state.hasGap && this.canvasId !== null) this.open(this.canvasId);
       }, GAP_WAIT_MS);
     }
-    this.render();
+    this.scheduleRender();
   }
 
   // ---- drawing ---------------------------------------------------------------------
@@ -188,16 +202,44 @@ class Projector {
     document.getElementById("no-timer").hidden = Boolean(this.workshop.state.timer);
     if (mode === "canvas") this.renderCanvas();
     if (mode === "results") this.renderResults();
+    this.fit();
+  }
+
+  /** Make every box fit the screen again (after a render or a resize). */
+  fit() {
+    const mode = this.root.dataset.mode;
+    if (mode === "canvas" && this.canvasId !== null && this.sheets.has(this.canvasId)) {
+      const { sheet } = this.sheets.get(this.canvasId);
+      const em = parseFloat(getComputedStyle(sheet).fontSize) || 16;
+      fitNoteBoxes([...sheet.querySelectorAll(".notes-box")], em, (box) => {
+        const top = box.querySelector(".top-notes");
+        if (!top || !top.lastElementChild) return false;
+        top.lastElementChild.remove();
+        return true;
+      });
+    }
+    if (mode === "results") fitBoxes([document.getElementById("projector-ranking")], 3);
   }
 
   sheet(info) {
     if (this.sheets.has(info.id)) return this.sheets.get(info.id);
     const sheet = el("div", `sheet projector-sheet${info.kind === "form" ? " is-form" : ""}`, { "data-canvas": String(info.id) });
-    const sections = new Map();
+    if (info.layout) {
+      // The template's grid, with every track able to shrink: the sheet fills the screen, never more.
+      sheet.style.gridTemplateColumns = fillingTracks(info.layout.columns);
+      sheet.style.gridTemplateRows = fillingTracks(info.layout.rows);
+    }
+    const parts = new Map();
     const make = (block, sub) => {
       const section = el("section", `block${sub ? " sub-block" : ""}`, { "data-block": block.id });
-      section.append(el("h2", "block-title", {}, block.title), el("ul", "notes"), el("p", "hidden-count"));
-      sections.set(block.id, section);
+      const box = el("div", "notes-box", { "data-block": block.id, "data-level": "0" });
+      const count = el("div", "block-count");
+      const part = { section, box, sub, title: el("h2", "block-title", {}, block.title), list: el("ul", "notes"),
+        hidden: el("p", "hidden-count"), count, countLine: el("p", "count-line"), top: el("ol", "top-notes") };
+      count.append(part.countLine, part.top);
+      box.append(part.list, part.hidden, count);
+      section.append(part.title, box);
+      parts.set(block.id, part);
       return section;
     };
     for (const block of info.blocks.filter((b) => !b.inside)) {
@@ -205,7 +247,7 @@ class Projector {
       for (const child of info.blocks.filter((b) => b.inside === block.id)) section.append(make(child, true));
       sheet.append(section);
     }
-    this.sheets.set(info.id, { sheet, sections });
+    this.sheets.set(info.id, { sheet, parts });
     return this.sheets.get(info.id);
   }
 
@@ -213,36 +255,69 @@ class Projector {
     const info = this.canvasInfo(this.canvasId);
     if (!info) return;
     setText(document.getElementById("projector-canvas-name"), info.name);
-    const { sheet, sections } = this.sheet(info);
+    const { sheet, parts } = this.sheet(info);
     const holder = document.getElementById("projector-sheet");
     if (holder.firstChild !== sheet) holder.replaceChildren(sheet);
     const grouped = byBlock(this.state.notes);
-    const total = this.state.notes.size;
-    sheet.dataset.density = total < 25 ? "low" : total < 60 ? "mid" : "high"; // smaller type as the sheet fills
-    for (const [block, section] of sections) {
+    const { focus, projector } = this.workshop.state;
+    const focused = focus && focus.canvas_id === this.canvasId ? focus.block : null;
+    const focusedInfo = focused ? info.blocks.find((b) => b.id === focused) : null;
+    const zoomed = Boolean(projector && projector.zoom && focusedInfo) ? (focusedInfo.inside || focusedInfo.id) : null;
+    sheet.classList.toggle("is-zoomed", zoomed !== null);
+    for (const [block, part] of parts) {
       const notes = grouped.get(block) || [];
       const shown = notes.filter((n) => !isRedacted(n));
       const hidden = notes.length - shown.length;
-      const count = section.querySelector(":scope > .hidden-count");
-      count.hidden = !hidden;
-      setText(count, hidden ? tn("hidden_notes", hidden) : "");
-      syncChildren(section.querySelector(":scope > .notes"), shown, (n) => n.id, () => {
-        const li = el("li", "note");
-        li.append(el("p", "note-text"), el("p", "note-author"), el("p", "note-votes"));
+      part.hidden.hidden = !hidden;
+      setText(part.hidden, hidden ? tn("hidden_notes", hidden) : "");
+      part.list.replaceChildren(...this.entries(shown));
+      part.box.dataset.total = String(notes.length);
+      part.count.dataset.count = String(notes.length);
+      setText(part.countLine, tn("notes_n", notes.length));
+      const top = shown.filter((n) => (n.votes || 0) > 0).sort((a, b) => b.votes - a.votes).slice(0, TOP_UNDER_COUNT);
+      part.top.replaceChildren(...top.map((note) => {
+        const li = el("li", "top-note");
+        li.append(el("span", "top-note-text", {}, firstLine(note.text)), el("span", "top-note-votes", {}, tn("votes_count", note.votes)));
         return li;
-      }, (li, note) => this.drawNote(li, note));
+      }));
+      // A block and the block drawn inside it share its cell by how many notes each holds.
+      (part.sub ? part.section : part.box).style.flexGrow = String(1 + notes.length);
+      part.section.classList.toggle("is-focus", block === focused);
+      if (block === focused) part.title.dataset.focusLabel = t("in_focus");
+      else delete part.title.dataset.focusLabel;
+      if (!part.sub) part.section.classList.toggle("is-zoom-target", block === zoomed);
     }
   }
 
-  drawNote(li, note) {
-    li.className = `note note--${note.color || "yellow"}`;
-    const [text, author, votes] = li.children;
-    setText(text, note.text);
+  /** A block's notes as list items, each group of notes drawn as one labelled item holding its notes. */
+  entries(notes) {
+    const items = [];
+    let group = null;
+    for (const entry of withGroups(notes, this.state.clusters)) {
+      if (entry.head) {
+        const li = el("li", "note-group", { "data-cluster": String(entry.head.id) });
+        const title = el("p", "group-title");
+        title.append(el("span", "group-name", {}, entry.head.title), el("span", "group-count", {}, ` · ${formatNumber(entry.head.count)}`));
+        group = el("ul", "notes group-notes");
+        li.append(title, group);
+        items.push(li);
+        continue;
+      }
+      const li = this.drawNote(entry.note);
+      if (entry.cluster && group) group.append(li);
+      else items.push(li);
+    }
+    return items;
+  }
+
+  drawNote(note) {
+    const li = el("li", `note note--${note.color || "yellow"}`, { "data-note-id": note.id });
     const who = note.author || {};
-    setText(author, who.anonymous || this.state.controls.anonymous ? this.workshop.institutionOf(who) : (who.name || ""));
-    author.hidden = !author.textContent;
-    setText(votes, typeof note.votes === "number" && note.votes > 0 ? tn("votes_count", note.votes) : "");
-    votes.hidden = !votes.textContent;
+    const author = who.anonymous || this.state.controls.anonymous ? this.workshop.institutionOf(who) : (who.name || "");
+    li.append(el("p", "note-text", {}, note.text));
+    if (author) li.append(el("p", "note-author", {}, author));
+    if (typeof note.votes === "number" && note.votes > 0) li.append(el("p", "note-votes", {}, tn("votes_count", note.votes)));
+    return li;
   }
 
   renderResults() {
@@ -260,12 +335,20 @@ class Projector {
         .filter((note) => note && !isRedacted(note) && (voting.tallies[note.id] || 0) > 0).slice(0, SHOWN_RESULTS);
       setText(status, ranked.length ? tn("voters_count", voting.voters) : t("no_votes"));
     }
+    // Notes with as many votes share a place (1, 1, 3…).
+    const places = new Map();
+    ranked.forEach((note, index) => {
+      const before = ranked[index - 1];
+      places.set(note.id, before && voting.tallies[before.id] === voting.tallies[note.id] ? places.get(before.id) : index + 1);
+    });
+    list.style.setProperty("--rows", String(Math.max(1, Math.ceil(ranked.length / 2))));
     syncChildren(list, ranked, (n) => n.id, () => {
       const li = el("li", "result");
-      li.append(el("span", "result-votes"), el("span", "result-text"), el("span", "result-block"));
+      li.append(el("span", "result-place"), el("span", "result-votes"), el("span", "result-text"), el("span", "result-block"));
       return li;
     }, (li, note) => {
-      const [votes, text, block] = li.children;
+      const [place, votes, text, block] = li.children;
+      setText(place, `${formatNumber(places.get(note.id))}.`);
       setText(votes, tn("votes_count", voting.tallies[note.id]));
       setText(text, note.text);
       setText(block, titles.get(note.block) || "");

@@ -51,11 +51,16 @@ export class SessionControls {
     }
     const show = button(t("show_on_projector"), "button small primary", () => {
       const [mode, id] = this.choice.value.split(":");
-      this.room.send("projector:show", { mode, ...(id ? { canvas_id: Number(id) } : {}) }, { status, control: show });
+      const zoom = mode === "canvas" && this.zoom.checked;
+      this.room.send("projector:show", { mode, ...(id ? { canvas_id: Number(id) } : {}), ...(zoom ? { zoom } : {}) },
+        { status, control: show });
     }, { "data-action": "projector-show" });
+    this.zoom = el("input", "", { id: "projector-zoom", type: "checkbox" });
+    const zoomLabel = el("label", "", { for: "projector-zoom" });
+    zoomLabel.append(this.zoom, ` ${t("projector_zoom")}`);
     this.projectorNow = el("p", "projector-now", { "aria-live": "polite" });
     const row = el("div", "control-row");
-    row.append(el("label", "", { for: "projector-choice" }, t("projector_shows")), this.choice, show);
+    row.append(el("label", "", { for: "projector-choice" }, t("projector_shows")), this.choice, zoomLabel, show);
     node.append(el("p", "help", {}, t("projector_help")), link, el("label", "visually-hidden", { for: urlId }, t("projector_link")),
       url, this.projectorNow, row, status);
     return node;
@@ -104,6 +109,7 @@ export class SessionControls {
     const value = projector.canvas_id ? `${projector.mode}:${projector.canvas_id}` : projector.mode;
     setText(this.projectorNow, t("projector_now", { what: this.room.projectorLabel(projector) }));
     if (document.activeElement !== this.choice && [...this.choice.options].some((o) => o.value === value)) this.choice.value = value;
+    if (document.activeElement !== this.zoom) this.zoom.checked = Boolean(projector.zoom);
     const people = [...this.room.workshop.people.values()].filter((p) => !p.removed && !p.facilitator);
     const ready = people.filter((p) => p.ready);
     const hands = people.filter((p) => p.hand);
