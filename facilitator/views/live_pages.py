@@ -204,7 +204,7 @@ LIVE_STRINGS = {
     "projector_closed": _l("The projector shows nothing more. If the workshop is reopened, reload this page."),
     "projector_link_ended_title": _l("This projector link no longer works"),
     "projector_link_ended": _l("The join code was changed. Open the current link from the control room."),
-    "in_focus": _l("in focus"),
+    "in_focus_label": _l("in focus"),
     # exports
     "exports": _l("Export the results"),
     "exports_help": _l("Files in the workshop's language. The workshop report leaves out the notes not yet revealed "

@@ -283,7 +283,7 @@ class Projector {
       // A block and the block drawn inside it share its cell by how many notes each holds.
       (part.sub ? part.section : part.box).style.flexGrow = String(1 + notes.length);
       part.section.classList.toggle("is-focus", block === focused);
-      if (block === focused) part.title.dataset.focusLabel = t("in_focus");
+      if (block === focused) part.title.dataset.focusLabel = t("in_focus_label");
       else delete part.title.dataset.focusLabel;
       if (!part.sub) part.section.classList.toggle("is-zoom-target", block === zoomed);
     }
