@@ -1,10 +1,29 @@
 // Typing in a note: the text is queued when typing pauses (~600 ms) and when
-// the note loses focus, never per keystroke. Others are told who has a note open.
+// the note loses focus, never per keystroke. Others are told who has a note open,
+// and no longer once the tab is hidden or the person stopped typing for a while.
 
 const PAUSE_MS = 600;
+/** After this long without typing in an open note, its "is editing" badge goes away. */
+export const IDLE_MS = 30_000;
 
 export function initTyping(root, page) {
   const timers = new Map();
+  let idleTimer = null;
+
+  function openNote() {
+    const active = document.activeElement;
+    return active && root.contains(active) ? noteOf(active) : null;
+  }
+
+  // The badge says "is editing" only while it is true: it goes when typing stops for
+  // IDLE_MS, and comes back at the next keystroke.
+  function awake(id) {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      idleTimer = null;
+      page.tellEditing(id, false);
+    }, IDLE_MS);
+  }
 
   function noteOf(target) {
     if (!target.classList || !target.classList.contains("note-text") || target.tagName !== "TEXTAREA") return null;
@@ -20,7 +39,9 @@ export function initTyping(root, page) {
 
   root.addEventListener("focusin", (event) => {
     const li = noteOf(event.target);
-    if (li) page.startedTyping(li.dataset.noteId);
+    if (!li) return;
+    page.startedTyping(li.dataset.noteId);
+    awake(li.dataset.noteId);
   });
 
   root.addEventListener("input", (event) => {
@@ -28,6 +49,8 @@ export function initTyping(root, page) {
     if (!li) return;
     const id = li.dataset.noteId;
     page.typed(id);
+    page.tellEditing(id, true);
+    awake(id);
     clearTimeout(timers.get(id));
     timers.set(id, setTimeout(() => flush(id), PAUSE_MS));
   });
@@ -37,6 +60,8 @@ export function initTyping(root, page) {
     if (!note) return;
     const id = note.dataset.noteId;
     if (noteOf(event.target)) {
+      clearTimeout(idleTimer);
+      idleTimer = null;
       clearTimeout(timers.get(id));
       timers.delete(id);
       page.stoppedTyping(id);
@@ -63,7 +88,17 @@ export function initTyping(root, page) {
     for (const id of [...timers.keys()]) flush(id);
   };
   window.addEventListener("pagehide", flushAll);
+  // A hidden tab is not editing anything; back in sight with the note still open, it is again.
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "hidden") flushAll();
+    const li = openNote();
+    if (document.visibilityState === "hidden") {
+      flushAll();
+      clearTimeout(idleTimer);
+      idleTimer = null;
+      if (li) page.tellEditing(li.dataset.noteId, false);
+    } else if (li) {
+      page.tellEditing(li.dataset.noteId, true);
+      awake(li.dataset.noteId);
+    }
   });
 }
