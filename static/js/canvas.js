@@ -344,7 +344,7 @@ class CanvasPage {
 
   /** Tell the others whether this person has note ``id`` open (its "is editing" badge). */
   tellEditing(id, editing) {
-    if (editing ? this.editingSent === id : this.editingSent !== id) return;
+    if (!editing && this.editingSent !== id) return;
     if (editing && !this.state.notes.has(id)) return;
     this.connection.tell("note:editing", { note_id: id, editing });
     this.editingSent = editing ? id : null;

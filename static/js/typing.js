@@ -6,9 +6,14 @@ const PAUSE_MS = 600;
 /** After this long without typing in an open note, its "is editing" badge goes away. */
 export const IDLE_MS = 30_000;
 
+function idleMs() {
+  return Number(window.lienzoIdleMs) || IDLE_MS; // tests shorten it
+}
+
 export function initTyping(root, page) {
   const timers = new Map();
   let idleTimer = null;
+  let quiet = null; // the open note whose badge was taken down (idle or hidden tab)
 
   function openNote() {
     const active = document.activeElement;
@@ -21,8 +26,9 @@ export function initTyping(root, page) {
     clearTimeout(idleTimer);
     idleTimer = setTimeout(() => {
       idleTimer = null;
+      quiet = id;
       page.tellEditing(id, false);
-    }, IDLE_MS);
+    }, idleMs());
   }
 
   function noteOf(target) {
@@ -40,6 +46,7 @@ export function initTyping(root, page) {
   root.addEventListener("focusin", (event) => {
     const li = noteOf(event.target);
     if (!li) return;
+    quiet = null;
     page.startedTyping(li.dataset.noteId);
     awake(li.dataset.noteId);
   });
@@ -49,7 +56,10 @@ export function initTyping(root, page) {
     if (!li) return;
     const id = li.dataset.noteId;
     page.typed(id);
-    page.tellEditing(id, true);
+    if (quiet === id) {
+      quiet = null;
+      page.tellEditing(id, true);
+    }
     awake(id);
     clearTimeout(timers.get(id));
     timers.set(id, setTimeout(() => flush(id), PAUSE_MS));
@@ -95,8 +105,12 @@ export function initTyping(root, page) {
       flushAll();
       clearTimeout(idleTimer);
       idleTimer = null;
-      if (li) page.tellEditing(li.dataset.noteId, false);
+      if (li) {
+        quiet = li.dataset.noteId;
+        page.tellEditing(quiet, false);
+      }
     } else if (li) {
+      quiet = null;
       page.tellEditing(li.dataset.noteId, true);
       awake(li.dataset.noteId);
     }
