@@ -19,6 +19,7 @@ import { reasonOf, sendOnce } from "./send.js";
 import { CanvasState, isRedacted } from "./state.js";
 import { initTyping } from "./typing.js";
 import { buildView, byBlock, positionAt, withGroups } from "./view.js";
+import { NoteWriters } from "./note-writers.js";
 
 const SAVED_SHOWN_MS = 2500;
 const GAP_WAIT_MS = 1000;
@@ -61,6 +62,7 @@ class CanvasPage {
       failed: (op, ack) => this.failed(op, ack),
       changed: () => this.scheduleRender(),
     });
+    this.writers = new NoteWriters(this.me, (opId) => this.outbox.ops.some((op) => op.op_id === opId));
     this.people = new People(document.getElementById("presence"), this.me);
     this.people.render();
     this.board = new Board(this.sheet, {
@@ -177,6 +179,7 @@ class CanvasPage {
       note,
       kept,
       theirs: kept && kept.kind === "conflict" ? (server ? server.text : kept.theirs && kept.theirs.text) : null,
+      theirsBy: kept && kept.kind === "conflict" ? this.writers.lastWriter(note.id) : null,
       status: this.statusOf(note.id),
       editors: this.people.editorsOf(note.id),
       colorLabel: color ? color.label : "",
@@ -315,10 +318,7 @@ class CanvasPage {
     if (server && !this.outbox.queuedFor(id).length && !this.dirty.has(id)) {
       this.bases.set(id, Math.max(this.bases.get(id) || 0, server.version));
     }
-    if (server) {
-      this.connection.tell("note:editing", { note_id: id, editing: true });
-      this.editingSent = id;
-    }
+    if (server) this.tellEditing(id, true);
     const li = this.board.element(id);
     if (li && li.lienzo.editable) updateCounter(li, li.lienzo.text.value.length, this.limit);
   }
@@ -336,13 +336,26 @@ class CanvasPage {
 
   stoppedTyping(id) {
     this.commitText(id);
-    if (this.editingSent === id) {
-      this.connection.tell("note:editing", { note_id: id, editing: false });
-      this.editingSent = null;
-    }
+    this.tellEditing(id, false);
     const li = this.board.element(id);
     if (li) li.lienzo.counter.hidden = true;
     this.scheduleRender();
+  }
+
+  /** Tell the others whether this person has note ``id`` open (its "is editing" badge). */
+  tellEditing(id, editing) {
+    if (!editing && this.editingSent !== id) return;
+    if (editing && !this.state.notes.has(id)) return;
+    this.connection.tell("note:editing", { note_id: id, editing });
+    this.editingSent = editing ? id : null;
+  }
+
+  /** Someone else's edit replaced the text this person had saved: keep theirs to copy, and say so. */
+  noteReplaced(id, { by, previous }) {
+    const kept = this.kept.get(id);
+    if (kept && kept.kind === "conflict") return;
+    this.kept.set(id, { kind: "replaced", by, previous });
+    announce(by ? t("replaced_by", { name: by }) : t("replaced_by_someone"));
   }
 
   /** The focus left a note: one added with "+" and left empty goes away. */
@@ -515,6 +528,8 @@ class CanvasPage {
   afterApply(applied) {
     this.outbox.prune(this.state.seq);
     for (const envelope of applied) {
+      const replaced = this.writers.seen(envelope);
+      if (replaced) this.noteReplaced(envelope.data.id, replaced);
       const byOther = envelope.actor && envelope.actor.id !== this.me.id;
       if (envelope.type === "note.added" && byOther && Date.now() - this.lastAdded > 4000) {
         this.lastAdded = Date.now();
@@ -589,6 +604,7 @@ class CanvasPage {
 
   acked(op, ack) {
     const id = op.payload.note_id;
+    if ((op.name === "note:edit" || op.name === "note:add") && ack.event) this.writers.wrote(op.op_id, ack.event);
     if (ack.event) this.take(() => this.state.receive(ack.event, true));
     if (op.name === "note:edit" && ack.event && ack.event.data) {
       const version = ack.event.data.version;

@@ -54,7 +54,8 @@ export function createNote(id, editable, limits) {
   const editing = el("p", "note-editing", { id: `editing-${id}` });
   editing.hidden = true;
   const foot = el("div", "note-foot");
-  const color = el("span", "note-color-name");
+  // The colour is named for screen readers only: sighted people see it.
+  const color = el("span", "note-color-name visually-hidden");
   const status = el("span", "note-status", { id: `status-${id}` });
   const counter = el("span", "note-counter", { id: `counter-${id}` });
   counter.hidden = true;
@@ -96,8 +97,10 @@ export function updateNote(li, item, actions) {
   const name = (note.author && note.author.name) || "";
   const shownName = item.authorLabel !== undefined ? item.authorLabel : name;
   setText(parts.author, shownName);
-  const label = shownName ? t("note_by", { name: shownName }) : t("note_anonymous");
+  const who = shownName ? t("note_by", { name: shownName }) : t("note_anonymous");
+  const label = item.colorLabel ? `${who}, ${item.colorLabel}` : who;
   if (parts.editable && parts.text.getAttribute("aria-label") !== label) parts.text.setAttribute("aria-label", label);
+  parts.author.hidden = !shownName;
 
   const shown = kept && typeof kept.text === "string" ? kept.text : note.text;
   if (parts.editable) {
@@ -108,7 +111,8 @@ export function updateNote(li, item, actions) {
   }
   setText(parts.color, item.colorLabel);
 
-  const statusText = item.status ? t(item.status) : "";
+  // Saving is the normal case and says nothing; only a note waiting to be sent says so.
+  const statusText = item.status === "pending" ? t(item.status) : "";
   setText(parts.status, statusText);
   parts.status.dataset.status = item.status || "";
 
@@ -138,7 +142,9 @@ function button(text, className, onClick) {
 }
 
 /** The vote of the note: your dots and the buttons while a round is open, its votes once closed. */
-function renderVotes(li, vote) {
+function renderVotes(li, given) {
+  // Once a round closed, a note shows its dots only if it got some: never "0 votes".
+  const vote = given && !given.open && !given.votes ? null : given;
   const box = li.lienzo.votes;
   box.hidden = !vote;
   li.classList.toggle("has-votes", Boolean(vote && !vote.open && vote.votes));
@@ -176,7 +182,7 @@ function renderVotes(li, vote) {
 function renderAlert(li, item, actions) {
   const { alert } = li.lienzo;
   const kept = item.kept;
-  const signature = kept ? JSON.stringify([kept.kind, kept.message, item.theirs]) : "";
+  const signature = kept ? JSON.stringify([kept.kind, kept.message, item.theirs, item.theirsBy, kept.by, kept.previous]) : "";
   if (li.lienzo.state.alert === signature) return;
   li.lienzo.state.alert = signature;
   alert.replaceChildren();
@@ -184,18 +190,32 @@ function renderAlert(li, item, actions) {
   if (!kept) return;
   const id = item.note.id;
   if (kept.kind === "conflict") {
+    // Named choices: "Keep my text" / "Keep Ana's text" (or the saved text, when the
+    // other writer is not named: an anonymous canvas, or the person's own other tab).
+    const name = item.theirsBy || "";
     const title = el("p", "note-alert-title");
-    title.textContent = t("conflict_title");
+    title.textContent = name ? t("conflict_title_named", { name }) : t("conflict_title");
     const theirsLabel = el("p", "note-alert-label");
-    theirsLabel.textContent = t("conflict_theirs");
+    theirsLabel.textContent = name ? t("conflict_theirs_named", { name }) : t("conflict_theirs");
     const theirs = el("blockquote", "note-alert-theirs");
     theirs.textContent = item.theirs || "";
     const row = el("div", "note-alert-actions");
     row.append(
       button(t("keep_mine"), "button small primary", () => actions.resolve(id, "mine")),
-      button(t("keep_theirs"), "button small", () => actions.resolve(id, "theirs")),
+      button(name ? t("keep_theirs_named", { name }) : t("keep_theirs"), "button small", () => actions.resolve(id, "theirs")),
     );
     alert.append(title, theirsLabel, theirs, row);
+  } else if (kept.kind === "replaced") {
+    // Someone else's text took the place of this person's: say who, and keep theirs to copy.
+    const title = el("p", "note-alert-title");
+    title.textContent = kept.by ? t("replaced_by", { name: kept.by }) : t("replaced_by_someone");
+    const label = el("p", "note-alert-label");
+    label.textContent = t("replaced_yours_was");
+    const previous = el("blockquote", "note-alert-theirs");
+    previous.textContent = kept.previous || "";
+    const row = el("div", "note-alert-actions");
+    row.append(button(t("dismiss"), "button small", () => actions.dismiss(id)));
+    alert.append(title, label, previous, row);
   } else {
     const message = el("p", "note-alert-title");
     message.textContent = kept.message || t("error_generic");

@@ -15,6 +15,8 @@ export function initPhoneView(page) {
   function apply() {
     const narrow = media.matches;
     page.dataset.view = !narrow ? "sheet" : current ? "block" : "list";
+    // The header reads it: it folds to one line while the person writes in a block.
+    document.body.dataset.phoneView = page.dataset.view;
     for (const section of sections()) {
       section.classList.toggle("is-current", narrow && section.dataset.block === current);
       const child = current && section.querySelector(`:scope > .sub-block[data-block="${current}"]`);
