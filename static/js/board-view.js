@@ -164,19 +164,34 @@ export class BoardView {
       for (const block of this.sheet.querySelectorAll(".block[data-density]")) this.setDensity(block, null);
       return;
     }
+    this.sizeShape();
     // Inner blocks first: a parent's room depends on its sub-blocks' look.
     const blocks = [...this.sheet.querySelectorAll(".block")].reverse();
     for (const block of blocks) {
       if (block.closest(".is-open")) continue;
-      // A block where someone is writing or reading keeps its look until they leave.
-      if (block.contains(document.activeElement) && block.dataset.density !== undefined) continue;
+      // A block where someone is writing keeps its look until they leave.
+      const active = document.activeElement;
+      if (active && active.matches(".note-text") && block.contains(active) && block.dataset.density !== undefined) continue;
       if (this.reading && block.contains(this.reading)) continue;
       this.fitBlock(block);
     }
     // A note that has the focus in a block just compacted shows itself in full.
     const active = document.activeElement;
-    const li = active && active.closest ? active.closest(".block[data-density] > ul.notes > li.note") : null;
+    const li = active && active.matches && active.matches(".note-text")
+      ? active.closest(".block[data-density] > ul.notes > li.note") : null;
     if (li && !li.closest(".is-open") && this.reading !== li) this.read(li);
+  }
+
+  /** The customer profile of a Value Proposition Canvas is a circle: as large as its area allows. */
+  sizeShape() {
+    if (!this.sheet.classList.contains("shape-vpc")) return;
+    const boxes = [...this.sheet.querySelectorAll(":scope > .block")]
+      .filter((b) => ["gains", "pains", "customer_jobs", "jobs"].includes(b.dataset.block))
+      .map((b) => b.getBoundingClientRect());
+    if (!boxes.length) return;
+    const width = Math.max(...boxes.map((r) => r.right)) - Math.min(...boxes.map((r) => r.left));
+    const height = Math.max(...boxes.map((r) => r.bottom)) - Math.min(...boxes.map((r) => r.top));
+    this.sheet.style.setProperty("--vpc-circle", `${Math.floor(Math.min(width, height))}px`);
   }
 
   fitBlock(block) {
@@ -237,13 +252,16 @@ export class BoardView {
       const li = target && target.closest ? target.closest("li.note") : null;
       return li && li.closest(".block[data-density]") && !li.closest(".is-open") ? li : null;
     };
+    // Its text taking the focus shows a note in full; the note's other controls
+    // (its menu) leave it compact, so it covers nothing while the person moves on.
     this.sheet.addEventListener("focusin", (event) => {
       const li = noteOf(event.target);
-      if (li) this.read(li);
+      if (li && event.target.matches(".note-text")) this.read(li);
+      else if (this.reading) this.unread(this.reading, true);
     });
     this.sheet.addEventListener("focusout", (event) => {
       const li = noteOf(event.target);
-      if (li && !li.contains(event.relatedTarget) && !li.matches(":hover")) this.unread(li);
+      if (li && li === this.reading && event.target.matches(".note-text")) this.unread(li, true);
     });
     this.sheet.addEventListener("pointerover", (event) => {
       if (event.pointerType !== "mouse" || document.body.classList.contains("is-dragging")) return;
@@ -252,7 +270,7 @@ export class BoardView {
     });
     this.sheet.addEventListener("pointerout", (event) => {
       const li = noteOf(event.target);
-      if (li && !li.contains(event.relatedTarget) && !li.contains(document.activeElement)) this.unread(li);
+      if (li && !li.contains(event.relatedTarget)) this.unread(li);
     });
     this.sheet.addEventListener("input", (event) => {
       const li = noteOf(event.target);
@@ -299,7 +317,7 @@ export class BoardView {
   }
 
   unread(li, force = false) {
-    if (!force && li.contains(document.activeElement)) return;
+    if (!force && li.lienzo && li.lienzo.text === document.activeElement) return;
     li.classList.remove("is-reading");
     li.style.flex = "";
     li.style.width = "";
