@@ -78,7 +78,8 @@ def test_every_note_is_on_the_screen_or_counted(show, real_size_server, size):
 def test_a_compacted_note_shows_its_full_text_on_focus(show):
     page = show()
     # A note whose text is cut short (first line or three lines only).
-    note_id = page.evaluate("""() => [...document.querySelectorAll('.block[data-density] > ul.notes > li.note:not(.is-beyond)')]
+    note_id = page.evaluate("""() => [...document.querySelectorAll(
+            '.block[data-density] > ul.notes > li.note:not(.is-beyond)')]
         .find(li => { const t = li.querySelector('.note-text'); return t.scrollHeight > t.clientHeight + 2; })
         ?.dataset.noteId""")
     assert note_id, "no note is compacted at 1280×800 with 150 notes"
@@ -143,16 +144,19 @@ def test_an_open_block_shows_its_notes_in_full_and_adding_there_works_live(show)
     assert panel.get_attribute("role") == "dialog"
     # The add field comes first and has the focus.
     assert page.evaluate("() => document.activeElement.matches('.block.is-open > .add-form textarea')")
-    shown = page.evaluate("""(block) => [...document.querySelectorAll(`.block[data-block="${block}"] > ul.notes > li.note`)]
+    shown = page.evaluate("""(block) => [...document.querySelectorAll(
+            `.block[data-block="${block}"] > ul.notes > li.note`)]
         .filter(li => getComputedStyle(li).display !== 'none'
-                && li.querySelector('.note-text').scrollHeight <= li.querySelector('.note-text').clientHeight + 1).length""",
+                && li.querySelector('.note-text').scrollHeight
+                   <= li.querySelector('.note-text').clientHeight + 1).length""",
                           block)
     assert shown == count
     # Writing there: the note appears in the panel and on the other screen, live.
     page.keyboard.type("Una idea escrita en el bloque abierto")
     page.keyboard.press("Control+Enter")
-    note = panel.locator("li.note", has_text="")
-    page.wait_for_function("""(block) => [...document.querySelectorAll(`.block[data-block="${block}"] li.note textarea`)]
+    note = page.locator(f".block[data-block='{block}'] > ul.notes > li.note")
+    page.wait_for_function("""(block) => [...document.querySelectorAll(
+            `.block[data-block="${block}"] li.note textarea`)]
         .some(t => t.value === 'Una idea escrita en el bloque abierto')""", arg=block)
     assert note.count() == count + 1
     new_id = page.evaluate("""(block) => [...document.querySelectorAll(`.block[data-block="${block}"] li.note`)]
@@ -161,7 +165,7 @@ def test_an_open_block_shows_its_notes_in_full_and_adding_there_works_live(show)
     wait_saved(page, new_id)
     other.wait_for_selector(f"li.note[data-note-id='{new_id}']", state="attached")
     # The focus stays inside: Shift+Tab from the first control goes to the last one.
-    page.focus(f".block.is-open > .add-form textarea")
+    page.focus(".block.is-open > .add-form textarea")
     page.keyboard.press("Shift+Tab")
     assert page.evaluate("() => document.activeElement.closest('.block.is-open') !== null")
     page.keyboard.press("Tab")
