@@ -187,9 +187,9 @@ def test_the_keyboard_goes_from_block_to_block_and_note_to_note(show):
         where = page.evaluate("""() => {
             const a = document.activeElement;
             const block = a.closest('.sheet .block');
-            return block ? [block.dataset.block, a.closest('li.note') ? 'note' : a.className] : null;
+            return block ? [block.dataset.block, a.closest('li.note') ? 'note' : a.className] : [null, a.tagName];
         }""")
-        if where is None:
+        if where[0] is None:
             break
         visited.append(where)
     blocks = list(dict.fromkeys(block for block, _ in visited))

@@ -169,9 +169,8 @@ export class BoardView {
     const blocks = [...this.sheet.querySelectorAll(".block")].reverse();
     for (const block of blocks) {
       if (block.closest(".is-open")) continue;
-      // A block where someone is writing keeps its look until they leave.
-      const active = document.activeElement;
-      if (active && active.matches(".note-text") && block.contains(active) && block.dataset.density !== undefined) continue;
+      // A block that has the focus keeps its look (and its "more" button) until it is left.
+      if (block.contains(document.activeElement) && block.dataset.density !== undefined) continue;
       if (this.reading && block.contains(this.reading)) continue;
       this.fitBlock(block);
     }
@@ -262,6 +261,8 @@ export class BoardView {
     this.sheet.addEventListener("focusout", (event) => {
       const li = noteOf(event.target);
       if (li && li === this.reading && event.target.matches(".note-text")) this.unread(li, true);
+      // Leaving a block for another: it may need a new look now.
+      if (!event.relatedTarget || !event.target.closest(".block").contains(event.relatedTarget)) this.scheduleFit();
     });
     this.sheet.addEventListener("pointerover", (event) => {
       if (event.pointerType !== "mouse" || document.body.classList.contains("is-dragging")) return;
