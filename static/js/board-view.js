@@ -262,7 +262,8 @@ export class BoardView {
       const li = noteOf(event.target);
       if (li && li === this.reading && event.target.matches(".note-text")) this.unread(li, true);
       // Leaving a block for another: it may need a new look now.
-      if (!event.relatedTarget || !event.target.closest(".block").contains(event.relatedTarget)) this.scheduleFit();
+      const block = event.target.closest(".block");
+      if (block && !block.contains(event.relatedTarget)) this.scheduleFit();
     });
     this.sheet.addEventListener("pointerover", (event) => {
       if (event.pointerType !== "mouse" || document.body.classList.contains("is-dragging")) return;
