@@ -100,13 +100,15 @@ class Scene:
     def collect(self) -> None:
         """Everything the observers got live, then what they get when they catch up and join anew."""
         for name, client in self.observers.items():
-            for message in client.get_received():
+            for message in _received(client):
                 self.keep(name, message["name"], message["args"])
         if self.author.is_connected():
             self.author.disconnect()  # ends the author's editing and presence: those frames count too
         for name, client in self.observers.items():
-            for message in client.get_received():
+            for message in _received(client):
                 self.keep(name, message["name"], message["args"])
+            if not client.is_connected():
+                continue  # a projector screen sent away (workshop closed, new code): it cannot ask again
             for last_seq in (0, None):
                 if name != "projector":  # the projector has no seat to resync (it joins again)
                     self.keep(name, "canvas:resync ack", ok(client, "canvas:resync", {"last_seq": last_seq}))
@@ -116,6 +118,15 @@ class Scene:
         late = self.world.socket(self.late_token)
         self.keep("late participant", "canvas:join ack", late.join_ack)
         late.disconnect()
+
+
+def _received(client: SocketIOTestClient) -> list:
+    """What ``client`` received, also when the server has since disconnected it (what it got
+    before that still counts)."""
+    if client.is_connected():
+        return client.get_received()
+    received, client.queue = [p for p in client.queue if p["namespace"] == "/"], []
+    return received
 
 
 # One sample per operation: what to set up first, who sends it and with what.
@@ -174,6 +185,7 @@ SAMPLES: dict[str, Sample] = {
     "participant:remove": lambda s: (s.fac, op(participant_id=s.author_id)),
     "workshop:institutions": lambda s: (s.fac, op(value=s.institutions)),
     "workshop:close": lambda s: (s.fac, op()),
+    "workshop:new_code": lambda s: (s.fac, op()),
     "workshop:reopen": _then(lambda s: ok(s.fac, "workshop:close", op()), lambda s: (s.fac, op())),
 }
 # Operations that end a mode, so that what it hid may be seen afterwards.

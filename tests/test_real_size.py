@@ -47,7 +47,7 @@ def test_the_demo_workshop_has_the_size_of_a_real_one(app, real_size):
         (round_,) = db.session.scalars(select(VotingRound).filter_by(canvas_id=real_size.canvas_id)).all()
         assert round_.status == "closed"
         assert db.session.scalar(select(func.count(Vote.id)).filter_by(round_id=round_.id)) >= 20
-        assert workshop.projector == {"mode": "canvas", "canvas_id": real_size.canvas_id}
+        assert workshop.projector == {"mode": "canvas", "canvas_id": real_size.canvas_id, "zoom": False}
         assert workshop.focus["canvas_id"] == real_size.canvas_id
 
 
