@@ -111,7 +111,7 @@ def test_the_whole_canvas_fits_a_laptop_screen(show):
 def test_on_a_phone_adding_comes_first_in_a_block(show):
     page = show("canvas-block", PHONE)
     current = page.locator(".sheet .block.is-current").first
-    add = current.locator(":scope > .add-note, :scope > .add-form").first.bounding_box()
+    add = current.locator(":scope > .add-note:visible, :scope > .add-form:visible").first.bounding_box()
     first_note = current.locator(":scope > ul.notes > li.note").first.bounding_box()
     assert add["y"] < first_note["y"]
 
