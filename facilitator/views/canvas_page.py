@@ -173,8 +173,8 @@ def workshop_canvases(canvas: Canvas, lang: str) -> list[dict]:
 
 def canvas_pdf_urls(canvas: Canvas) -> dict[str, str]:
     """Where a facilitator downloads the canvas drawn like the sheet, in A3 and A4."""
-    return {"a3": url_for("facilitator.export_canvas", workshop_id=canvas.workshop_id, canvas_id=canvas.id),
-            "a4": url_for("facilitator.export_canvas", workshop_id=canvas.workshop_id, canvas_id=canvas.id,
+    return {"a3": url_for("exports.export_canvas", workshop_id=canvas.workshop_id, canvas_id=canvas.id),
+            "a4": url_for("exports.export_canvas", workshop_id=canvas.workshop_id, canvas_id=canvas.id,
                           size="a4")}
 
 

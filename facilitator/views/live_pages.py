@@ -259,7 +259,7 @@ def _boot(workshop: Workshop, token: str, me: dict | None) -> dict:
 def export_urls(workshop: Workshop) -> dict[str, str]:
     """The workshop's downloads, in the order the control room lists them (docs/export-format.md)."""
     def url(fmt: str, **args) -> str:
-        return url_for("facilitator.export_workshop", workshop_id=workshop.id, fmt=fmt, **args)
+        return url_for("exports.export_workshop", workshop_id=workshop.id, fmt=fmt, **args)
 
     return {"report-pdf": url("report-pdf"), "report-md": url("report-md"), "pdf": url("pdf"),
             "pdf-a4": url("pdf", size="a4"), "xlsx": url("xlsx"), "csv": url("csv"), "json": url("json")}
@@ -267,7 +267,7 @@ def export_urls(workshop: Workshop) -> dict[str, str]:
 
 def report_urls_with_hidden(workshop: Workshop) -> dict[str, str]:
     """The reports holding the notes not yet revealed: the export dialog's explicit option."""
-    return {fmt: url_for("facilitator.export_workshop", workshop_id=workshop.id, fmt=fmt, hidden="include")
+    return {fmt: url_for("exports.export_workshop", workshop_id=workshop.id, fmt=fmt, hidden="include")
             for fmt in export.REPORTS}
 
 
