@@ -97,6 +97,7 @@ def main(argv: list[str]) -> None:
     # The server stops its workers by closing their sockets; a terminal's Ctrl+C is its to handle.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sock = socket.socket(fileno=int(argv[1]))
+    sock.setblocking(True)  # eventlet made the server's socketpair non-blocking; this process waits plainly
     try:
         serve(sock)
     except (BrokenPipeError, ConnectionResetError):
