@@ -26,7 +26,8 @@ log = logging.getLogger("facilitator.export.worker")
 def build_app(config: dict) -> Flask:
     """The database and translations of the server's app, without the live and view layers."""
     from .. import database
-    from ..extensions import babel, db
+    from ..db import db
+    from ..extensions import babel
 
     app = Flask("facilitator")  # the package's root, where translations/ lives
     app.config.update(config)
@@ -41,7 +42,7 @@ def render_job(job: dict, progress) -> tuple[bytes, str, str]:
     """Render ``job`` in an app context: (content, filename, MIME type). A workshop or canvas
     gone since the request raises ``JobFailed(GONE)``."""
     from .. import export
-    from ..extensions import db
+    from ..db import db
     from ..models import Canvas, Workshop
 
     workshop = db.session.get(Workshop, job["workshop_id"])
@@ -74,7 +75,7 @@ def serve(sock: socket.socket) -> None:
     logging.basicConfig(level=config.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("fontTools").setLevel(logging.WARNING)
-    from ..extensions import db
+    from ..db import db
 
     while True:
         job = receive_message(sock)

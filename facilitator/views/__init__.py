@@ -13,7 +13,8 @@ from werkzeug.routing import IntegerConverter
 from .. import assets
 from ..board.schemas import MAX_INTEGER
 from ..database import database_failed
-from ..extensions import csrf, db
+from ..db import db
+from ..extensions import csrf
 from . import api, exports, facilitator, limits, public
 from .identity import current_facilitator
 

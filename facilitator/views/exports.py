@@ -31,10 +31,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import board, export
 from ..board.workshops import facilitator_seat
+from ..db import db
 from ..export.importing import ImportFailed, import_workshop
 from ..export.pool import CRASHED, GONE, STOPPING, TIMEOUT, ExportJobs, ExportPool, Job, Rendered
 from ..export.worker import render_job
-from ..extensions import db
 from ..live.handlers import apply_from_page
 from .facilitator import _canvas_or_404, _workshop_or_404
 from .identity import current_facilitator, login_required
