@@ -258,7 +258,7 @@ class ExportJobs:
     a finished file is kept ``keep`` seconds (at most ``limit`` jobs) for its download."""
 
     def __init__(self, pool: ExportPool | None, render_inline: Callable[[dict], Rendered],
-                 keep: float = 600.0, limit: int = 50):
+                 keep: float = 600.0, limit: int = 20):
         self.pool = pool
         self.render_inline = render_inline
         self.keep = keep
@@ -289,6 +289,10 @@ class ExportJobs:
             log.error("export %s of workshop %s failed", job["fmt"], job["workshop_id"], exc_info=error)
         finally:
             entry.finished.set()
+
+    def forget(self, job: Job) -> None:
+        """Drop a job whose file was handed over at once (a quick export): nothing to keep."""
+        self._jobs.pop(job.id, None)
 
     def get(self, job_id: str, facilitator_id: int) -> Job | None:
         """The job, only for the facilitator who asked for it."""

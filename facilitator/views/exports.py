@@ -139,6 +139,8 @@ def _start(workshop_id: int, fmt: str, canvas_id: int | None = None, unrevealed:
     job = jobs_of(current_app).submit(current_facilitator().id, {
         "workshop_id": workshop_id, "fmt": fmt, "canvas_id": canvas_id, "size": _size(), "unrevealed": unrevealed})
     job.finished.wait(float(current_app.config["EXPORT_WAIT"]))
+    if job.state != "working" and not _wants_json():
+        jobs_of(current_app).forget(job)  # answered now, file or error: nothing to fetch later
     return _answer(job)
 
 
