@@ -206,7 +206,8 @@ class ExportPool:
             if failed.code in (CRASHED, TIMEOUT):
                 # Its state is unknown: it goes, and the next job starts a fresh one.
                 with self._lock:
-                    self._workers.remove(worker)
+                    if worker in self._workers:  # not already taken away by shutdown
+                        self._workers.remove(worker)
                 worker.stop(0)
             else:
                 self._idle.put(worker)

@@ -12,6 +12,7 @@ canvases are drawn, then ``("done", content, filename, mimetype)`` or
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
 import sys
@@ -21,6 +22,7 @@ from flask import Flask
 from .pool import FAILED, GONE, JobFailed, receive_message, send_message
 
 log = logging.getLogger("facilitator.export.worker")
+EXPORT_NICENESS = 10
 
 
 def build_app(config: dict) -> Flask:
@@ -97,6 +99,8 @@ def serve(sock: socket.socket) -> None:
 def main(argv: list[str]) -> None:
     # The server stops its workers by closing their sockets; a terminal's Ctrl+C is its to handle.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # When the machine is short of CPU, the server's event loop (every live note) goes first.
+    os.nice(EXPORT_NICENESS)
     sock = socket.socket(fileno=int(argv[1]))
     sock.setblocking(True)  # eventlet made the server's socketpair non-blocking; this process waits plainly
     try:
