@@ -131,10 +131,12 @@ def test_a_note_reaches_another_client_while_the_big_report_renders(tmp_path, wo
         late = max(arrivals.at[text] - at for text, at in sent.items() if at <= finished)
         print(f"\nexport {finished - started:.2f} s; {len(during)} notes sent meanwhile; "
               f"slowest delivery {late * 1000:.0f} ms")
+        took = finished - started
         if stalls:
-            assert late > 0.8  # without the worker the room waits for the render
+            assert late > took / 2  # without the worker the room waits for (about) the whole render
         else:
-            assert len(during) >= 5 and late < 0.5
+            # The room never waited for the render: a busy 2-core machine still delays a delivery a little.
+            assert len(during) >= 5 and late < min(1.0, took / 4)
     finally:
         server.stop()
 
