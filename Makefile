@@ -56,8 +56,10 @@ test: install-dev
 screenshots: install-dev
 	$(BIN)/python -m tests.screenshots
 
+# ruff, and the import contracts of setup.cfg ([importlinter]: the layers of DESIGN.md).
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # Re-extract the translatable texts and update the catalogs (then translate and commit).
 translations: install-dev

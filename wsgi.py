@@ -6,7 +6,7 @@ so this file does that first; application code never imports eventlet.
 SIGTERM (or Ctrl+C) stops it gracefully: it stops accepting connections,
 lets the socket messages and page requests in progress finish (at most
 SHUTDOWN_GRACE seconds; new messages meanwhile get ``unavailable`` and are
-retried by the client), tells every client to reconnect at once
+retried by the client), stops the export worker processes, tells every client to reconnect at once
 (``server:restarting``, then closes the connections), and exits with 0. A
 second signal exits at once.
 """
@@ -40,6 +40,7 @@ from facilitator import create_app  # noqa: E402
 from facilitator.config import Config  # noqa: E402
 from facilitator.extensions import socketio  # noqa: E402
 from facilitator.live import stopping  # noqa: E402
+from facilitator.views.exports import jobs_of  # noqa: E402
 
 log = logging.getLogger("lienzo.server")
 
@@ -80,6 +81,9 @@ def build() -> tuple[Flask, object]:
     # (bench/fanout.py at N = 150: p99 from 87-141 ms to 22-23 ms).
     gc.collect()
     gc.freeze()
+    pool = jobs_of(app).pool
+    if pool is not None:
+        pool.start()  # the export workers load while the server starts taking connections
     return app, app if app.config["WEBSOCKET_COMPRESSION"] else decline_compression(app)
 
 
@@ -175,6 +179,10 @@ def stop_gracefully(app: Flask, listener: Listener, requests: Requests) -> None:
     finished = stopping.messages.wait_idle(grace, eventlet.sleep)
     left = max(0.0, grace - (time.monotonic() - started))
     finished = requests.work.wait_idle(left, eventlet.sleep) and finished
+    pool = jobs_of(app).pool
+    if pool is not None:
+        # An export still rendering fails as "stopping"; its facilitator asks again after the restart.
+        pool.shutdown(wait=min(2.0, max(0.1, grace - (time.monotonic() - started))))
     if not finished:
         log.warning("stopping with %d messages and %d requests still in progress after %.0f s",
                     stopping.messages.count, requests.work.count, grace)

@@ -6,6 +6,8 @@ Run from the checkout, with the project's venv and Node.js 20 (``npm ci`` done):
     .venv/bin/python bench/fanout.py --compression both   # also with permessage-deflate, interleaved (~9 min)
     .venv/bin/python bench/fanout.py --quick              # sanity run: N = 10, 50; 5 s each (~1 min)
     .venv/bin/python bench/fanout.py --cluster            # also 1 and 2 processes on PostgreSQL + Redis (~8 min)
+    .venv/bin/python bench/fanout.py --exports            # the room of 150 with and without a facilitator
+                                                          # downloading the 3,000-note report in a loop (~4 min)
 
 What it does: starts the real server (``python wsgi.py``: eventlet, SQLite in a
 temporary instance folder) and the bare stack (``bench/bare_server.py``:
@@ -56,6 +58,18 @@ What it prints, for each compression setting and N, and for every stack:
   no operation refused or skipped.
 
 The last line printed is one JSON object with all of those figures.
+
+With ``--exports`` it measures something else, on one Lienzo server (the
+embedded default, export workers as configured; ``--export-workers`` sets
+``EXPORT_WORKERS``): the room of the largest N works on its canvas while,
+in alternate phases, a facilitator downloads the report PDF of a 3,000-note
+workshop (bench/export.py's: 15 canvases, 150 participants) in a loop, as
+the page's script does (ask, poll the progress, fetch the file). Phases
+alternate quiet / exports ``--rounds`` times, each a driver run of
+``--duration`` seconds, so the machine's other load falls on both alike. It
+prints each phase's row, the exports completed and their time, and the aim:
+the room's p99 with exports running within 1.5x of its p99 without (medians
+over the rounds), nothing lost.
 
 Every wait is bounded, and every process it starts is stopped on the way out
 (finally and atexit, also on Ctrl+C or SIGTERM; on Linux the children also die
@@ -651,6 +665,154 @@ def verdict(runs: dict, n: int, variant: str = "lienzo") -> dict:
 
 # --- main ------------------------------------------------------------------------------------------
 
+# --- exports running while the room works (--exports) ---------------------------------------------
+
+BIG_WORKSHOP = """
+import random, sys
+from werkzeug.security import generate_password_hash
+from facilitator import create_app
+from facilitator.extensions import db
+from facilitator.models import Facilitator
+from bench.export import build
+app = create_app()
+with app.app_context():
+    workshop_id = build(150, 15, 3000, random.Random(7))
+    facilitator = db.session.scalar(db.select(Facilitator).filter_by(email="bench@example.org"))
+    facilitator.password_hash = generate_password_hash(sys.argv[1])
+    db.session.commit()
+    print(workshop_id)
+"""
+
+
+class ExportLoop:
+    """A facilitator downloading one export again and again, as the page's script does."""
+
+    def __init__(self, server: LienzoServer, workshop_id: int, fmt: str = "report-pdf"):
+        self.server = server
+        self.url = f"{server.url}/f/workshops/{workshop_id}/export/{fmt}"
+        self.http = requests.Session()
+        self.http.post(server.url + "/api/login", json={"email": "bench@example.org", "password": PASSWORD},
+                       timeout=30).raise_for_status()
+        self.running = False
+        self.durations: list[float] = []
+        self.failures = 0
+        self._thread = None
+
+    def _once(self) -> None:
+        started = time.monotonic()
+        json_only = {"Accept": "application/json"}
+        state = self.http.get(self.url, headers=json_only, timeout=120).json()
+        while state["state"] == "working":
+            time.sleep(0.25)
+            state = self.http.get(self.server.url + state["status_url"], headers=json_only, timeout=120).json()
+        if state["state"] != "ready":
+            self.failures += 1
+            return
+        content = self.http.get(self.server.url + state["file_url"], timeout=120).content
+        if not content.startswith(b"%PDF"):
+            self.failures += 1
+            return
+        self.durations.append(time.monotonic() - started)
+
+    def _run(self) -> None:
+        while self.running:
+            try:
+                self._once()
+            except (requests.RequestException, ValueError):
+                self.failures += 1
+                time.sleep(0.5)
+
+    def start(self) -> None:
+        import threading
+
+        self.durations, self.failures, self.running = [], 0, True
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> dict:
+        self.running = False
+        if self._thread is not None:
+            self._thread.join(180)
+        done = sorted(self.durations)
+        return {"exports": len(done), "failures": self.failures,
+                "seconds_mean": round(sum(done) / len(done), 2) if done else None,
+                "seconds_max": round(done[-1], 2) if done else None}
+
+
+def measure_room(node: str, target: dict, n: int, args: argparse.Namespace, index: int) -> dict:
+    config = {"targets": [target], "n": n, "writers": writers_for(n, args.writers), "rate": args.rate,
+              "warmup": args.warmup, "duration": args.duration, "slice": args.duration, "drain": args.drain,
+              "settle": 1.0, "ack_timeout": 10, "connect_timeout": 60,
+              "clk_tck": os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100}
+    if args.dump_dir is not None:
+        args.dump_dir.mkdir(parents=True, exist_ok=True)
+        config["dump"] = str(args.dump_dir / f"exports-{index}")
+    budget = 120 + n * 0.5 + args.warmup + args.duration + args.drain
+    config["hard_limit"] = budget - 5
+    return run_driver(node, config, timeout=budget)["results"][target["name"]]
+
+
+def median(values: list[float]) -> float | None:
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else round((values[middle - 1] + values[middle]) / 2, 1)
+
+
+def run_exports(node: str, args: argparse.Namespace, workdir: Path) -> dict:
+    """The room's fan-out with and without a facilitator downloading the big report, alternately."""
+    n = max(args.ns)
+    server = LienzoServer(workdir, compression=False)
+    if args.export_workers is not None:
+        server.env["EXPORT_WORKERS"] = str(args.export_workers)
+    try:
+        server.flask("db", "upgrade")
+        built = subprocess.run([sys.executable, "-c", BIG_WORKSHOP, PASSWORD], cwd=ROOT, env=server.env,
+                               capture_output=True, text=True, timeout=600, check=True)
+        workshop_id = int(built.stdout.split()[-1])
+        server.start()
+        print(f"lienzo {server.url} (pid {server.process.pid}), EXPORT_WORKERS="
+              f"{server.env.get('EXPORT_WORKERS', 'default')}; the report of workshop {workshop_id} "
+              f"(3,000 notes, 15 canvases) is downloaded in a loop during the 'exports' phases", flush=True)
+        canvas_ids, tokens = server.seed(canvases=1, participants=n)
+        target = {"name": "room", "mode": "lienzo", "url": server.url, "urls": [server.url],
+                  "server_pid": server.process.pid, "server_pids": [server.process.pid], "tokens": tokens,
+                  "canvas_id": canvas_ids[0], "block": BLOCK}
+        loop = ExportLoop(server, workshop_id)
+        print(f"{'phase':<8} {HEADER}  exports (mean s, failures)", flush=True)
+        phases: list[dict] = []
+        for index in range(args.rounds * 2):
+            kind = ("quiet", "exports")[index % 2] if (index // 2) % 2 == 0 else ("exports", "quiet")[index % 2]
+            if kind == "exports":
+                loop.start()
+                time.sleep(1)  # the first export is under way when the room starts
+            result = measure_room(node, target, n, args, index)
+            exports = loop.stop() if kind == "exports" else None
+            phases.append({"phase": kind, **brief(result), "exports": exports})
+            extra = f"  {exports['exports']} ({exports['seconds_mean']} s, {exports['failures']})" if exports else ""
+            print(f"{kind:<8} {row(result)}{extra}", flush=True)
+    except Exception:
+        print(f"(server log: {server.log_path})", file=sys.stderr, flush=True)
+        raise
+    finally:
+        server.stop()
+    quiet = median([p["fanout_ms"]["p99"] for p in phases if p["phase"] == "quiet"])
+    busy = median([p["fanout_ms"]["p99"] for p in phases if p["phase"] == "exports"])
+    r = ratio(busy, quiet)
+    lost = sum(p["lost_events"] + p["errors"] for p in phases)
+    exports_done = sum(p["exports"]["exports"] for p in phases if p["exports"])
+    skipped = sum(p["skipped_ops"] for p in phases)
+    met = r is not None and r <= AIM_RATIO and lost == 0 and exports_done > 0
+    print(f"\n== aim at N = {n}: p99 with exports running <= {AIM_RATIO:g}x p99 without, nothing lost ==\n"
+          f"p99 without exports {quiet} ms, with exports {busy} ms (medians of {args.rounds} phases each): "
+          f"{r}x; {exports_done} reports downloaded; lost events + errors {lost}; ops skipped (a writer's previous "
+          f"op still unacknowledged; a saturated machine) {skipped} -> {'MET' if met else 'NOT MET'}",
+          flush=True)
+    return {"n": n, "phases": phases, "p99_quiet_ms": quiet, "p99_exports_ms": busy, "ratio_p99": r,
+            "reports_downloaded": exports_done, "lost_and_errors": lost, "skipped_ops": skipped, "met": met}
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -683,11 +845,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--node", default=shutil.which("node") or "node", help="Node.js executable")
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
                         help="before each N, wait up to this long for other programs to leave the CPUs idle")
+    parser.add_argument("--exports", action="store_true",
+                        help="measure the room of the largest N with and without a facilitator downloading the "
+                             "3,000-note workshop's report in a loop (see above)")
+    parser.add_argument("--rounds", type=int, default=2, help="--exports: quiet/exports phase pairs (default 2)")
+    parser.add_argument("--export-workers", type=int, default=None,
+                        help="--exports: EXPORT_WORKERS of the server (default: the server's default)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (databases, server logs)")
     parser.add_argument("--dump-dir", type=Path, default=None,
                         help="write every operation's timings (JSON lines, one file per server and N) into this folder")
     args = parser.parse_args(argv)
-    args.ns = [int(x) for x in (args.ns or ("10,50" if args.quick else "10,50,150")).split(",") if x.strip()]
+    default_ns = "150" if args.exports else "10,50" if args.quick else "10,50,150"
+    args.ns = [int(x) for x in (args.ns or default_ns).split(",") if x.strip()]
     if args.duration is None:
         args.duration = 5.0 if args.quick else 30.0
     if args.cluster and args.variants:
@@ -727,6 +896,23 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     workdir = Path(tempfile.mkdtemp(prefix="lienzo-fanout-"))
     version = source_version()
+    if args.exports:
+        print(f"fan-out bench with exports: N = {max(args.ns)}, {args.duration:g} s per phase, {args.rounds} rounds, "
+              f"{args.writers:.0%} writers at {args.rate:g} op/s; commit {version['commit']}"
+              f"{' + uncommitted server changes' if version['server_code_changed'] else ''}; "
+              f"machine: {os.cpu_count()} CPUs; work folder {workdir}", flush=True)
+        try:
+            figures = run_exports(args.node, args, workdir)
+        finally:
+            stop_all()
+            if not args.keep:
+                shutil.rmtree(workdir, ignore_errors=True)
+        print(json.dumps({"bench": "fanout-exports", "config": {"n": max(args.ns), "duration_s": args.duration,
+                                                                "rounds": args.rounds, "rate": args.rate,
+                                                                "writers_fraction": args.writers,
+                                                                "cpus": os.cpu_count(), **version},
+                          **figures}, separators=(",", ":")), flush=True)
+        return 0 if figures["met"] else 1
     print(f"fan-out bench: N = {args.ns}, {args.duration:g} s measured per stack (+{args.warmup:g} s warm-up, "
           f"{args.slice:g} s slices), {args.writers:.0%} writers at {args.rate:g} op/s, compression "
           f"{args.compression}; Lienzo: {', '.join(args.variants)}; commit {version['commit']}"

@@ -198,3 +198,8 @@ def load_catalog(folder: Path) -> Catalog:
         template = load_file(path)
         templates[template.id] = template
     return Catalog(templates)
+
+
+def catalog_of(app) -> Catalog:
+    """The template catalog loaded at start-up (``create_app``)."""
+    return app.extensions["lienzo.catalog"]

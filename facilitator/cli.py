@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from .extensions import db
+from .db import db
 from .models import Facilitator
 from .text import MAX_NAME, TextError, single_line
 
@@ -86,7 +86,7 @@ def demo_workshop(email: str, notes_count: int, people_count: int, tables: int, 
     """Build a workshop at the size of a real one (60 people, 10 tables, 150 notes) to try Lienzo on."""
     from flask import current_app, url_for
 
-    from . import catalog_of
+    from .catalog import catalog_of
     from .demo import DemoError, build_demo_workshop, check_request, find_facilitator
 
     catalog = catalog_of(current_app)

@@ -103,6 +103,15 @@ class Config:
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 16 * 1024 * 1024)
 
+    # Exports are rendered by this many worker processes (export/pool.py), never on the
+    # event loop that carries every workshop's notes; 0 renders in the server itself
+    # (the test suite's default). A request waits EXPORT_WAIT seconds for its file and
+    # otherwise answers with a progress page; a worker silent for EXPORT_TIMEOUT seconds is
+    # replaced and its export fails.
+    EXPORT_WORKERS = _int("EXPORT_WORKERS", 2)
+    EXPORT_WAIT = float(os.environ.get("EXPORT_WAIT") or 2)
+    EXPORT_TIMEOUT = float(os.environ.get("EXPORT_TIMEOUT") or 300)
+
     # The time zone of the times that exports show people (IANA name); JSON stays in UTC.
     TIMEZONE = os.environ.get("TIMEZONE") or "UTC"
 
@@ -123,3 +132,7 @@ class TestConfig(Config):
     SOCKETIO_MESSAGE_QUEUE = None
     WTF_CSRF_ENABLED = False
     RESYNC_MAX_EVENTS = 50
+    # Exports render in the test process and the request waits for them (tests/test_export_worker.py
+    # runs the worker processes).
+    EXPORT_WORKERS = 0
+    EXPORT_WAIT = 120.0

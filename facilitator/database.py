@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from .extensions import db
+from .db import db
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from .board.schemas import (
 )
 from .board.workshops import add_canvases, create_workshop, facilitator_seat, join_workshop
 from .catalog import Catalog
-from .extensions import db
+from .db import db
 from .models import Facilitator
 
 DEFAULT_TEMPLATE = "public-policy-lean-canvas"

@@ -40,6 +40,7 @@ from facilitator.board.workshops import (
 from facilitator.config import TestConfig
 from facilitator.extensions import db, socketio
 from facilitator.models import Canvas, Cluster, Event, Facilitator, Note, Participant, Vote, VotingRound, Workshop
+from facilitator.views.exports import jobs_of
 
 from .conftest import PASSWORD
 
@@ -148,6 +149,7 @@ class Matrix:
     w2: Side
     spare_email: str
     export_json: bytes = b""
+    job_id: str = ""  # an export W's facilitator asked for (its progress page and file)
     live: list = field(default_factory=list)  # socket clients of the current cell
 
     def side(self, role: str) -> Side:
@@ -220,12 +222,15 @@ def matrix(tmp_path_factory):
         w2 = _build_side(app, "Taller W2", "w2@example.org", "co-w2@example.org")
         _account("dora@example.org", "Dora")
         exported = export.render(db.session.get(Workshop, w.workshop_id), "json").content
+        job = jobs_of(app).submit(w.facilitator, {"workshop_id": w.workshop_id, "fmt": "json", "canvas_id": None,
+                                                  "size": None, "unrevealed": None})
+        assert job.finished.wait(60) and job.state == "ready"
         db.session.remove()
         db.engine.dispose()
     with closing(sqlite3.connect(work)) as connection:  # fold the write-ahead log into the file
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copyfile(work, pristine)
-    return Matrix(app, work, pristine, w, w2, "dora@example.org", exported)
+    return Matrix(app, work, pristine, w, w2, "dora@example.org", exported, job.id)
 
 
 @pytest.fixture
@@ -635,6 +640,10 @@ REQUESTS: dict[tuple[str, str], Request] = {
         _url(W_ROUTE + "/canvases/{m.w.canvas}/export.pdf"), answer=lambda r, m, role: r.mimetype == "application/pdf"),
     ("GET", "/f/workshops/<int:workshop_id>/export/<fmt>"): Request(
         _url(W_ROUTE + "/export/json"), answer=lambda r, m, role: r.json["workshop"]["title"] == m.w.title),
+    ("GET", "/f/workshops/<int:workshop_id>/exports/<job_id>"): Request(
+        _url(W_ROUTE + "/exports/{m.job_id}"), answer=lambda r, m, role: "taller-w" in r.text),
+    ("GET", "/f/workshops/<int:workshop_id>/exports/<job_id>/file"): Request(
+        _url(W_ROUTE + "/exports/{m.job_id}/file"), answer=lambda r, m, role: r.json["workshop"]["title"] == m.w.title),
     ("GET", "/f/workshops/<int:workshop_id>/room"): Request(_url(W_ROUTE + "/room"),
                                                             answer=lambda r, m, role: _boot(r)),
     ("POST", "/f/workshops/<int:workshop_id>/facilitators"): Request(

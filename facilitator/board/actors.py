@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, Signer
 
-from ..extensions import db
+from ..db import db
 from ..models import Participant, Workshop
 from .errors import BoardError
 

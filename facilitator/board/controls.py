@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..extensions import db
+from ..db import db
 from ..models import Canvas, Cluster, Note
 from . import rules, serialize, timers
 from .actors import Actor

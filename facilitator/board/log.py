@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..database import begin_write
-from ..extensions import db
+from ..db import db
 from ..models import Canvas, Event, Workshop, utcnow
 from . import visibility
 from .actors import Actor

@@ -7,7 +7,7 @@ import uuid
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ..extensions import db
+from ..db import db
 from ..models import Canvas, Note, Participant, utcnow
 from . import rules, visibility
 from .actors import Actor

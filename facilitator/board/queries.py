@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
+from ..db import db
 from ..models import Canvas, Event, Note, Participant, Workshop
 from . import rules, serialize, session, visibility
 from .actors import Actor

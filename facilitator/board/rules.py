@@ -6,7 +6,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ..extensions import db
+from ..db import db
 from ..models import Canvas, Note, Participant, Workshop
 from . import timers
 from .actors import Actor

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
-from ..extensions import db
+from ..db import db
 from ..models import Participant, Workshop, utcnow
 from . import rules
 from .actors import Actor

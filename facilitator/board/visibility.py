@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..extensions import db
+from ..db import db
 from ..models import Canvas, Event, Workshop
 from .actors import Actor
 

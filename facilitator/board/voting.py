@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ..extensions import db
+from ..db import db
 from ..models import Canvas, Note, Vote, VotingRound, utcnow
 from . import rules, serialize
 from .actors import Actor

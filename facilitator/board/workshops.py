@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..catalog import Catalog
 from ..database import begin_write
-from ..extensions import db
+from ..db import db
 from ..models import Canvas, Facilitator, Participant, Workshop
 from . import rules
 from .actors import Actor, actor_for, is_facilitator_of, new_token, seat_token

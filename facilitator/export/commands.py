@@ -10,7 +10,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from ..extensions import db
+from ..db import db
 from ..models import Canvas, Facilitator, Workshop
 from . import FORMATS, REPORTS, SIZES, render
 from .fonts import FontMissing

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from ..board import visibility, voting
 from ..board.actors import Actor
 from ..catalog import Template
-from ..extensions import db
+from ..db import db
 from ..models import Canvas, Cluster, Note, Participant, VotingRound, Workshop, utcnow
 
 

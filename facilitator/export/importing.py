@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from ..board.schemas import MAX_NAME, BlockId, CanvasName, ClusterTitle, Color, Institution, Name, NoteText, Title
 from ..board.workshops import new_code
 from ..catalog import CatalogError, Template, parse_template
-from ..extensions import db
+from ..db import db
 from ..models import Canvas, Cluster, Facilitator, Note, Participant, Vote, VotingRound, Workshop, utcnow
 from ..text import SingleLine
 from .jsonfile import FORMAT, VERSION

@@ -20,7 +20,8 @@ from ..board.queries import canvas_ids
 from ..board.schemas import Editing, JoinCanvas, Resync, parse
 from ..board.session import mark_seen
 from ..database import database_failed
-from ..extensions import db, socketio
+from ..db import db
+from ..extensions import socketio
 from ..i18n import use_workshop_language
 from ..links import facilitator_links
 from ..models import Workshop

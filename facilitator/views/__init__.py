@@ -13,8 +13,9 @@ from werkzeug.routing import IntegerConverter
 from .. import assets
 from ..board.schemas import MAX_INTEGER
 from ..database import database_failed
-from ..extensions import csrf, db
-from . import api, exports, facilitator, limits, public  # noqa: F401  (exports adds routes to the facilitator blueprint)
+from ..db import db
+from ..extensions import csrf
+from . import api, exports, facilitator, limits, public
 from .identity import current_facilitator
 
 
@@ -44,6 +45,8 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseId  # before the blueprints' rules are added
     app.register_blueprint(public.bp)
     app.register_blueprint(facilitator.bp)
+    app.register_blueprint(exports.bp)
+    exports.init_app(app)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
     app.after_request(limits.retry_after)

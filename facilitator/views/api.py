@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 
-from .. import board, catalog_of
+from .. import board
 from ..board import serialize
 from ..board.schemas import JoinWorkshop, NewCanvases, NewWorkshop, parse
 from ..board.workshops import (
@@ -24,7 +24,8 @@ from ..board.workshops import (
     join_workshop,
     workshop_for,
 )
-from ..extensions import db
+from ..catalog import catalog_of
+from ..db import db
 from ..i18n import use_workshop_language
 from ..models import Workshop
 from .facilitator import authenticate

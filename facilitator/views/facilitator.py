@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from .. import board, catalog_of
+from .. import board
 from ..board import visibility
 from ..board.schemas import NewCanvases, NewWorkshop, parse
 from ..board.workshops import (
@@ -21,7 +21,8 @@ from ..board.workshops import (
     remove_facilitator,
     workshop_for,
 )
-from ..extensions import db
+from ..catalog import catalog_of
+from ..db import db
 from ..models import Canvas, Facilitator, Workshop
 from .canvas_page import render_canvas
 from .identity import current_facilitator, log_in, log_out, login_required

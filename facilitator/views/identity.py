@@ -11,7 +11,7 @@ import functools
 from flask import g, redirect, request, session, url_for
 
 from .. import board
-from ..extensions import db
+from ..db import db
 from ..models import Facilitator, Workshop
 
 MAX_SEATS = 20

@@ -11,7 +11,7 @@ from .. import board
 from ..board.actors import PROJECTOR_PREFIX
 from ..board.schemas import JoinWorkshop, parse
 from ..board.workshops import find_open_workshop, institutions, join_workshop, normalize_code
-from ..extensions import db
+from ..db import db
 from ..i18n import use_workshop_language
 from ..models import Canvas, Workshop
 from .canvas_page import layout_css, render_canvas

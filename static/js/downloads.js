@@ -53,3 +53,68 @@ export function pdfLinks(className, intro, urls, label) {
   });
   return node;
 }
+
+/**
+ * Exports are rendered by a worker process on the server: a quick one answers with the file,
+ * a long one with its state, polled here until it is ready. Clicking an export link asks for
+ * JSON; the state's words (in the page's language) come from the server, shown next to the
+ * link; once ready, a quick export downloads at once and a long one offers "Download".
+ */
+const POLL_MS = 1000;
+
+function statusFor(link) {
+  let node = link.nextElementSibling;
+  if (!node || !node.classList.contains("export-status")) {
+    node = el("span", "export-status", { role: "status" });
+    link.after(node);
+  }
+  return node;
+}
+
+async function askState(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+  const type = response.headers.get("Content-Type") || "";
+  if (!type.includes("application/json")) throw new Error(String(response.status));
+  return response.json();
+}
+
+async function follow(link) {
+  const status = statusFor(link);
+  status.classList.remove("failed");
+  status.textContent = "…";
+  link.setAttribute("aria-busy", "true");
+  let waited = false;
+  try {
+    let state = await askState(link.href);
+    while (state.state === "working") {
+      waited = true;
+      status.textContent = ` ${state.message}`;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      state = await askState(state.status_url);
+    }
+    if (state.state === "ready" && !waited) {
+      status.textContent = "";
+      window.location.assign(state.file_url);
+    } else if (state.state === "ready") {
+      status.replaceChildren(` ${state.message} `,
+        el("a", "", { href: state.file_url, download: true, "data-action": "download-export" }, state.download));
+    } else {
+      status.classList.add("failed");
+      status.textContent = ` ${state.message}`;
+    }
+  } catch (_error) {
+    // The server could not be asked (offline, a restart): the plain link still works.
+    status.textContent = "";
+    window.location.assign(link.href);
+  } finally {
+    link.removeAttribute("aria-busy");
+  }
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a[data-export]");
+  if (!link || event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  event.preventDefault();
+  if (link.getAttribute("aria-busy") === "true") return;
+  follow(link);
+});
