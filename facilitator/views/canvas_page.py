@@ -152,6 +152,7 @@ def plural_strings() -> dict[str, dict[str, str]]:
         "empty_blocks_n": plural_forms(
             lambda n: ngettext("%(count)s empty block", "%(count)s empty blocks", n, count=keep)),
         "people_n": plural_forms(lambda n: ngettext("%(count)s person", "%(count)s people", n, count=keep)),
+        "tables_n": plural_forms(lambda n: ngettext("%(count)s table", "%(count)s tables", n, count=keep)),
     }
 
 
