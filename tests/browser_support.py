@@ -263,3 +263,40 @@ def assert_touch_targets(page, selector: str = "button, a[href], input, select, 
     """Every visible control is at least ``minimum``×``minimum`` CSS px (a finger's size)."""
     small = small_targets(page, selector, minimum)
     assert not small, f"{len(small)} targets under {minimum}×{minimum} px, e.g. {small[:5]}"
+
+
+# Draw each character as the page's font would and compare it with a code point no font
+# has (plane 16's last): the same pixels mean the browser drew its "missing glyph" box.
+GLYPHS_JS = """(chars) => {
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 48;
+  const context = canvas.getContext('2d', {willReadFrequently: true});
+  const family = getComputedStyle(document.body).fontFamily;
+  const draw = (text) => {
+    context.clearRect(0, 0, 48, 48);
+    context.font = `32px ${family}`;
+    context.fillText(text, 4, 36);
+    return context.getImageData(0, 0, 48, 48).data.join(',');
+  };
+  const missing = draw('\\u{10FFFD}');
+  return chars.filter((ch) => draw(ch) === missing);
+}"""
+
+SHOWN_CHARS_JS = """() => {
+  const shown = [document.body.innerText];
+  for (const element of document.querySelectorAll('*')) {
+    for (const pseudo of ['::before', '::after']) {
+      const content = getComputedStyle(element, pseudo).content;
+      if (content && content.startsWith('"')) shown.push(content);
+    }
+  }
+  return [...new Set([...shown.join('')])].filter((ch) => ch.codePointAt(0) > 127);
+}"""
+
+
+def missing_glyphs(page, chars: list[str] | None = None) -> list[str]:
+    """The characters (those ``page`` shows, in its text and its CSS ``content``, or ``chars``)
+    that no font of this browser has: they would show as empty boxes."""
+    if chars is None:
+        chars = page.evaluate(SHOWN_CHARS_JS)
+    return page.evaluate(GLYPHS_JS, chars)
