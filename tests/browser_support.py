@@ -250,9 +250,16 @@ def assert_boxes_inside_viewport(page, selector: str, expected: int | None = Non
 
 
 def small_targets(page, selector: str, minimum: float = 44) -> list[dict]:
-    """Visible elements matching ``selector`` smaller than ``minimum`` CSS px in width or height."""
+    """Visible elements matching ``selector`` smaller than ``minimum`` CSS px in width or height.
+
+    A checkbox or radio button is also hit through its label (a tap there ticks it), so its
+    target is the larger of its own box and its labels'."""
     return page.evaluate("""([selector, minimum]) => [...document.querySelectorAll(selector)]
-        .map(e => [e, e.getBoundingClientRect()]).filter(([e, r]) => r.width > 0 && r.height > 0)
+        .map(e => [e, [e, ...(['checkbox', 'radio'].includes(e.type) && e.labels ? e.labels : [])]
+          .map(t => t.getBoundingClientRect())
+          .reduce((best, r) => Math.min(r.width, r.height) > Math.min(best.width, best.height) ? r : best)])
+        .filter(([e, r]) => r.width > 0 && r.height > 0
+          && e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().height > 0)
         .filter(([e, r]) => r.width < minimum || r.height < minimum)
         .map(([e, r]) => ({text: (e.innerText || e.getAttribute('aria-label') || '').trim().slice(0, 30),
                            width: Math.round(r.width), height: Math.round(r.height)}))""", [selector, minimum])

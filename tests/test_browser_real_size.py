@@ -124,8 +124,10 @@ def test_on_a_phone_the_header_folds_while_writing(show):
     assert header["height"] <= 64, f"the header is {header['height']:.0f} px tall"
 
 
-def test_on_a_phone_every_control_is_finger_sized(show):
-    assert_touch_targets(show("canvas-block", PHONE))
+@pytest.mark.parametrize("name", ["home", "join", "tables", "canvas", "canvas-block"])
+def test_on_a_phone_every_control_is_finger_sized(show, name):
+    """Every page a participant opens on a phone, from the code to a block."""
+    assert_touch_targets(show(name, PHONE))
 
 
 # ---- every character has a glyph: no empty boxes where an emoji font is missing ---------

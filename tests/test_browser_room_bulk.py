@@ -15,7 +15,7 @@ from collections import Counter
 
 import pytest
 
-from .browser_support import PageErrors, wait_connected
+from .browser_support import PageErrors, small_targets, wait_connected
 from .real_size import LAPTOP, PHONE, SIZES, Visit
 from .waiting import BROWSER_MS
 
@@ -135,6 +135,10 @@ def test_the_cards_are_compact_and_the_names_wait_behind_a_disclosure(visit, siz
         # Ten compact cards, closed; at 1280×800 the first two rows of tables are on the first screen.
         assert page.locator(".room-card").count() == 10
         assert page.locator(".room-card .card-details[open]").count() == 0
+        if size == PHONE:  # the box that chooses a table is a finger-sized target (its label)
+            assert small_targets(page, ".card-choose") == []
+            page.locator(".room-card .card-choose-target").first.click()
+            assert page.locator(".room-card .card-choose").first.is_checked()
         if size == LAPTOP:
             bottoms = page.eval_on_selector_all(".room-card",
                                                 "cards => cards.map(c => c.getBoundingClientRect().bottom)")

@@ -41,7 +41,10 @@ export class CanvasCard {
     const title = el("h2", "room-card-title", { id: `card-title-${id}` }, name);
     const open = el("a", "button small", { href: room.canvasUrl(id), "aria-label": t("open_canvas_named", { name }) },
       t("open_canvas"));
-    head.append(this.choose, title, open);
+    // The box sits in a label, the finger-sized target on a phone (control-room.css).
+    const choose = el("label", "card-choose-target");
+    choose.append(this.choose);
+    head.append(choose, title, open);
     this.stats = el("p", "card-stats");
     this.flags = el("p", "card-flags");
     const details = el("details", "card-details", (room.boot.canvases || []).length <= OPEN_UP_TO ? { open: true } : {});
