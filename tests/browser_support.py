@@ -250,9 +250,16 @@ def assert_boxes_inside_viewport(page, selector: str, expected: int | None = Non
 
 
 def small_targets(page, selector: str, minimum: float = 44) -> list[dict]:
-    """Visible elements matching ``selector`` smaller than ``minimum`` CSS px in width or height."""
+    """Visible elements matching ``selector`` smaller than ``minimum`` CSS px in width or height.
+
+    A checkbox or radio button is also hit through its label (a tap there ticks it), so its
+    target is the larger of its own box and its labels'."""
     return page.evaluate("""([selector, minimum]) => [...document.querySelectorAll(selector)]
-        .map(e => [e, e.getBoundingClientRect()]).filter(([e, r]) => r.width > 0 && r.height > 0)
+        .map(e => [e, [e, ...(['checkbox', 'radio'].includes(e.type) && e.labels ? e.labels : [])]
+          .map(t => t.getBoundingClientRect())
+          .reduce((best, r) => Math.min(r.width, r.height) > Math.min(best.width, best.height) ? r : best)])
+        .filter(([e, r]) => r.width > 0 && r.height > 0
+          && e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().height > 0)
         .filter(([e, r]) => r.width < minimum || r.height < minimum)
         .map(([e, r]) => ({text: (e.innerText || e.getAttribute('aria-label') || '').trim().slice(0, 30),
                            width: Math.round(r.width), height: Math.round(r.height)}))""", [selector, minimum])
@@ -263,3 +270,40 @@ def assert_touch_targets(page, selector: str = "button, a[href], input, select, 
     """Every visible control is at least ``minimum``×``minimum`` CSS px (a finger's size)."""
     small = small_targets(page, selector, minimum)
     assert not small, f"{len(small)} targets under {minimum}×{minimum} px, e.g. {small[:5]}"
+
+
+# Draw each character as the page's font would and compare it with a code point no font
+# has (plane 16's last): the same pixels mean the browser drew its "missing glyph" box.
+GLYPHS_JS = """(chars) => {
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 48;
+  const context = canvas.getContext('2d', {willReadFrequently: true});
+  const family = getComputedStyle(document.body).fontFamily;
+  const draw = (text) => {
+    context.clearRect(0, 0, 48, 48);
+    context.font = `32px ${family}`;
+    context.fillText(text, 4, 36);
+    return context.getImageData(0, 0, 48, 48).data.join(',');
+  };
+  const missing = draw('\\u{10FFFD}');
+  return chars.filter((ch) => draw(ch) === missing);
+}"""
+
+SHOWN_CHARS_JS = """() => {
+  const shown = [document.body.innerText];
+  for (const element of document.querySelectorAll('*')) {
+    for (const pseudo of ['::before', '::after']) {
+      const content = getComputedStyle(element, pseudo).content;
+      if (content && content.startsWith('"')) shown.push(content);
+    }
+  }
+  return [...new Set([...shown.join('')])].filter((ch) => ch.codePointAt(0) > 127);
+}"""
+
+
+def missing_glyphs(page, chars: list[str] | None = None) -> list[str]:
+    """The characters (those ``page`` shows, in its text and its CSS ``content``, or ``chars``)
+    that no font of this browser has: they would show as empty boxes."""
+    if chars is None:
+        chars = page.evaluate(SHOWN_CHARS_JS)
+    return page.evaluate(GLYPHS_JS, chars)

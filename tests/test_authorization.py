@@ -414,6 +414,9 @@ MESSAGES: dict[tuple[str, str], Message] = {
                                           done=_workshop(lambda w: w.timer["state"] == "paused")),
     ("focus:set", ""): Message(lambda s: op(canvas_id=s.canvas, block="problem"),
                                done=_workshop(lambda w: (w.focus or {}).get("block") == "problem")),
+    ("focus:table", ""): Message(lambda s: op(canvas_id=s.canvas, block="problem"),
+                                 done=lambda s: (get(Workshop, s.workshop_id).focus or {}).get("tables")
+                                 == {str(s.canvas): "problem"}),
     ("projector:show", ""): Message(lambda s: op(mode="canvas", canvas_id=s.canvas, zoom=True),
                                     done=_workshop(lambda w: (w.projector or {}).get("mode") == "canvas"
                                                    and w.projector.get("zoom") is True)),

@@ -5,6 +5,7 @@ and the projector screen, driven by their Spanish labels."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -306,3 +307,42 @@ def test_the_facilitator_downloads_the_results_from_the_room_and_the_canvas_page
     with room.expect_download() as download:
         downloads.get_by_role("link", name="A4").click()
     assert download.value.suggested_filename.endswith(".pdf")
+
+
+def focus_events(server) -> int:
+    """How many workshop.focus events the server's log holds."""
+    database = server.workdir / "instance" / "lienzo.db"
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        return connection.execute("SELECT COUNT(*) FROM event WHERE type = 'workshop.focus'").fetchone()[0]
+
+
+def test_the_toolbar_focus_sends_nothing_when_a_chosen_table_lacks_the_block(server, open_page):
+    """Two tables on the Public Policy Lean Canvas and one on the Empathy Map: "Problema
+    público" for every table is refused before anything is sent, naming the table that lacks
+    it; for the two tables that have it, it is done (one event each)."""
+    workshop = server.seed(email=EMAIL, canvases=2, title="Taller de dos plantillas")
+    mapa = workshop["http"].post(f"{server.url}/api/workshops/{workshop['workshop_id']}/canvases",
+                                 json={"template_id": "empathy-map", "name": "Mapa", "count": 1}, timeout=30)
+    assert mapa.ok, mapa.text
+    room = open_page(viewport={"width": 1400, "height": 1000})
+    log_in(room, server.url, EMAIL, PASSWORD)
+    room.goto(f"{server.url}/f/workshops/{workshop['workshop_id']}/room")
+    room.wait_for_selector("#control-room[data-ready='true']")
+    room.wait_for_selector("#connection[data-state='connected']")
+    before = focus_events(server)
+
+    toolbar = room.locator("#room-bulk")
+    room.select_option("#bulk-block", label="Problema público")
+    toolbar.get_by_role("button", name="Llevar a este bloque", exact=True).click()
+    toolbar.locator(".bulk-status[data-state='error']").filter(
+        has_text="«Problema público» no está en el lienzo de Mapa").wait_for()
+    assert room.evaluate("() => document.activeElement.id") == "bulk-block"
+    assert focus_events(server) == before
+    assert room.text_content("#room-controls .focus-now") == "Sin foco: cada quien trabaja donde está."
+
+    for canvas_id in workshop["canvas_ids"]:
+        room.locator(f".room-card[data-canvas-id='{canvas_id}'] .card-choose").check()
+    toolbar.get_by_role("button", name="Llevar a este bloque", exact=True).click()
+    toolbar.locator(".bulk-status[data-state='ok']").filter(has_text="hecho en 2 mesas").wait_for()
+    assert focus_events(server) == before + 2
+    room.wait_for_function("() => document.querySelectorAll('.room-card .flag-focus').length === 2")

@@ -21,6 +21,7 @@ from .browser_support import (
     assert_no_page_scroll,
     assert_no_sideways_scroll,
     assert_touch_targets,
+    missing_glyphs,
 )
 from .real_size import LAPTOP, PHONE, SIZES, Visit
 
@@ -123,8 +124,42 @@ def test_on_a_phone_the_header_folds_while_writing(show):
     assert header["height"] <= 64, f"the header is {header['height']:.0f} px tall"
 
 
-def test_on_a_phone_every_control_is_finger_sized(show):
-    assert_touch_targets(show("canvas-block", PHONE))
+@pytest.mark.parametrize("name", [*(name for name in ALL_PAGES if name != "projector"), "canvas-block"])
+def test_on_a_phone_every_control_is_finger_sized(show, name):
+    """Every page opened on a phone: the participant's, from the code to a block, and the
+    facilitator's (the control room with a table's details open, walking the room)."""
+    page = show(name, PHONE)
+    if name == "control-room":
+        page.locator(".room-card .card-details > summary").first.click()
+        page.locator(".room-card .card-more > summary").first.click()
+        page.locator(".people-names > summary").click()
+        page.wait_for_selector(".people-table tr[data-person] >> nth=59")
+    assert_touch_targets(page)
+
+
+# ---- every character has a glyph: no empty boxes where an emoji font is missing ---------
+
+
+@pytest.mark.parametrize("name", [*ALL_PAGES, "canvas-block"])
+def test_no_page_shows_a_character_its_fonts_lack(show, name):
+    page = show(name, PHONE)
+    if name == "control-room":
+        page.locator(".people-names > summary").click()  # the names, with their raised hands
+        page.wait_for_selector(".people-table tr.has-hand .icon-hand")
+    assert missing_glyphs(page) == []
+
+
+def test_on_a_phone_the_raise_hand_button_shows_a_drawn_hand(show):
+    """In a block the header keeps only the icons of "I'm ready" and "Raise hand" (their words
+    stay for screen readers): the hand must be drawn, not an emoji that may be an empty box."""
+    page = show("canvas-block", PHONE)
+    icon = page.locator("#hand-toggle .toggle-icon")
+    drawn = icon.evaluate("(e) => [getComputedStyle(e).maskImage || getComputedStyle(e).webkitMaskImage, "
+                          "e.textContent, getComputedStyle(e).backgroundColor]")
+    assert drawn[0].startswith('url("data:image/svg+xml') and drawn[1] == "" and drawn[2] != "rgba(0, 0, 0, 0)"
+    box = icon.bounding_box()
+    assert box["width"] >= 16 and box["height"] >= 16, box
+    assert page.get_by_role("button", name="Levantar la mano").is_visible()
 
 
 def test_the_participant_page_is_light(show):

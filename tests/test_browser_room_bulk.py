@@ -8,14 +8,15 @@ against a real server holding the demo workshop (10 tables, 60 people).
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections import Counter
 
 import pytest
 
-from .browser_support import PageErrors
-from .real_size import LAPTOP, PHONE, Visit
+from .browser_support import PageErrors, small_targets, wait_connected
+from .real_size import LAPTOP, PHONE, SIZES, Visit
 from .waiting import BROWSER_MS
 
 pytestmark = pytest.mark.browser
@@ -134,6 +135,10 @@ def test_the_cards_are_compact_and_the_names_wait_behind_a_disclosure(visit, siz
         # Ten compact cards, closed; at 1280×800 the first two rows of tables are on the first screen.
         assert page.locator(".room-card").count() == 10
         assert page.locator(".room-card .card-details[open]").count() == 0
+        if size == PHONE:  # the box that chooses a table is a finger-sized target (its label)
+            assert small_targets(page, ".card-choose") == []
+            page.locator(".room-card .card-choose-target").first.click()
+            assert page.locator(".room-card .card-choose").first.is_checked()
         if size == LAPTOP:
             bottoms = page.eval_on_selector_all(".room-card",
                                                 "cards => cards.map(c => c.getBoundingClientRect().bottom)")
@@ -146,3 +151,96 @@ def test_the_cards_are_compact_and_the_names_wait_behind_a_disclosure(visit, siz
         page.wait_for_selector(".people-table tr[data-person] >> nth=59")
     finally:
         context.close()
+
+
+def focus_events(server) -> list[dict]:
+    """The ``focus`` of every workshop.focus event in the server's log, in order."""
+    database = server.workdir / "instance" / "lienzo.db"
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        rows = connection.execute("SELECT data FROM event WHERE type = 'workshop.focus' AND canvas_id IS NULL "
+                                  "ORDER BY seq").fetchall()
+    return [json.loads(data)["focus"] for (data,) in rows]
+
+
+def focused_blocks(page, selector: str = ".sheet .block.is-focus") -> list[str]:
+    return page.eval_on_selector_all(selector, "blocks => blocks.map(b => b.dataset.block)")
+
+
+def wait_focused(page, block: str) -> None:
+    """Wait until the canvas page marks ``block`` (and only it) as the block in focus."""
+    page.wait_for_function("(b) => [...document.querySelectorAll('.sheet .block.is-focus')]"
+                           ".map(s => s.dataset.block).join() === b", arg=block)
+
+
+def test_one_click_brings_every_table_to_a_block_of_its_own_canvas(visit, room, real_size_server, browser):
+    """The toolbar's focus: one ``focus:table`` per table; people at two tables (a laptop at
+    Mesa 1, a phone at Mesa 6) are invited to that block of their own canvas, the projector
+    showing Mesa 1 marks it, each card says it; then only the chosen table moves on."""
+    server, demo = real_size_server
+    first, sixth = demo.canvas_ids[0], demo.canvas_ids[5]
+    marta_context, marta = visit.open("canvas", LAPTOP)  # Marta sits at Mesa 1 (demo.canvas_id)
+    projector_context, projector = visit.open("projector", LAPTOP)
+    nico_context = browser.new_context(locale="es-ES", **SIZES[PHONE])
+    nico_context.set_default_timeout(BROWSER_MS)
+    try:
+        watched = [PageErrors(page) for page in (marta, projector)]
+        nico = nico_context.new_page()
+        watched.append(PageErrors(nico))
+        nico.goto(f"{server.url}/j/{demo.code}")
+        nico.fill("#name", "Nicolás Paredes")
+        nico.click("main form button[type=submit]")
+        nico.wait_for_url(f"**/w/{demo.code}")
+        nico.goto(f"{server.url}/c/{sixth}")
+        wait_connected(nico)
+        assert nico.get_attribute(".canvas-page", "data-view") == "list"
+
+        before = len(focus_events(server))
+        room.select_option("#bulk-block", label="Problema público")
+        click_for_tables(room, "Llevar a este bloque", 10)
+        # One event per table in the log, each adding its table; the last holds all ten.
+        added = focus_events(server)[before:]
+        assert len(added) == 10
+        assert added[-1] == {"tables": {str(canvas_id): "problem" for canvas_id in demo.canvas_ids}}
+        assert [len(focus["tables"]) for focus in added] == list(range(1, 11))
+
+        invited = "Quien facilita le invita a: Problema público"
+        for page in (marta, nico):
+            wait_focused(page, "problem")
+            assert focused_blocks(page) == ["problem"]
+            page.locator("#focus-text").filter(has_text=invited).wait_for()
+            assert page.is_visible("#focus-prompt")
+        assert focused_blocks(nico, ".block-index-item.is-focus") == ["problem"]
+        projector.wait_for_selector("#projector-sheet .block.is-focus[data-block='problem']")
+        assert focused_blocks(projector, "#projector-sheet .block.is-focus") == ["problem"]
+        room.wait_for_function("() => [...document.querySelectorAll('.room-card .flag-focus')]"
+                               ".filter(f => f.textContent === 'En foco: Problema público').length === 10")
+        assert room.text_content("#room-controls .focus-now") == (
+            "Cada mesa está invitada a un bloque de su propio lienzo: Problema público (10 mesas)")
+
+        # On the phone, "Go there" opens the block.
+        nico.get_by_role("link", name="Ir allí").click()
+        nico.wait_for_selector(".canvas-page[data-view='block'] .sheet .block.is-current[data-block='problem']")
+        assert nico.is_hidden("#focus-prompt")
+
+        # Only the chosen table, Mesa 1, moves on to another block; Mesa 6 stays.
+        room.locator(f".room-card[data-canvas-id='{first}'] .card-choose").check()
+        room.select_option("#bulk-block", value="solution")
+        click_for_tables(room, "Llevar a este bloque", 1)
+        wait_focused(marta, "solution")
+        assert focused_blocks(marta) == ["solution"] and focused_blocks(nico) == ["problem"]
+        projector.wait_for_selector("#projector-sheet .block.is-focus[data-block='solution']")
+        assert focus_events(server)[-1]["tables"] == {**{str(c): "problem" for c in demo.canvas_ids},
+                                                      str(first): "solution"}
+
+        # Ending it at every table: ten more events, and no block is in focus anywhere.
+        room.check("#bulk-all")
+        click_for_tables(room, "Quitar el foco", 10)
+        assert len(focus_events(server)) == before + 21 and focus_events(server)[-1] is None
+        for page in (marta, nico):
+            page.wait_for_function("() => !document.querySelector('.sheet .block.is-focus')")
+        projector.wait_for_function("() => !document.querySelector('#projector-sheet .block.is-focus')")
+        room.wait_for_function("() => !document.querySelector('.room-card .flag-focus')")
+        assert all(not errors.errors for errors in watched), [errors.errors for errors in watched]
+    finally:
+        for context in (marta_context, projector_context, nico_context):
+            context.close()

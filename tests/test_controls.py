@@ -71,6 +71,7 @@ def facilitator_messages(world, note_id, participant_id):
         ("timer:start", op(canvas_id=canvas, seconds=300, lock_on_end=True)),
         ("timer:change", op(action="stop")),
         ("focus:set", op(canvas_id=canvas, block="problem")),
+        ("focus:table", op(canvas_id=canvas, block="problem")),
         ("projector:show", op(mode="canvas", canvas_id=canvas)),
         ("status:reset", op()),
         ("participant:remove", op(participant_id=participant_id)),

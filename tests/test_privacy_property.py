@@ -180,6 +180,7 @@ SAMPLES: dict[str, Sample] = {
     "timer:change": _then(lambda s: ok(s.fac, "timer:start", op(seconds=60)),
                           lambda s: (s.fac, op(action="pause"))),
     "focus:set": lambda s: (s.fac, op(canvas_id=s.canvas_id, block="problem")),
+    "focus:table": lambda s: (s.fac, op(canvas_id=s.canvas_id, block="problem")),
     "projector:show": lambda s: (s.fac, op(mode="canvas", canvas_id=s.canvas_id)),
     "status:reset": _then(lambda s: ok(s.author, "status:set", op(hand=True)), lambda s: (s.fac, op())),
     "participant:remove": lambda s: (s.fac, op(participant_id=s.author_id)),

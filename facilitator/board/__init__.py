@@ -66,6 +66,7 @@ OPERATIONS: dict[str, tuple[type, Handler]] = {
     "timer:start": (schemas.TimerStart, _named(_timer)),
     "timer:change": (schemas.TimerChange, _named(_timer)),
     "focus:set": (schemas.SetFocus, _named(session.set_focus)),
+    "focus:table": (schemas.SetTableFocus, _named(session.set_table_focus)),
     "projector:show": (schemas.ShowOnProjector, _named(session.show_on_projector)),
     "status:reset": (schemas.ResetStatus, _named(session.reset_status)),
     "participant:remove": (schemas.RemoveParticipant, _named(session.remove_participant)),

@@ -167,6 +167,12 @@ class SetFocus(Operation):
     block: BlockId | None = None
 
 
+class SetTableFocus(CanvasOperation):
+    """Invite one table to a block of its own canvas (``None`` ends that table's invitation)."""
+
+    block: BlockId | None
+
+
 class ShowOnProjector(Operation):
     mode: Literal["join", "canvas", "results", "timer"]
     canvas_id: CanvasId | None = None

@@ -23,6 +23,7 @@ from .schemas import (
     RemoveParticipant,
     ResetStatus,
     SetFocus,
+    SetTableFocus,
     ShowOnProjector,
     TimerChange,
     TimerStart,
@@ -75,6 +76,30 @@ def set_focus(actor: Actor, op: SetFocus) -> Change:
         if op.block is not None:
             rules.check_block(canvas, op.block)
         workshop.focus = {"canvas_id": canvas.id, "block": op.block, "canvas_name": canvas.name}
+
+    return _facilitator_op(actor, op, "workshop.focus", change)
+
+
+def set_table_focus(actor: Actor, op: SetTableFocus) -> Change:
+    """Invite one table to a block of its own canvas, or end that table's invitation.
+
+    The room's toolbar sends one per table (every table, or the chosen ones), so the log
+    holds one event per table, as for its other controls. Each table keeps its own block
+    (half the room may be on one block, half on another) in ``focus["tables"]``, keyed by
+    canvas id. A focus on one place for everyone (``set_focus``) replaces the tables' focus,
+    and this replaces such a place: a facilitator brings the room either to one canvas or
+    each table to a block of its own, not both at once."""
+
+    def change(workshop: Workshop) -> None:
+        canvas = rules.canvas_for(actor, op.canvas_id)
+        if op.block is not None:
+            rules.check_block(canvas, op.block)
+        tables = dict((workshop.focus or {}).get("tables") or {})
+        if op.block is None:
+            tables.pop(str(canvas.id), None)
+        else:
+            tables[str(canvas.id)] = op.block
+        workshop.focus = {"tables": tables} if tables else None
 
     return _facilitator_op(actor, op, "workshop.focus", change)
 

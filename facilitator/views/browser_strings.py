@@ -177,6 +177,7 @@ LIVE_STRINGS = {
     "stat_ready": _l("Ready %(count)s/%(of)s"),
     "stat_hands": _l("Hands up: %(count)s"),
     "in_focus": _l("In focus"),
+    "in_focus_block": _l("In focus: %(block)s"),
     # the room's toolbar: every table, or the chosen ones
     "bulk_title": _l("At every table at once"),
     "bulk_for": _l("For:"),
@@ -191,6 +192,12 @@ LIVE_STRINGS = {
     "bulk_timer_start": _l("Start the timer"),
     "bulk_timer_stop": _l("Stop the timer"),
     "bulk_votes_each": _l("Votes each"),
+    "bulk_focus": _l("Focus"),
+    "bulk_focus_block": _l("Block"),
+    "bulk_focus_set": _l("Bring to this block"),
+    "bulk_focus_clear": _l("End the focus"),
+    "bulk_focus_missing": _l("“%(block)s” is not on the canvas of %(tables)s: choose only the tables whose canvas "
+                             "has it. Nothing was sent."),
     "bulk_none_chosen": _l("No table is chosen: tick the tables on their cards, or choose all tables."),
     "bulk_sending": _l("%(what)s: sending to %(count)s tables…"),
     "bulk_done": _l("%(what)s: done at %(count)s tables."),
@@ -240,6 +247,7 @@ LIVE_STRINGS = {
     "session": _l("Session"),
     "focus_legend": _l("Focus"),
     "focus_now": _l("Everyone is invited to: %(place)s"),
+    "focus_tables_now": _l("Each table is invited to a block of its own canvas: %(blocks)s"),
     "no_focus": _l("No focus: everyone works where they are."),
     "clear_focus": _l("Clear focus"),
     "projector": _l("Projector"),
@@ -349,4 +357,5 @@ def plural_strings() -> dict[str, dict[str, str]]:
         "empty_blocks_n": plural_forms(
             lambda n: ngettext("%(count)s empty block", "%(count)s empty blocks", n, count=keep)),
         "people_n": plural_forms(lambda n: ngettext("%(count)s person", "%(count)s people", n, count=keep)),
+        "tables_n": plural_forms(lambda n: ngettext("%(count)s table", "%(count)s tables", n, count=keep)),
     }

@@ -6,6 +6,7 @@
 import { announce } from "./announce.js";
 import { Clock, formatDuration, locksNow } from "./clock.js";
 import { el, setPressed, setText, syncChildren } from "./dom.js";
+import { invitationFor } from "./focus.js";
 import { t, tn } from "./i18n.js";
 import { reasonOf } from "./send.js";
 import { TimerView } from "./timer-view.js";
@@ -38,6 +39,11 @@ export class CanvasLive {
     return this.workshop.closed;
   }
 
+  /** Where the facilitator invites the people of this canvas: one place for everyone, or this table's block. */
+  get focus() {
+    return invitationFor(this.workshop.state.focus, this.page.canvasId);
+  }
+
   timeLocked() {
     return locksNow(this.page.state.controls.timer, this.clock) || locksNow(this.workshop.state.timer, this.clock);
   }
@@ -63,7 +69,7 @@ export class CanvasLive {
     this.clock.sync(ack);
     this.workshop.adopt(ack.workshop);
     if (ack.status) this.workshop.person(ack.status, ack.workshop ? ack.workshop.version : 0);
-    this.focusSeen = JSON.stringify(this.workshop.state.focus);
+    this.focusSeen = JSON.stringify(this.focus);
   }
 
   /** The workshop's state asked for again (after a `resync`): a change we missed is announced like an event. */
@@ -165,7 +171,7 @@ export class CanvasLive {
   }
 
   renderBlocks(hiddenCounts) {
-    const focus = this.workshop.state.focus;
+    const focus = this.focus;
     const participant = !this.me.facilitator;
     for (const section of document.querySelectorAll(".sheet .block")) {
       const block = section.dataset.block;
@@ -186,7 +192,12 @@ export class CanvasLive {
         control.disabled = shut;
       }
       const entry = document.querySelector(`.block-index-item[data-block="${CSS.escape(block)}"]`);
-      if (entry) entry.classList.toggle("is-locked", blockLocked || (participant && shut));
+      if (entry) {
+        entry.classList.toggle("is-locked", blockLocked || (participant && shut));
+        entry.classList.toggle("is-focus", focused); // the phone's list of blocks says it too
+        if (focused) entry.dataset.focusLabel = t("block_focus");
+        else delete entry.dataset.focusLabel;
+      }
       const hidden = section.querySelector(`:scope > [data-hidden-for="${CSS.escape(block)}"]`);
       if (hidden) {
         const count = hiddenCounts.get(block) || 0;
@@ -246,7 +257,7 @@ export class CanvasLive {
     this.focusText = document.getElementById("focus-text");
     this.focusGo = document.getElementById("focus-go");
     this.focusGo.addEventListener("click", (event) => {
-      const focus = this.workshop.state.focus;
+      const focus = this.focus;
       if (!focus || focus.canvas_id !== this.page.canvasId) return; // another canvas: follow the link
       event.preventDefault();
       this.focusDismissed = JSON.stringify(focus);
@@ -254,7 +265,7 @@ export class CanvasLive {
       this.renderFocus();
     });
     document.getElementById("focus-dismiss").addEventListener("click", () => {
-      this.focusDismissed = JSON.stringify(this.workshop.state.focus);
+      this.focusDismissed = JSON.stringify(this.focus);
       this.renderFocus();
       document.getElementById("main").focus();
     });
@@ -270,7 +281,7 @@ export class CanvasLive {
   }
 
   renderFocus() {
-    const focus = this.workshop.state.focus;
+    const focus = this.focus;
     const key = JSON.stringify(focus);
     if (this.focusDismissed !== null && key !== this.focusDismissed) this.focusDismissed = null; // a new invitation
     const here = Boolean(focus && focus.canvas_id === this.page.canvasId);

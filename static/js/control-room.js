@@ -242,6 +242,13 @@ class ControlRoom {
     return found ? `${canvas.info.name} — ${found.title}` : canvas.info.name;
   }
 
+  /** A block's title on a canvas (its id when the canvas does not know it). */
+  blockTitle(canvasId, block) {
+    const canvas = this.canvases.get(canvasId);
+    const found = canvas && canvas.info.blocks.find((b) => b.id === block);
+    return found ? found.title : block;
+  }
+
   projectorLabel(projector) {
     const canvas = projector.canvas_id && this.canvases.get(projector.canvas_id);
     const name = canvas ? canvas.info.name : "";

@@ -12,6 +12,7 @@
 import { Clock } from "./clock.js";
 import { Connection } from "./connection.js";
 import { el, setText, syncChildren } from "./dom.js";
+import { focusedBlock } from "./focus.js";
 import { formatNumber, t, tn } from "./i18n.js";
 import { showConnectionState, startPage } from "./page.js";
 import { CanvasState, isRedacted } from "./state.js";
@@ -260,7 +261,7 @@ class Projector {
     if (holder.firstChild !== sheet) holder.replaceChildren(sheet);
     const grouped = byBlock(this.state.notes);
     const { focus, projector } = this.workshop.state;
-    const focused = focus && focus.canvas_id === this.canvasId ? focus.block : null;
+    const focused = focusedBlock(focus, this.canvasId); // one place for all, or this table's block
     const focusedInfo = focused ? info.blocks.find((b) => b.id === focused) : null;
     const zoomed = Boolean(projector && projector.zoom && focusedInfo) ? (focusedInfo.inside || focusedInfo.id) : null;
     sheet.classList.toggle("is-zoomed", zoomed !== null);

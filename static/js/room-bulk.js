@@ -73,10 +73,41 @@ export class BulkControls {
       act("vote-close", t("close_vote"), (id) => ["vote:close", { canvas_id: id }]),
     );
 
+    // Focus: each table to a block of its own canvas (the blocks of every table's template).
+    const focus = el("div", "bulk-group", { role: "group", "aria-label": t("bulk_focus") });
+    const blockWrap = el("span", "bulk-field");
+    this.block = el("select", "", { id: "bulk-block" }); // its blocks come with the tables (update)
+    this.blockKey = "";
+    blockWrap.append(el("label", "", { for: "bulk-block" }, t("bulk_focus_block")), this.block);
+    focus.append(blockWrap,
+      act("focus-set", t("bulk_focus_set"), (id) => ["focus:table", { canvas_id: id, block: this.block.value }]),
+      act("focus-clear", t("bulk_focus_clear"), (id) => ["focus:table", { canvas_id: id, block: null }]),
+    );
+
     this.status = el("p", "control-status bulk-status", { role: "status" });
     this.extra = el("div", "bulk-extra"); // room for more room-wide controls (the projector's zoom)
-    root.append(scope, writing, timer, vote, this.extra, this.status);
+    root.append(scope, writing, timer, vote, focus, this.extra, this.status);
     root.setAttribute("aria-labelledby", "bulk-title");
+  }
+
+  /** Every block of the tables' templates, once each, in their order: [id, title]. */
+  blockChoices() {
+    const choices = new Map();
+    for (const canvas of this.room.canvasList()) {
+      for (const block of canvas.info.blocks) if (!choices.has(block.id)) choices.set(block.id, block.title);
+    }
+    return [...choices.entries()];
+  }
+
+  /** Offer the tables' blocks, again only when the tables bring others (keeping the one chosen). */
+  fillBlocks() {
+    const choices = this.blockChoices();
+    const key = JSON.stringify(choices);
+    if (key === this.blockKey) return;
+    this.blockKey = key;
+    const chosen = this.block.value;
+    this.block.replaceChildren(...choices.map(([id, title]) => el("option", "", { value: id }, title)));
+    if (choices.some(([id]) => id === chosen)) this.block.value = chosen;
   }
 
   /** A card's "choose" box changed. */
@@ -101,6 +132,15 @@ export class BulkControls {
     if (key === "vote-open") {
       const each = Number(this.budget.value);
       if (!Number.isInteger(each) || each < 1 || each > 50) return [t("vote_numbers_invalid"), this.budget];
+    }
+    if (key === "focus-set") {
+      // A table whose template lacks the block would refuse it: say so and send nothing at all.
+      const block = this.block.value;
+      const lacking = this.targets().filter((canvas) => !canvas.info.blocks.some((b) => b.id === block));
+      if (lacking.length) {
+        const title = this.block.selectedOptions.length ? this.block.selectedOptions[0].textContent : block;
+        return [t("bulk_focus_missing", { block: title, tables: lacking.map((c) => c.info.name).join(", ") }), this.block];
+      }
     }
     return null;
   }
@@ -142,6 +182,7 @@ export class BulkControls {
   }
 
   update() {
+    this.fillBlocks();
     const total = this.room.canvasList().length;
     setText(this.allText, ` ${t("bulk_all", { count: formatNumber(total) })}`);
     setText(this.someText, ` ${t("bulk_some", { count: formatNumber(this.chosen.size) })}`);

@@ -6,6 +6,7 @@
 import { button, el, setPressed, setText, syncChildren } from "./dom.js";
 import { formatNumber, t, tn } from "./i18n.js";
 import { pdfLinks } from "./downloads.js";
+import { focusedBlock } from "./focus.js";
 import { GroupControls } from "./room-groups.js";
 import { TimerControls } from "./room-timer.js";
 import { VoteControls } from "./room-vote.js";
@@ -40,7 +41,10 @@ export class CanvasCard {
     const title = el("h2", "room-card-title", { id: `card-title-${id}` }, name);
     const open = el("a", "button small", { href: room.canvasUrl(id), "aria-label": t("open_canvas_named", { name }) },
       t("open_canvas"));
-    head.append(this.choose, title, open);
+    // The box sits in a label, the finger-sized target on a phone (control-room.css).
+    const choose = el("label", "card-choose-target");
+    choose.append(this.choose);
+    head.append(choose, title, open);
     this.stats = el("p", "card-stats");
     this.flags = el("p", "card-flags");
     const details = el("details", "card-details", (room.boot.canvases || []).length <= OPEN_UP_TO ? { open: true } : {});
@@ -152,6 +156,7 @@ export class CanvasCard {
       setText(parts.hidden, hidden ? formatNumber(hidden) : "");
       setPressed(parts.lock, controls.locked_blocks.includes(block.id));
       setPressed(parts.focus, Boolean(focus && focus.canvas_id === id && focus.block === block.id));
+      parts.row.classList.toggle("is-focus", focusedBlock(focus, id) === block.id);
     }
     setPressed(this.lockAll, controls.locked);
     setPressed(this.hidden, controls.hidden);
@@ -180,7 +185,11 @@ export class CanvasCard {
     if (voting && voting.round.status === "open") flags.push(["voting", t("vote_open_flag")]);
     if (controls.timer) flags.push(["timer", t("timer_running")]);
     const focus = this.room.workshop.state.focus;
-    if (focus && focus.canvas_id === this.canvas.info.id) flags.push(["focus", t("in_focus")]);
+    const id = this.canvas.info.id;
+    const block = focusedBlock(focus, id); // one place for everyone, or this table's own block
+    const title = block && (this.canvas.info.blocks.find((b) => b.id === block) || { title: block }).title;
+    if (block) flags.push(["focus", t("in_focus_block", { block: title })]);
+    else if (focus && focus.canvas_id === id) flags.push(["focus", t("in_focus")]);
     syncChildren(this.flags, flags, ([key]) => key, ([key]) => el("span", `flag flag-${key}`), (node, [, text]) => setText(node, text));
     this.flags.hidden = !flags.length;
     this.root.classList.toggle("has-empty", empty > 0);

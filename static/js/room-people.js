@@ -18,6 +18,16 @@ function timeOf(iso) {
 // Up to this many people, the names show without asking (until the facilitator opens or closes them).
 const NAMES_OPEN_UP_TO = 12;
 
+/** "✓ Ready · (hand) Raised hand": the hand is drawn (lienzo.css), the words say it. */
+function showStatus(cell, person) {
+  const key = `${Boolean(person.ready)}${Boolean(person.hand)}`;
+  if (cell.dataset.shown === key) return;
+  cell.dataset.shown = key;
+  const parts = person.ready ? [`✓ ${t("ready")}`] : [];
+  if (person.hand) parts.push(...(parts.length ? [" · "] : []), el("span", "icon icon-hand", { "aria-hidden": "true" }), ` ${t("hands")}`);
+  cell.replaceChildren(...parts);
+}
+
 export class PeoplePanel {
   constructor(room, root) {
     this.room = room;
@@ -81,8 +91,7 @@ export class PeoplePanel {
       setText(place, canvases ? `${t("online_now")}: ${canvases.join(", ")}`
         : `${t("seen_earlier")}${person.last_seen_at ? ` (${timeOf(person.last_seen_at)})` : ""}`);
       tr.classList.toggle("is-online", Boolean(canvases));
-      setText(status, [person.ready ? `✓ ${t("ready")}` : "", person.hand ? `✋ ${t("hands")}` : ""]
-        .filter(Boolean).join(" · "));
+      showStatus(status, person);
       tr.classList.toggle("has-hand", Boolean(person.hand));
     });
   }

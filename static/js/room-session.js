@@ -3,7 +3,8 @@
 // raised hands, institutions on anonymous canvases, closing or reopening the workshop.
 
 import { button, el, setPressed, setText } from "./dom.js";
-import { formatNumber, t } from "./i18n.js";
+import { tablesByBlock } from "./focus.js";
+import { formatNumber, t, tn } from "./i18n.js";
 import { confirmInline } from "./room-confirm.js";
 import { TimerControls } from "./room-timer.js";
 
@@ -30,6 +31,15 @@ export class SessionControls {
       { status, control: this.clearFocus }), { "data-action": "focus-clear" });
     node.append(this.focusText, this.clearFocus, status);
     return node;
+  }
+
+  /** One place for everyone, or each table's block ("Public problem: 10 tables"), or no focus. */
+  focusSummary(focus) {
+    if (!focus) return t("no_focus");
+    const tables = tablesByBlock(focus);
+    if (!tables) return t("focus_now", { place: this.room.placeName(focus.canvas_id, focus.block) });
+    const blocks = tables.map(([block, ids]) => `${this.room.blockTitle(ids[0], block)} (${tn("tables_n", ids.length)})`);
+    return t("focus_tables_now", { blocks: blocks.join("; ") });
   }
 
   projectorGroup() {
@@ -103,7 +113,7 @@ export class SessionControls {
     const { state } = this.room.workshop;
     this.timer.update(state.timer);
     const focus = state.focus;
-    setText(this.focusText, focus ? t("focus_now", { place: this.room.placeName(focus.canvas_id, focus.block) }) : t("no_focus"));
+    setText(this.focusText, this.focusSummary(focus));
     this.clearFocus.disabled = !focus;
     const projector = state.projector || { mode: "join" };
     const value = projector.canvas_id ? `${projector.mode}:${projector.canvas_id}` : projector.mode;
