@@ -91,7 +91,8 @@ def test_every_note_is_inside_the_projector_screen(show, real_size_server, size)
     assert_boxes_inside_viewport(page, "#projector-sheet li.note", expected=len(demo.note_ids))
     seen = page.evaluate("""() => {
         const boxes = [...document.querySelectorAll('#projector-sheet .notes-box')];
-        const texts = [...document.querySelectorAll('#projector-sheet :is(.note-text, .note-author, .group-title, .block-title)')]
+        const texts = [...document.querySelectorAll(
+            '#projector-sheet :is(.note-text, .note-author, .group-title, .block-title)')]
           .filter((node) => node.getClientRects().length && node.textContent.trim());
         return {counted: boxes.filter((box) => box.dataset.level === '4').map((box) => box.dataset.block),
                 smallest: Math.min(...texts.map((node) => parseFloat(getComputedStyle(node).fontSize)))};

@@ -404,6 +404,13 @@ class Projector {
         for (let i = first; i <= last; i += 1) mins[i] = sizes[i] * part;
       }
     }
+    // A block whose first lines alone would take half the screen cannot be read whatever its room: it
+    // will be drawn as its count (the last resort), so it asks for no more room than a count takes.
+    for (const b of blocks) {
+      if (b.lines > 0.5 * width * height) {
+        Object.assign(b, { full: 0, entries: 0, partLines: b.partLines.map(() => 0), lines: 5 * line * 10 * em });
+      }
+    }
     // Notes flow in rows and columns with gaps: count on filling about four fifths of the room.
     const room = 0.8 * sum(blocks.map((b) => sumOf(cols, b.c0, b.c1) * sumOf(rows, b.r0, b.r1)));
     const needs = blockNeeds(blocks, room);
