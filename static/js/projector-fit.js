@@ -41,7 +41,7 @@ function shrinkAll(boxes, shrink) {
 
 // Levels of a canvas's block: 0 full text; 1, 2, 3 three lines, two lines, the first line, each in
 // as many columns as the block's height asks for (so every line is as wide as it can be); 4 the count.
-export const COLUMN_LEVELS = [[1, 7], [2, 6], [3, 5]]; // [level, narrowest column in em]: narrower says too little
+export const COLUMN_LEVELS = [[1, 9], [2, 8], [3, 5]]; // [level, narrowest column in em]: narrower says too little
 
 /** Fit a canvas's blocks; `em` is the size in px of their smallest type. */
 export function fitNoteBoxes(boxes, em, shrink) {
