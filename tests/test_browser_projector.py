@@ -490,3 +490,14 @@ def test_the_value_proposition_canvas_is_a_square_and_a_circle(server, open_page
     assert seen["focus"]["block"] == "customer_jobs" and "en foco" in seen["focus"]["label"]
     assert page.locator("svg.figure-circle rect.figure-focus").count() == 1
     screenshot(page, f"projector-vpc-{size[0]}x{size[1]}")
+
+
+def test_a_form_like_canvas_fills_the_screen_and_shows_its_notes(server, open_page):
+    """The Open Government commitment sheet (one column of fields) is sized like the other canvases:
+    its crowded fields get the room the empty ones do not need, so 60 notes are all drawn at 1280x720."""
+    per_block = {"name": 2, "problem": 20, "commitment": 16, "milestones": 12, "contacts": 6, "completion": 4}
+    made = build_canvas(server, "ogp-commitment", per_block, focus="commitment", seed=9)
+    page = open_projector(open_page, server, made, (1280, 720))
+    empty = {b: 0 for b in ("dates", "lead_agency", "contribution", "ogp_values", "additional_info")}
+    seen = check_whole_canvas(page, made, (1280, 720), {**empty, **per_block})
+    assert all(info["level"] < COUNT_LEVEL for info in seen["blocks"].values()), seen["blocks"]

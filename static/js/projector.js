@@ -466,7 +466,7 @@ class Projector {
       sheet.style.gridTemplateColumns = fillingTracks(info.layout.columns);
       sheet.style.gridTemplateRows = fillingTracks(info.layout.rows);
     }
-    const grid = info.kind === "form" ? null : gridOf(info);
+    const grid = gridOf(info);
     if (grid && grid.figures.length) {
       sheet.classList.add("has-figures");
       for (const figure of grid.figures) {
