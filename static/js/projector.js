@@ -27,6 +27,7 @@ const SHOWN_RESULTS = 12;
 const TOP_UNDER_COUNT = 3; // the top-voted notes named under a block drawn as a count
 const RENDER_WAIT_MS = 40; // a burst of live changes is drawn (and fitted) once
 const SIZING_ROUNDS = 4; // how many times a block still drawn as a count asks for more room
+const FOCUS_ROOM = 1.5; // how much more room (by area) the focused block asks for
 const SVG = "http://www.w3.org/2000/svg";
 
 /** Grid tracks that share the screen and may shrink below their content: `auto` rows get a share too. */
@@ -415,7 +416,8 @@ class Projector {
     const room = 0.8 * sum(blocks.map((b) => sumOf(cols, b.c0, b.c1) * sumOf(rows, b.r0, b.r1)));
     const needs = blockNeeds(blocks, room);
     blocks.forEach((b, i) => {
-      b.need = needs[i];
+      // The block in focus is what the room talks about: it asks for half as much room again.
+      b.need = needs[i] * (b.parts[0].section.classList.contains("is-focus") ? FOCUS_ROOM : 1);
       const figure = grid.figures.find((f) => f.shape === "circle" && f.blocks.includes(b.id));
       // Its room: the cell, or in a circle the part of its cell inside the circle.
       const room = figure ? (c, r) => circleCell(figure, b, c, r, em)
