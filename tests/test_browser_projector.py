@@ -386,3 +386,118 @@ def test_the_join_and_timer_screens_fit(server, room, open_page, seats, size):
         screenshot(page, f"projector-timer-{size[0]}x{size[1]}")
     finally:
         host.op("projector:show", mode="canvas", canvas_id=room["canvas_id"])
+
+
+# ---- a canvas of its own on the same server: the count as the last resort, the VPC's figures ----
+
+
+def build_canvas(server: ServerProcess, template_id: str, per_block: dict[str, int], focus: str,
+                 seed: int) -> dict:
+    """A workshop with one canvas of ``template_id`` holding ``per_block`` notes (by 20 people),
+    ``focus`` in focus and the canvas on the projector; returns its projector token and counts."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{server.workdir / 'instance' / 'lienzo.db'}",
+                     SECRET_KEY=server.env["SECRET_KEY"])
+    rng = random.Random(seed)
+    with app.app_context():
+        facilitator = make_facilitator(email=f"{uuid.uuid4().hex[:8]}@example.org", name="Lucía Facilitadora")
+        workshop = create_workshop(facilitator, NewWorkshop(title="Taller"))
+        (canvas,) = add_canvases(catalog_of(app), workshop, NewCanvases(template_id=template_id, name="Mesa 1"))
+        host, _seat = facilitator_seat(facilitator, workshop)
+        people = [resolve_token(join_workshop(JoinWorkshop(code=workshop.code, name=f"Persona {i + 1}",
+                                                           institution=f"Institución {i % 7 + 1}"))[1])
+                  for i in range(20)]
+        for block, count in per_block.items():
+            for i in range(count):
+                board.apply(people[i % len(people)], canvas.id, "note:add",
+                            {"op_id": uuid.uuid4().hex, "note_id": str(uuid.uuid4()), "block": block,
+                             "text": note_text(rng)})
+        board.apply(host, None, "focus:set", {"op_id": uuid.uuid4().hex, "canvas_id": canvas.id, "block": focus})
+        board.apply(host, None, "projector:show", {"op_id": uuid.uuid4().hex, "mode": "canvas",
+                                                   "canvas_id": canvas.id})
+        projector = projector_token(db.session.get(Workshop, workshop.id))
+        db.session.remove()
+        db.engine.dispose()
+    return {"projector": projector, "per_block": per_block}
+
+
+def test_a_block_with_more_notes_than_can_be_read_is_the_only_one_counted(server, open_page):
+    """The count is the last resort: 420 notes in one block cannot be read on a 1280x720 screen, so that
+    block shows its count (and its top-voted few), while every other block, even a crowded one, shows
+    its notes, and the screen still takes every note into account."""
+    per_block = {"problem": 420, "solution": 30, "population": 12, "value": 6, "costs": 2}
+    made = build_canvas(server, "public-policy-lean-canvas", per_block, focus="solution", seed=3)
+    page = open_projector(open_page, server, made, (1280, 720))
+    seen = check_whole_canvas(page, made, (1280, 720), {**{b: 0 for b in (
+        "alternatives", "early", "indicators", "legitimacy", "channels", "funding")}, **per_block})
+    assert seen["blocks"]["problem"]["level"] == COUNT_LEVEL
+    assert page.text_content(".notes-box[data-block='problem'] .count-line") == "420 notas"
+    assert [b for b, info in seen["blocks"].items() if info["level"] == COUNT_LEVEL] == ["problem"]
+
+
+FIGURES = """() => {
+  const sheet = document.querySelector('#projector-sheet .projector-sheet');
+  const rect = (node) => {
+    const r = node.getBoundingClientRect();
+    return {l: r.left, t: r.top, r: r.right, b: r.bottom};
+  };
+  const union = (ids) => ids.map((id) => rect(sheet.querySelector(`:scope > .block[data-block='${id}']`)))
+    .reduce((u, r) => ({l: Math.min(u.l, r.l), t: Math.min(u.t, r.t), r: Math.max(u.r, r.r), b: Math.max(u.b, r.b)}));
+  const square = sheet.querySelector('svg.figure-square');
+  const circle = sheet.querySelector('svg.figure-circle');
+  const c = rect(circle);
+  const [cx, cy, a, b] = [(c.l + c.r) / 2, (c.t + c.b) / 2, (c.r - c.l) / 2, (c.b - c.t) / 2];
+  const inEllipse = (x, y) => ((x - cx) / a) ** 2 + ((y - cy) / b) ** 2 <= 1.001;
+  const outside = [];
+  for (const id of ['gains', 'pains', 'customer_jobs']) {
+    for (const node of sheet.querySelectorAll(`.block[data-block='${id}'] :is(li.note, .block-title)`)) {
+      const r = rect(node);
+      if (![[r.l, r.t], [r.r, r.t], [r.l, r.b], [r.r, r.b]].every(([x, y]) => inEllipse(x, y))) {
+        outside.push(id + ': ' + node.textContent.slice(0, 20));
+      }
+    }
+  }
+  // The middle of the empty column between the two figures: the white sheet, nothing dark.
+  const gapX = (union(['gain_creators', 'pain_relievers']).r + union(['gains', 'pains']).l) / 2;
+  const there = document.elementFromPoint(gapX, (c.t + c.b) / 2);
+  return {square: rect(square), valueMap: union(['products_services', 'gain_creators', 'pain_relievers']),
+          circle: c, profile: union(['gains', 'pains', 'customer_jobs']),
+          ellipse: circle.querySelectorAll('ellipse.figure-outline').length,
+          squareLines: square.querySelectorAll('line').length,
+          circleLines: circle.querySelectorAll('line').length, outside,
+          gap: {node: there === sheet ? 'sheet' : there.className.baseVal ?? there.className,
+                background: getComputedStyle(there).backgroundColor}};
+}"""
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)], ids=["1920x1080", "1280x720"])
+def test_the_value_proposition_canvas_is_a_square_and_a_circle(server, open_page, size):
+    """The value map is drawn as a square and the customer profile as a circle, with the lines between
+    their blocks, the white sheet between them (no dark gap column), every note of the profile inside
+    its circle, every note shown, nothing under the stated minimum type size."""
+    per_block = {"products_services": 18, "gain_creators": 9, "pain_relievers": 6, "customer_jobs": 14,
+                 "gains": 8, "pains": 5}
+    made = build_canvas(server, "value-proposition-canvas", per_block, focus="customer_jobs", seed=5)
+    page = open_projector(open_page, server, made, size)
+    seen = check_whole_canvas(page, made, size)
+    assert all(info["level"] < COUNT_LEVEL for info in seen["blocks"].values()), seen["blocks"]
+    figures = page.evaluate(FIGURES)
+    for drawn, blocks in ((figures["square"], figures["valueMap"]), (figures["circle"], figures["profile"])):
+        assert all(abs(drawn[k] - blocks[k]) <= 2 for k in "ltrb"), (drawn, blocks)
+    assert figures["ellipse"] == 1 and figures["squareLines"] == 3 and figures["circleLines"] == 2
+    assert figures["outside"] == [], figures["outside"]
+    assert figures["gap"] == {"node": "sheet", "background": "rgb(255, 255, 255)"}, figures["gap"]
+    # The focused block, in the circle, is named on its title and tinted in the figure.
+    assert seen["focus"]["block"] == "customer_jobs" and "en foco" in seen["focus"]["label"]
+    assert page.locator("svg.figure-circle rect.figure-focus").count() == 1
+    screenshot(page, f"projector-vpc-{size[0]}x{size[1]}")
+
+
+def test_a_form_like_canvas_fills_the_screen_and_shows_its_notes(server, open_page):
+    """The Open Government commitment sheet (one column of fields) is sized like the other canvases:
+    its crowded fields get the room the empty ones do not need, so 60 notes are all drawn at 1280x720."""
+    per_block = {"name": 2, "problem": 20, "commitment": 16, "milestones": 12, "contacts": 6, "completion": 4}
+    made = build_canvas(server, "ogp-commitment", per_block, focus="commitment", seed=9)
+    page = open_projector(open_page, server, made, (1280, 720))
+    empty = {b: 0 for b in ("dates", "lead_agency", "contribution", "ogp_values", "additional_info")}
+    seen = check_whole_canvas(page, made, (1280, 720), {**empty, **per_block})
+    assert all(info["level"] < COUNT_LEVEL for info in seen["blocks"].values()), seen["blocks"]

@@ -41,7 +41,7 @@ function shrinkAll(boxes, shrink) {
 
 // Levels of a canvas's block: 0 full text; 1, 2, 3 three lines, two lines, the first line, each in
 // as many columns as the block's height asks for (so every line is as wide as it can be); 4 the count.
-const COLUMN_LEVELS = [[1, 7], [2, 6], [3, 4]]; // [level, narrowest column in em]: narrower says too little
+export const COLUMN_LEVELS = [[1, 9], [2, 8], [3, 5]]; // [level, narrowest column in em]: narrower says too little
 
 /** Fit a canvas's blocks; `em` is the size in px of their smallest type. */
 export function fitNoteBoxes(boxes, em, shrink) {
@@ -98,4 +98,171 @@ export function debounce(fn, wait) {
       fn();
     }, wait);
   };
+}
+
+// ---- Sizing the canvas's rows and columns by what its blocks hold ----------------------
+//
+// The template's grid gives each row and column a share of the screen (its fr). With many notes
+// those shares no longer fit: a crowded block in a small cell would fall back to a count while an
+// empty block keeps its room. So the screen starts from the template's shares and moves room only
+// as far as needed, from tracks whose blocks have room to spare to those of the most crowded
+// blocks, never taking a track below a floor (a part of its share, and room for its titles), so
+// the canvas keeps its shape. What a block needs is an area: its notes measured in full text at
+// the template's size and, in first lines, estimated; between the two, as dense as the whole
+// canvas has to be to fit at all (see `blockNeeds`).
+
+export const FLOOR = 0.35; // no track goes below this part of its template share
+
+/** A template's track list as shares ("repeat(10, 1fr)", "1fr 1fr auto"): `auto` counts 0.6; null if unknown. */
+export function trackShares(tracks) {
+  const text = String(tracks).replace(/repeat\(\s*(\d+)\s*,\s*([^()]+)\)/g,
+    (_all, count, track) => Array(Number(count)).fill(track.trim()).join(" "));
+  const shares = [];
+  for (const token of text.split(/\s+/).filter(Boolean)) {
+    const fr = /^(\d*\.?\d+)fr$/.exec(token);
+    if (fr) shares.push(Number(fr[1]));
+    else if (token === "auto") shares.push(0.6);
+    else return null;
+  }
+  return shares;
+}
+
+/** Each named area's first and last column and row (0-based); "." cells are empty. */
+export function areaSpans(areas) {
+  const spans = new Map();
+  areas.forEach((row, r) => String(row).trim().split(/\s+/).forEach((name, c) => {
+    if (/^\.+$/.test(name)) return;
+    const span = spans.get(name);
+    if (!span) spans.set(name, { c0: c, c1: c, r0: r, r1: r });
+    else Object.assign(span, { c0: Math.min(span.c0, c), c1: Math.max(span.c1, c),
+      r0: Math.min(span.r0, r), r1: Math.max(span.r1, r) });
+  }));
+  return spans;
+}
+
+const total = (sizes, from, to) => {
+  let sum = 0;
+  for (let i = from; i <= to; i += 1) sum += sizes[i];
+  return sum;
+};
+
+/**
+ * Sizes in px for the columns and rows. `cols`, `rows`: the template's sizes in px (summing to the
+ * room there is); `colMin`, `rowMin`: each track's floor; `blocks`: [{c0, c1, r0, r1, crowding}],
+ * `crowding(cols, rows)` how much more room than it has the block needs (1: just enough). Moves
+ * room toward the blocks that need more than they have, in steps (a small one, or larger ones
+ * to reach a block's next column of notes), while that lowers the crowding of the most crowded
+ * ones; stops as soon as every block has what it needs (so a canvas that fits keeps its
+ * template's exact shape). `colTies`, `rowTies`: [first, last] runs of tracks that keep their
+ * proportions (a figure's halves), grown together (their floors in the same proportions).
+ */
+export function sizeTracks({ cols, rows, colMin, rowMin, blocks, colTies = [], rowTies = [] }) {
+  const crowding = (c, r) => blocks.map((b) => b.crowding(c, r));
+  // A soft maximum: lowering the most crowded block counts most, but not alone (no stalemates between two).
+  const cost = (p) => p.reduce((sum, x) => sum + x ** 8, 0);
+  const widen = (ties, from, to) => {
+    let [a, b] = [from, to];
+    for (const [first, last] of ties) {
+      if (first <= b && last >= a) [a, b] = [Math.min(a, first), Math.max(b, last)];
+    }
+    return [a, b];
+  };
+  // Move `share` of the receiving run's size from the giving run (down to its floors) to the receiving one.
+  const move = (sizes, mins, [to0, to1], [from0, from1], share) => {
+    const inside = total(sizes, to0, to1);
+    let slack = 0;
+    for (let i = from0; i <= from1; i += 1) slack += Math.max(0, sizes[i] - mins[i]);
+    const add = Math.min(inside * share, slack);
+    if (add <= 0.5) return null;
+    return sizes.map((size, i) => {
+      if (i >= to0 && i <= to1) return size * (1 + add / inside);
+      if (i >= from0 && i <= from1) return size - (Math.max(0, size - mins[i]) / slack) * add;
+      return size;
+    });
+  };
+  // The runs a track can give from: each track, or its whole tie.
+  const givers = (count, ties) => {
+    const runs = [];
+    for (let i = 0; i < count; i += 1) {
+      const run = widen(ties, i, i);
+      if (!runs.some(([a, b]) => a === run[0] && b === run[1])) runs.push(run);
+    }
+    return runs;
+  };
+  const colRuns = givers(cols.length, colTies);
+  const rowRuns = givers(rows.length, rowTies);
+  let c = [...cols];
+  let r = [...rows];
+  let p = crowding(c, r);
+  let now = cost(p);
+  let step = 0.08;
+  for (let round = 0; round < 200 && step > 0.004 && Math.max(...p) > 1; round += 1) {
+    const b = blocks[p.indexOf(Math.max(...p))];
+    let best = null;
+    const consider = (nc, nr) => {
+      if (!nc || !nr) return;
+      const np = crowding(nc, nr);
+      const next = cost(np);
+      if (next < now * 0.9999 && (!best || next < best.cost)) best = { c: nc, r: nr, p: np, cost: next };
+    };
+    const wide = widen(colTies, b.c0, b.c1);
+    const tall = widen(rowTies, b.r0, b.r1);
+    for (const jump of [1, 3, 8]) {
+      for (const run of colRuns) if (run[1] < wide[0] || run[0] > wide[1]) consider(move(c, colMin, wide, run, step * jump), r);
+      for (const run of rowRuns) if (run[1] < tall[0] || run[0] > tall[1]) consider(c, move(r, rowMin, tall, run, step * jump));
+    }
+    if (best) ({ c, r, p, cost: now } = best);
+    else step /= 2;
+  }
+  return { cols: c, rows: r, crowding: p };
+}
+
+/**
+ * Each block's need in px²: `full` its notes in full text (measured), `lines` in first lines
+ * (estimated), `fixed` its titles. When the canvas cannot hold every block in full text, the
+ * need is taken between the two, as far toward first lines as the whole canvas must go
+ * (geometrically: t in [0, 1] with Σ full^t · lines^(1-t) = the room), so blocks are sized for
+ * the density they will be drawn at.
+ */
+export function blockNeeds(blocks, room) {
+  const need = (b, t) => b.fixed + (b.full > 0 && b.lines > 0 ? b.full ** t * b.lines ** (1 - t) : Math.max(b.full, b.lines));
+  const sum = (t) => blocks.reduce((s, b) => s + need(b, t), 0);
+  let t = 1;
+  if (sum(1) > room) {
+    let lo = 0;
+    let hi = 1;
+    for (let i = 0; i < 20; i += 1) {
+      const mid = (lo + hi) / 2;
+      if (sum(mid) > room) hi = mid;
+      else lo = mid;
+    }
+    t = lo;
+  }
+  return blocks.map((b) => need(b, t));
+}
+
+/**
+ * The largest rectangle inside a cell that is also inside the ellipse filling the box (0,0)-(w,h):
+ * where a block drawn in a circle puts its title and notes. Cell and result as {x0, y0, x1, y1}.
+ */
+export function insideEllipse(cell, w, h) {
+  const a = w / 2;
+  const b = h / 2;
+  const u = (x) => (x - a) / a;
+  const STEPS = 10;
+  let best = { x0: cell.x0, y0: cell.y0, x1: cell.x0, y1: cell.y0, area: 0 };
+  for (let i = 0; i <= STEPS; i += 1) {
+    for (let j = i + 1; j <= STEPS; j += 1) {
+      const x0 = cell.x0 + ((cell.x1 - cell.x0) * i) / STEPS;
+      const x1 = cell.x0 + ((cell.x1 - cell.x0) * j) / STEPS;
+      const far = Math.max(Math.abs(u(x0)), Math.abs(u(x1))); // the corners farthest from the centre bind
+      if (far >= 1) continue;
+      const half = b * Math.sqrt(1 - far * far);
+      const y0 = Math.max(cell.y0, b - half);
+      const y1 = Math.min(cell.y1, b + half);
+      const size = (x1 - x0) * Math.max(0, y1 - y0);
+      if (size > best.area) best = { x0, y0, x1, y1, area: size };
+    }
+  }
+  return best;
 }

@@ -16,7 +16,9 @@ import { focusedBlock } from "./focus.js";
 import { formatNumber, t, tn } from "./i18n.js";
 import { showConnectionState, startPage } from "./page.js";
 import { CanvasState, isRedacted } from "./state.js";
-import { debounce, fitBoxes, fitNoteBoxes } from "./projector-fit.js";
+import {
+  COLUMN_LEVELS, COUNT_LEVEL, FLOOR, areaSpans, blockNeeds, debounce, fitBoxes, fitNoteBoxes, insideEllipse, sizeTracks, trackShares,
+} from "./projector-fit.js";
 import { TimerView } from "./timer-view.js";
 import { byBlock, withGroups } from "./view.js";
 import { WorkshopState } from "./workshop-state.js";
@@ -25,6 +27,9 @@ const GAP_WAIT_MS = 1000;
 const SHOWN_RESULTS = 12;
 const TOP_UNDER_COUNT = 3; // the top-voted notes named under a block drawn as a count
 const RENDER_WAIT_MS = 40; // a burst of live changes is drawn (and fitted) once
+const SIZING_ROUNDS = 4; // how many times a block still drawn as a count asks for more room
+const FOCUS_ROOM = 1.5; // how much more room (by area) the focused block asks for
+const SVG = "http://www.w3.org/2000/svg";
 
 /** Grid tracks that share the screen and may shrink below their content: `auto` rows get a share too. */
 function fillingTracks(tracks) {
@@ -33,6 +38,104 @@ function fillingTracks(tracks) {
 
 function firstLine(text) {
   return String(text || "").split("\n").find((line) => line.trim()) || "";
+}
+
+const sumOf = (sizes, from, to) => sizes.slice(from, to + 1).reduce((a, b) => a + b, 0);
+
+/** A canvas's grid as the projector sizes it: the template's tracks, each top block's span and,
+ * on a Value Proposition Canvas, its two figures (the blocks left of the empty column make the value
+ * map's square, those right of it the customer profile's circle). Null if the grid cannot be read. */
+function gridOf(info) {
+  const layout = info.layout;
+  if (!layout || !Array.isArray(layout.areas) || !layout.areas.length) return null;
+  const cols = trackShares(layout.columns);
+  const rows = trackShares(layout.rows);
+  const spans = areaSpans(layout.areas);
+  const tops = info.blocks.filter((b) => !b.inside);
+  if (!cols || !rows || rows.length !== layout.areas.length || tops.some((b) => !spans.has(b.id))
+      || layout.areas.some((row) => String(row).trim().split(/\s+/).length !== cols.length)) return null;
+  const blocks = tops.map((b) => ({ id: b.id, ...spans.get(b.id) }));
+  const figures = [];
+  if (info.figures) {
+    const cells = layout.areas.map((row) => String(row).trim().split(/\s+/));
+    const empty = cells.flatMap((row, r) => row.map((name, c) => (/^\.+$/.test(name) ? [r, c] : null))).filter(Boolean);
+    if (empty.length) {
+      const gap = empty[0][1];
+      const inRows = (b) => empty.some(([r]) => r === b.r0) && empty.some(([r]) => r === b.r1);
+      for (const [shape, side] of [["square", (b) => b.c1 < gap], ["circle", (b) => b.c0 > gap]]) {
+        const members = blocks.filter((b) => inRows(b) && side(b));
+        if (!members.length) continue;
+        figures.push({ shape, blocks: members.map((b) => b.id), c0: Math.min(...members.map((b) => b.c0)),
+          c1: Math.max(...members.map((b) => b.c1)), r0: Math.min(...members.map((b) => b.r0)),
+          r1: Math.max(...members.map((b) => b.r1)) });
+      }
+    }
+  }
+  return { columnTracks: layout.columns, rowTracks: layout.rows, cols, rows, blocks, figures };
+}
+
+/** Where a block of the circle may draw (px, from its cell's corner): inside its cell and the ellipse. */
+function circleCell(figure, block, cols, rows, em) {
+  const margin = 0.4 * em; // clear of the circle's line
+  const w = sumOf(cols, figure.c0, figure.c1);
+  const h = sumOf(rows, figure.r0, figure.r1);
+  const x0 = sumOf(cols, figure.c0, block.c0 - 1);
+  const y0 = sumOf(rows, figure.r0, block.r0 - 1);
+  const cell = { x0, y0, x1: x0 + sumOf(cols, block.c0, block.c1), y1: y0 + sumOf(rows, block.r0, block.r1) };
+  const inner = insideEllipse({ x0: cell.x0 - margin, y0: cell.y0 - margin, x1: cell.x1 - margin, y1: cell.y1 - margin },
+    Math.max(1, w - 2 * margin), Math.max(1, h - 2 * margin));
+  return { cell, left: inner.x0 + margin - cell.x0, top: inner.y0 + margin - cell.y0,
+    right: cell.x1 - (inner.x1 + margin), bottom: cell.y1 - (inner.y1 + margin),
+    w: inner.x1 - inner.x0, h: Math.max(0, inner.y1 - inner.y0), inset: true };
+}
+
+function svgNode(name, attributes) {
+  const node = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
+  return node;
+}
+
+/** Draw the square and the circle with the lines between their blocks (the focused block's part
+ * tinted), and keep the circle's blocks inside it. Coordinates in percent of the figure's box. */
+function drawFigures(grid, blocks, cols, rows, em) {
+  for (const figure of grid.figures) {
+    const w = sumOf(cols, figure.c0, figure.c1);
+    const h = sumOf(rows, figure.r0, figure.r1);
+    const x = (c) => (100 * sumOf(cols, figure.c0, c - 1)) / w;
+    const y = (r) => (100 * sumOf(rows, figure.r0, r - 1)) / h;
+    const round = figure.shape === "circle";
+    // How far from the middle a line across the figure may run before it meets the outline.
+    const reach = (at) => (round ? 50 * Math.sqrt(Math.max(0, 1 - ((at - 50) / 50) ** 2)) : 50);
+    const outline = round ? svgNode("ellipse", { cx: 50, cy: 50, rx: 50, ry: 50 })
+      : svgNode("rect", { x: 0, y: 0, width: 100, height: 100 });
+    const clip = svgNode("clipPath", { id: figure.clipId });
+    clip.append(round ? svgNode("ellipse", { cx: 50, cy: 50, rx: 50, ry: 50 }) : svgNode("rect", { x: 0, y: 0, width: 100, height: 100 }));
+    const nodes = [clip];
+    const lines = [];
+    for (const block of blocks.filter((b) => figure.blocks.includes(b.id))) {
+      const section = block.parts[0].section;
+      const [left, right, top, bottom] = [x(block.c0), x(block.c1 + 1), y(block.r0), y(block.r1 + 1)];
+      if (section.classList.contains("is-focus")) {
+        nodes.push(svgNode("rect", { x: left, y: top, width: right - left, height: bottom - top,
+          class: "figure-focus", "clip-path": `url(#${figure.clipId})` }));
+      }
+      if (block.c0 > figure.c0) { // a line on its left, as far as the outline
+        lines.push(svgNode("line", { x1: left, x2: left, y1: Math.max(top, 50 - reach(left)),
+          y2: Math.min(bottom, 50 + reach(left)), class: "figure-line" }));
+      }
+      if (block.r0 > figure.r0) { // a line above it
+        lines.push(svgNode("line", { y1: top, y2: top, x1: Math.max(left, 50 - reach(top)),
+          x2: Math.min(right, 50 + reach(top)), class: "figure-line" }));
+      }
+      if (round) {
+        const inner = circleCell(figure, block, cols, rows, em);
+        section.style.padding = [inner.top, inner.right, inner.bottom, inner.left]
+          .map((v) => `${Math.max(0, v).toFixed(1)}px`).join(" ");
+      }
+    }
+    outline.setAttribute("class", "figure-line figure-outline");
+    figure.svg.replaceChildren(...nodes, ...lines, outline);
+  }
 }
 
 class Projector {
@@ -210,16 +313,152 @@ class Projector {
   fit() {
     const mode = this.root.dataset.mode;
     if (mode === "canvas" && this.canvasId !== null && this.sheets.has(this.canvasId)) {
-      const { sheet } = this.sheets.get(this.canvasId);
-      const em = parseFloat(getComputedStyle(sheet).fontSize) || 16;
-      fitNoteBoxes([...sheet.querySelectorAll(".notes-box")], em, (box) => {
+      const entry = this.sheets.get(this.canvasId);
+      const em = parseFloat(getComputedStyle(entry.sheet).fontSize) || 16;
+      const boxes = [...entry.sheet.querySelectorAll(".notes-box")];
+      const shrink = (box) => {
         const top = box.querySelector(".top-notes");
         if (!top || !top.lastElementChild) return false;
         top.lastElementChild.remove();
         return true;
-      });
+      };
+      if (entry.grid && !entry.sheet.classList.contains("is-zoomed")) this.sizeGrid(entry, em, boxes, shrink);
+      else {
+        // Zoomed, a block fills the screen alone: no room kept for a circle around it.
+        for (const block of entry.grid ? entry.grid.blocks : []) block.parts[0].section.style.removeProperty("padding");
+        fitNoteBoxes(boxes, em, shrink);
+      }
     }
     if (mode === "results") fitBoxes([document.getElementById("projector-ranking")], 3);
+  }
+
+  /** Size the rows and columns by what each block holds (projector-fit.js: sizeTracks), then fit each
+   * block's notes; a block still drawn as a count asks for more room, a few times at most. */
+  sizeGrid(entry, em, boxes, shrink) {
+    const { sheet, grid } = entry;
+    // The template's grid with every note in full text: what each block's notes take there.
+    sheet.style.gridTemplateColumns = fillingTracks(grid.columnTracks);
+    sheet.style.gridTemplateRows = fillingTracks(grid.rowTracks);
+    for (const block of grid.blocks) block.parts[0].section.style.removeProperty("padding");
+    for (const box of boxes) {
+      box.dataset.level = "0";
+      box.style.removeProperty("--columns");
+    }
+    const style = getComputedStyle(sheet);
+    const px = (value) => parseFloat(value) || 0;
+    const width = sheet.clientWidth - px(style.paddingLeft) - px(style.paddingRight) - px(style.columnGap) * (grid.cols.length - 1);
+    const height = sheet.clientHeight - px(style.paddingTop) - px(style.paddingBottom) - px(style.rowGap) * (grid.rows.length - 1);
+    if (width <= 0 || height <= 0) {
+      fitNoteBoxes(boxes, em, shrink);
+      return;
+    }
+    // A note in its first line (level 3): its line, frame and margin; the narrowest column of such lines.
+    const line = 1.25 * em + 5;
+    const column = COLUMN_LEVELS[COLUMN_LEVELS.length - 1][1] * em;
+    const blocks = grid.blocks.map((block) => {
+      const cell = block.parts[0].section;
+      const cellStyle = getComputedStyle(cell);
+      let full = 0;
+      let boxesHeight = 0;
+      // Each part (the block, a block drawn inside it) in lines at level 3: a note is one, a group's
+      // title one and its frame half; the parts share the cell's height by their notes (renderCanvas).
+      const lines = block.parts.map((part) => {
+        const hidden = part.hidden.hidden ? 0 : part.hidden.offsetHeight;
+        full += (part.list.scrollHeight + hidden) * part.box.clientWidth;
+        boxesHeight += part.box.clientHeight;
+        return part.list.querySelectorAll("li.note").length + 1.5 * part.list.querySelectorAll("li.note-group").length
+          + (hidden ? 1 : 0);
+      });
+      const share = block.parts.map((part) => parseFloat((part.sub ? part.section : part.box).style.flexGrow) || 1);
+      const entries = lines.reduce((a, b) => a + b, 0);
+      const gap = px(getComputedStyle(block.parts[0].list).columnGap) || 0.4 * em;
+      // Titles, padding and a block drawn inside: the part of the cell that is not notes.
+      const head = Math.max(0, cell.clientHeight - boxesHeight);
+      const side = px(cellStyle.paddingLeft) + px(cellStyle.paddingRight);
+      return { ...block, full, entries, parts: block.parts, partLines: lines, share, head, side, gap,
+        lines: entries * line * (column + gap), fixed: head * cell.clientWidth, boost: 1 };
+    });
+    const sum = (list) => list.reduce((a, b) => a + b, 0);
+    const cols = grid.cols.map((share) => (share / sum(grid.cols)) * width);
+    const rows = grid.rows.map((share) => (share / sum(grid.rows)) * height);
+    const colMin = cols.map((size) => size * FLOOR);
+    const rowMin = rows.map((size) => size * FLOOR);
+    const used = { cols: cols.map(() => false), rows: rows.map(() => false) };
+    for (const b of blocks) {
+      for (let c = b.c0; c <= b.c1; c += 1) {
+        used.cols[c] = true;
+        colMin[c] = Math.max(colMin[c], (7 * em) / (b.c1 - b.c0 + 1)); // room for a title's words
+      }
+      for (let r = b.r0; r <= b.r1; r += 1) {
+        used.rows[r] = true;
+        rowMin[r] = Math.max(rowMin[r], (b.head + (b.entries ? 2 * line : 0)) / (b.r1 - b.r0 + 1)); // its titles and a line
+      }
+    }
+    cols.forEach((size, c) => { if (!used.cols[c]) colMin[c] = size; }); // an empty column of the template keeps its size
+    rows.forEach((size, r) => { if (!used.rows[r]) rowMin[r] = size; });
+    // A figure keeps its shape: its rows and its columns keep their proportions, with floors to match.
+    const colTies = grid.figures.map((f) => [f.c0, f.c1]);
+    const rowTies = grid.figures.map((f) => [f.r0, f.r1]);
+    for (const [ties, sizes, mins] of [[colTies, cols, colMin], [rowTies, rows, rowMin]]) {
+      for (const [first, last] of ties) {
+        let part = 0;
+        for (let i = first; i <= last; i += 1) part = Math.max(part, mins[i] / sizes[i]);
+        for (let i = first; i <= last; i += 1) mins[i] = sizes[i] * part;
+      }
+    }
+    // A block whose first lines alone would take half the screen cannot be read whatever its room: it
+    // will be drawn as its count (the last resort), so it asks for no more room than a count takes.
+    for (const b of blocks) {
+      if (b.lines > 0.5 * width * height) {
+        Object.assign(b, { full: 0, entries: 0, partLines: b.partLines.map(() => 0), lines: 5 * line * 10 * em });
+      }
+    }
+    // Notes flow in rows and columns with gaps: count on filling about four fifths of the room.
+    const room = 0.8 * sum(blocks.map((b) => sumOf(cols, b.c0, b.c1) * sumOf(rows, b.r0, b.r1)));
+    const needs = blockNeeds(blocks, room);
+    blocks.forEach((b, i) => {
+      // The block in focus is what the room talks about: it asks for half as much room again.
+      b.need = needs[i] * (b.parts[0].section.classList.contains("is-focus") ? FOCUS_ROOM : 1);
+      const figure = grid.figures.find((f) => f.shape === "circle" && f.blocks.includes(b.id));
+      // Its room: the cell, or in a circle the part of its cell inside the circle.
+      const room = figure ? (c, r) => circleCell(figure, b, c, r, em)
+        : (c, r) => ({ w: sumOf(c, b.c0, b.c1), h: sumOf(r, b.r0, b.r1), inset: false });
+      // Crowded by area (the density the canvas is drawn at), or by its first lines: how many fit in
+      // its columns of at least the narrowest width (the count is what is left when they do not).
+      b.crowding = (c, r) => {
+        const { w, h, inset } = room(c, r);
+        const inner = inset ? w : w - b.side;
+        const byArea = b.need / Math.max(1, w * h);
+        if (!b.entries) return byArea;
+        const columns = Math.max(1, Math.floor(inner / column));
+        const shares = b.share.reduce((x, y) => x + y, 0);
+        let byLines = 0;
+        b.partLines.forEach((count, i) => {
+          if (!count) return;
+          const fit = Math.max(0, Math.floor(((h - b.head) * b.share[i]) / shares / line)) * columns;
+          byLines = Math.max(byLines, count / Math.max(0.5, fit));
+        });
+        return b.boost * Math.max(byArea, byLines);
+      };
+    });
+    const apply = (sized) => {
+      sheet.style.gridTemplateColumns = sized.cols.map((size) => `minmax(0, ${size.toFixed(3)}fr)`).join(" ");
+      sheet.style.gridTemplateRows = sized.rows.map((size) => `minmax(0, ${size.toFixed(3)}fr)`).join(" ");
+      drawFigures(grid, blocks, sized.cols, sized.rows, em);
+      fitNoteBoxes(boxes, em, shrink);
+      // What is drawn as a count (the fewer the better): blocks, and notes not shown.
+      const counted = blocks.filter((b) => b.parts.some((part) => part.box.dataset.level === String(COUNT_LEVEL)));
+      return { counted, lost: sum(counted.map((b) => b.entries)) };
+    };
+    let best = null;
+    for (let round = 0; round < SIZING_ROUNDS; round += 1) {
+      const sized = sizeTracks({ cols, rows, colMin, rowMin, blocks, colTies, rowTies });
+      const drawn = apply(sized);
+      if (!best || drawn.lost < best.lost) best = { sized, lost: drawn.lost, round };
+      if (!drawn.counted.length) return;
+      for (const b of drawn.counted) b.boost *= 1.4; // it needs more than the estimate says
+    }
+    if (best.round !== SIZING_ROUNDS - 1) apply(best.sized);
   }
 
   sheet(info) {
@@ -229,6 +468,21 @@ class Projector {
       // The template's grid, with every track able to shrink: the sheet fills the screen, never more.
       sheet.style.gridTemplateColumns = fillingTracks(info.layout.columns);
       sheet.style.gridTemplateRows = fillingTracks(info.layout.rows);
+    }
+    const grid = gridOf(info);
+    if (grid && grid.figures.length) {
+      sheet.classList.add("has-figures");
+      for (const figure of grid.figures) {
+        figure.svg = document.createElementNS(SVG, "svg");
+        figure.clipId = `figure-${info.id}-${figure.shape}`;
+        figure.svg.setAttribute("class", `figure figure-${figure.shape}`);
+        figure.svg.setAttribute("aria-hidden", "true");
+        figure.svg.setAttribute("viewBox", "0 0 100 100");
+        figure.svg.setAttribute("preserveAspectRatio", "none");
+        figure.svg.style.gridColumn = `${figure.c0 + 1} / ${figure.c1 + 2}`;
+        figure.svg.style.gridRow = `${figure.r0 + 1} / ${figure.r1 + 2}`;
+        sheet.append(figure.svg);
+      }
     }
     const parts = new Map();
     const make = (block, sub) => {
@@ -248,7 +502,14 @@ class Projector {
       for (const child of info.blocks.filter((b) => b.inside === block.id)) section.append(make(child, true));
       sheet.append(section);
     }
-    this.sheets.set(info.id, { sheet, parts });
+    if (grid) {
+      for (const block of grid.blocks) {
+        block.parts = [parts.get(block.id), ...info.blocks.filter((b) => b.inside === block.id).map((b) => parts.get(b.id))];
+        const figure = grid.figures.find((f) => f.blocks.includes(block.id));
+        if (figure) block.parts[0].section.dataset.inFigure = figure.shape;
+      }
+    }
+    this.sheets.set(info.id, { sheet, parts, grid });
     return this.sheets.get(info.id);
   }
 
