@@ -82,10 +82,6 @@ export class PageState {
     return this.view().get(id) || null;
   }
 
-  serverNote(id) {
-    return this.#server.notes.get(id) || null;
-  }
-
   kept(id) {
     return this.#keptNotes.get(id) || null;
   }
@@ -170,15 +166,15 @@ export class PageState {
 
   /** Take one change envelope (`full`: its whole form); returns the envelopes applied. */
   receive(envelope, full = false) {
-    return this.settle(this.#server.receive(envelope, full));
+    return this.#settle(this.#server.receive(envelope, full));
   }
 
   /** Take a canvas:join or canvas:resync answer; returns the envelopes applied. */
   sync(ack) {
-    return this.settle(this.#server.sync(ack));
+    return this.#settle(this.#server.sync(ack));
   }
 
-  settle(applied) {
+  #settle(applied) {
     if (this.outbox) this.outbox.prune(this.#server.seq);
     this.touch("server");
     return applied;
