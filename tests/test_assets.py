@@ -60,6 +60,8 @@ def test_the_canvas_module_graph_is_whole():
     graph = assets.module_graph("js/canvas.js")
     assert graph[0] == "js/canvas.js"
     assert {"js/connection.js", "js/dom.js", "vendor/socket.io.esm.min.js", "vendor/sortable.esm.js"} <= set(graph)
+    # The page's one state (and what it builds on) is preloaded and versioned like every module.
+    assert {"js/page-state.js", "js/state.js", "js/view.js", "js/outbox.js"} <= set(graph)
     assert len(graph) == len(set(graph))
     assert assets.module_graph("js/no-such-module.js") == []
 

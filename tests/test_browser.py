@@ -17,6 +17,7 @@ from .browser_support import (
     wait_saved,
 )
 from .servers import ServerProcess
+from .test_server import Peer
 
 pytestmark = pytest.mark.browser
 
@@ -143,6 +144,42 @@ def test_a_missed_change_is_fetched_again_by_seq(server, workshop, open_page):
     wait_for_note(bea, "Uno", "problem")
     seq = bea.evaluate("() => window.lienzoCanvas.state.seq")
     assert seq == ana.evaluate("() => window.lienzoCanvas.state.seq")
+
+
+def test_a_burst_of_changes_is_drawn_by_one_render_in_the_next_frame(server, workshop, open_page):
+    """Every change goes through the page's one state, which draws once per frame, not once per change."""
+    bea = open_page()
+    join_by_code(bea, server.url, workshop["code"], "Lola")
+    # Bea's page holds the next twenty change envelopes back, to let them in all at once.
+    bea.evaluate("""() => {
+      const options = window.lienzoCanvas.connection.options;
+      const deliver = options.change;
+      window.held = [];
+      options.change = (envelope) => window.held.push(envelope);
+      window.letIn = () => { for (const envelope of window.held.splice(0)) deliver(envelope); };
+    }""")
+    writer = Peer(server, server.join(workshop["code"], "Ciro"), "Ciro")
+    try:
+        writer.join(workshop["canvas_ids"][0])
+        for i in range(20):
+            assert writer.call("note:add", {"op_id": f"burst-{i}", "block": "problem", "text": f"Nota {i}"})["ok"]
+        bea.wait_for_function("() => window.held.length === 20")
+        drawn = bea.evaluate("""async () => {
+          const state = window.lienzoCanvas.state;
+          const shown = () => document.querySelectorAll("ul.notes li.note").length;
+          const before = state.renders;
+          window.letIn();
+          const atOnce = [state.renders - before, shown(), state.seq];
+          await new Promise((resolve) => requestAnimationFrame(resolve));
+          return { atOnce, inTheFrame: state.renders - before, shown: shown(), changes: state.lastChanges };
+        }""")
+    finally:
+        writer.sio.disconnect()
+    # Applied at once, drawn by one render in the next frame: twenty changes, one render.
+    assert drawn["atOnce"][0] == 0 and drawn["atOnce"][1] == 0 and drawn["atOnce"][2] >= 20, drawn
+    assert drawn["inTheFrame"] == 1, drawn
+    assert drawn["shown"] == 20 and "server" in drawn["changes"], drawn
+    assert [n["text"] for n in notes(bea) if n["block"] == "problem"] == [f"Nota {i}" for i in range(20)]
 
 
 def test_a_note_is_dragged_to_another_block_with_the_mouse(server, workshop, open_page):

@@ -60,7 +60,7 @@ export class CanvasLive {
     const now = this.timeLocked();
     if (now === this.timeLockedBefore) return;
     this.timeLockedBefore = now;
-    this.page.scheduleRender();
+    this.page.state.touch("clock");
   }
 
   // ---- what the server says ----------------------------------------------------------
@@ -78,7 +78,7 @@ export class CanvasLive {
     if (!this.workshop.adopt(ack.workshop)) return;
     if (ack.status) this.workshop.person(ack.status, ack.workshop.version);
     if (this.closed !== wasClosed) announce(t(this.closed ? "notice_closed" : "announce_reopened"));
-    this.page.scheduleRender();
+    this.page.state.touch("workshop");
   }
 
   workshopEvent(envelope, whole = false) {
@@ -94,7 +94,7 @@ export class CanvasLive {
         && !(before.timer && before.timer.state === "running") && !this.page.state.controls.timer) {
       announce(t("announce_timer_started", { time: formatDuration(this.clock.remaining(now.timer)) }));
     }
-    this.page.scheduleRender();
+    this.page.state.touch("workshop");
   }
 
   /** Announce what changed on the canvas (`before`: controls and voting before the envelopes). */
@@ -110,7 +110,7 @@ export class CanvasLive {
         announce(t(this.me.facilitator ? "notice_hidden_facilitator" : "notice_hidden"));
       } else if (type === "canvas.revealed") {
         this.revealedUntil = Date.now() + REVEALED_SHOWN_MS;
-        setTimeout(() => this.page.scheduleRender(), REVEALED_SHOWN_MS + 50);
+        setTimeout(() => this.page.state.touch("revealed"), REVEALED_SHOWN_MS + 50);
         announce(t("notice_revealed"));
       } else if (type === "canvas.timer" && controls.timer && controls.timer.state === "running"
                  && !(before.controls.timer && before.controls.timer.state === "running")) {
@@ -121,12 +121,12 @@ export class CanvasLive {
         announce(t("announce_vote_closed"));
       }
     }
-    if (voting !== before.voting) this.page.scheduleRender();
+    if (voting !== before.voting) this.page.state.touch("votes");
   }
 
   timeUp(timer) {
     announce(t(timer.lock_on_end && !this.me.facilitator ? "notice_time_locked" : "time_up"));
-    this.page.scheduleRender();
+    this.page.state.touch("clock");
   }
 
   ended(event) {
@@ -320,6 +320,6 @@ export class CanvasLive {
     }
     setText(text, message);
     sort.hidden = open;
-    setPressed(sort, this.page.sortByVotes);
+    setPressed(sort, this.page.state.sortByVotes);
   }
 }

@@ -1,5 +1,6 @@
-// The canvas page: wires the server's boot data, the live connection, the
-// client state (by seq), the outbox and the page's notes together.
+// The canvas page: wires the server's boot data and the live connection to the
+// page's one state (page-state.js: the server's canvas by seq and the person's
+// side of it), and draws the notes from that state once per change-frame.
 
 import { announce, initAnnouncer } from "./announce.js";
 import { Board } from "./board.js";
@@ -7,21 +8,20 @@ import { CanvasLive } from "./canvas-live.js";
 import { Connection } from "./connection.js";
 import { initDragAndDrop } from "./dragdrop.js";
 import { t } from "./i18n.js";
-import { uuid } from "./ids.js";
 import { updateCounter } from "./note-element.js";
 import { NoteMenus } from "./note-menu.js";
 import { Outbox } from "./outbox.js";
+import { PageState } from "./page-state.js";
 import { showConnectionState, startPage } from "./page.js";
 import { People } from "./people.js";
 import { pdfLinks } from "./downloads.js";
 import { initPhoneView } from "./phone.js";
 import { reasonOf, sendOnce } from "./send.js";
-import { CanvasState, isRedacted } from "./state.js";
+import { isRedacted } from "./state.js";
 import { initTyping } from "./typing.js";
-import { buildView, byBlock, positionAt, withGroups } from "./view.js";
+import { byBlock, withGroups } from "./view.js";
 import { NoteWriters } from "./note-writers.js";
 
-const SAVED_SHOWN_MS = 2500;
 const GAP_WAIT_MS = 1000;
 const ERROR_KEYS = {
   forbidden: "error_forbidden", not_found: "error_not_found", locked: "error_locked",
@@ -39,29 +39,23 @@ class CanvasPage {
     this.page = document.querySelector(".canvas-page");
     this.sheet = document.querySelector(".sheet");
 
-    this.state = new CanvasState({ notes_editable_by_all: boot.canvas.notes_editable_by_all });
-    this.kept = new Map(); // note id → {kind: conflict|error|notice, text?, theirs?, message?, note?}
-    this.bases = new Map(); // note id → the version the person's text is based on
-    this.fresh = new Set(); // notes just added with "+", dropped if left empty
-    this.dirty = new Set(); // notes typed in since their text was last queued
-    this.savedAt = new Map();
     this.editingSent = null;
     this.gapTimer = null;
-    this.renderQueued = false;
     this.lastAdded = 0;
-    this.lastColor = this.storedColor();
-    this.current = new Map();
-    this.sortByVotes = false;
-    this.voteBusy = new Set();
 
     initAnnouncer(document.getElementById("announcer"));
-    this.live = new CanvasLive(this);
     this.outbox = new Outbox(`lienzo:outbox:${this.canvasId}:${this.me.id}`, {
       transport: (name, data) => this.connection.request(name, data),
       acked: (op, ack) => this.acked(op, ack),
       failed: (op, ack) => this.failed(op, ack),
-      changed: () => this.scheduleRender(),
+      changed: () => this.state.touch("outbox"),
     });
+    // The page's one state: every change goes through its methods, and every view draws from it.
+    this.state = new PageState({
+      controls: { notes_editable_by_all: boot.canvas.notes_editable_by_all },
+      me: this.me, outbox: this.outbox, colors: this.colors.map((c) => c.id),
+    });
+    this.live = new CanvasLive(this);
     this.writers = new NoteWriters(this.me, (opId) => this.outbox.ops.some((op) => op.op_id === opId));
     this.people = new People(document.getElementById("presence"), this.me);
     this.people.render();
@@ -74,13 +68,14 @@ class CanvasPage {
     this.menus = new NoteMenus(this.sheet, this);
     initTyping(this.sheet, this);
     initDragAndDrop(this.board, {
-      drop: (id, block, index, moved) => (moved ? this.moveNote(id, block, index) : this.render()),
+      drop: (id, block, index, moved) => (moved ? this.moveNote(id, block, index) : this.state.redraw()),
       isServerNote: (id, block) => this.state.notes.has(id) && this.state.notes.get(id).block === block,
     });
     this.wireAdding();
     this.wireVoting();
     this.wireDownloads();
-    this.render();
+    this.state.subscribe((frame) => this.render(frame));
+    this.state.redraw();
 
     this.connection = new Connection({
       token: boot.token,
@@ -91,10 +86,10 @@ class CanvasPage {
       resync: () => this.catchUp(),
       left: () => this.left(),
       change: (envelope) => this.take(() => this.state.receive(envelope)),
-      presence: (event) => { this.people.presence(event); this.scheduleRender(); },
+      presence: (event) => { this.people.presence(event); this.state.touch("presence"); },
       editing: (event) => {
         if (event.by && event.by.id !== this.me.id) this.people.setEditing(event.note_id, event.by, event.editing);
-        this.scheduleRender();
+        this.state.touch("presence");
       },
       refused: (code) => this.refused(code),
       events: {
@@ -110,12 +105,8 @@ class CanvasPage {
 
   // ---- what the page shows -------------------------------------------------
 
-  viewNow() {
-    return buildView(this.state, this.outbox.overlay(), this.me);
-  }
-
   noteOf(id) {
-    return this.viewNow().get(id) || null;
+    return this.state.noteOf(id);
   }
 
   canChange(note) {
@@ -153,7 +144,7 @@ class CanvasPage {
     if (!round.allow_own && this.isMine(note)) return null;
     const mine = (voting.mine && voting.mine[note.id]) || 0;
     const online = Boolean(this.connection && this.connection.joined) && !this.live.closed;
-    return { open: true, mine, busy: this.voteBusy.has(note.id),
+    return { open: true, mine, busy: this.state.voteBusy(note.id),
       canAdd: online && voting.remaining > 0 && mine < round.max_per_note, canRemove: online && mine > 0 };
   }
 
@@ -162,17 +153,8 @@ class CanvasPage {
     return block ? block.title : id;
   }
 
-  statusOf(id) {
-    if (this.outbox.queuedFor(id).length) {
-      return this.outbox.online ? "saving" : "pending";
-    }
-    const saved = this.savedAt.get(id);
-    if (saved && Date.now() - saved < SAVED_SHOWN_MS) return "saved";
-    return null;
-  }
-
   item(note, cluster = null) {
-    const kept = this.kept.get(note.id) || null;
+    const kept = this.state.kept(note.id);
     const server = this.state.notes.get(note.id);
     const color = this.colors.find((c) => c.id === note.color);
     return {
@@ -180,7 +162,7 @@ class CanvasPage {
       kept,
       theirs: kept && kept.kind === "conflict" ? (server ? server.text : kept.theirs && kept.theirs.text) : null,
       theirsBy: kept && kept.kind === "conflict" ? this.writers.lastWriter(note.id) : null,
-      status: this.statusOf(note.id),
+      status: this.state.statusOf(note.id),
       editors: this.people.editorsOf(note.id),
       colorLabel: color ? color.label : "",
       authorLabel: this.authorLabel(note),
@@ -190,36 +172,23 @@ class CanvasPage {
     };
   }
 
-  scheduleRender() {
-    if (this.renderQueued) return;
-    this.renderQueued = true;
-    requestAnimationFrame(() => {
-      this.renderQueued = false;
-      this.render();
-    });
-  }
-
-  render(release = null) {
+  /** Draw the page from its state: the notes, the live session around them, the pending count. */
+  render({ view, release }) {
     if (this.live.over) return;
-    const view = this.viewNow();
-    this.current = view;
     this.keepVanishedFocus(view);
+    this.state.forgetGone(view);
     const groups = new Map();
     const hidden = new Map();
     const clusters = this.state.clusters;
-    const byVotes = this.sortByVotes && this.state.voting && this.state.voting.round.status === "closed";
+    const byVotes = this.state.byVotes;
     for (const [block, notes] of byBlock(view)) {
       const shown = notes.filter((note) => !isRedacted(note));
       if (shown.length < notes.length) hidden.set(block, notes.length - shown.length);
       groups.set(block, withGroups(shown, clusters, byVotes).map(
         (entry) => (entry.head ? entry : this.item(entry.note, entry.cluster || null))));
     }
-    for (const [id, kept] of this.kept) {
+    for (const [id, kept] of this.state.keptEntries()) {
       if (view.has(id)) continue;
-      if (!kept.note) {
-        this.kept.delete(id); // a notice about a note that is gone
-        continue;
-      }
       if (!groups.has(kept.note.block)) groups.set(kept.note.block, []);
       groups.get(kept.note.block).push({ ...this.item(kept.note), ghost: true });
     }
@@ -233,14 +202,11 @@ class CanvasPage {
     const li = this.board.focusedNote();
     if (!li) return;
     const id = li.dataset.noteId;
-    if (view.has(id) || this.kept.has(id)) return;
-    const previous = this.current.get(id) || (li.lienzo.lastNote);
+    if (view.has(id) || this.state.kept(id)) return;
+    const previous = li.lienzo.lastNote;
     const text = li.lienzo.editable ? li.lienzo.text.value : li.lienzo.text.textContent;
-    this.kept.set(id, {
-      kind: "error", message: t("error_not_found"), text,
-      note: previous || { id, block: li.dataset.block, text, color: "yellow", author: null },
-    });
-    announce(t("error_not_found"));
+    const note = previous || { id, block: li.dataset.block, text, color: "yellow", author: null };
+    if (this.state.vanished(id, { text, note, message: t("error_not_found") })) announce(t("error_not_found"));
   }
 
   // ---- what the person does -------------------------------------------------
@@ -272,23 +238,9 @@ class CanvasPage {
     });
   }
 
-  storedColor() {
-    try {
-      const color = localStorage.getItem("lienzo:color");
-      return this.boot.colors.some((c) => c.id === color) ? color : "yellow";
-    } catch {
-      return "yellow";
-    }
-  }
-
   addNote(block, text, { focus = false } = {}) {
-    const id = uuid();
-    const position = positionAt(this.viewNow(), block, null, id);
-    this.outbox.add(uuid(), { note_id: id, block, text, color: this.lastColor },
-      { position, created_at: new Date().toISOString() });
-    if (!text) this.fresh.add(id);
-    this.bases.set(id, 1);
-    this.render();
+    const id = this.state.addNote(block, text);
+    this.state.flush();
     const li = this.board.element(id);
     if (focus && li) li.lienzo.text.focus();
     return id;
@@ -297,28 +249,13 @@ class CanvasPage {
   /** Queue the text of a note if it changed (called when typing pauses and on blur). */
   commitText(id) {
     const li = this.board.element(id);
-    if (!this.dirty.has(id) || !li || !li.lienzo.editable || li.classList.contains("is-ghost")) return;
-    const text = li.lienzo.text.value;
-    const kept = this.kept.get(id);
-    if (kept && kept.kind === "conflict") {
-      kept.text = text;
-      return;
-    }
-    const note = this.viewNow().get(id);
-    this.dirty.delete(id);
-    if (!note || note.text === text) return;
-    const server = this.state.notes.get(id);
-    const base = this.bases.has(id) ? this.bases.get(id) : (server ? server.version : 1);
-    this.outbox.edit(uuid(), id, text, base);
-    if (text.trim()) this.fresh.delete(id);
+    if (!this.state.isDirty(id) || !li || !li.lienzo.editable || li.classList.contains("is-ghost")) return;
+    this.state.commit(id, li.lienzo.text.value);
   }
 
   startedTyping(id) {
-    const server = this.state.notes.get(id);
-    if (server && !this.outbox.queuedFor(id).length && !this.dirty.has(id)) {
-      this.bases.set(id, Math.max(this.bases.get(id) || 0, server.version));
-    }
-    if (server) this.tellEditing(id, true);
+    this.state.startTyping(id);
+    if (this.state.notes.has(id)) this.tellEditing(id, true);
     const li = this.board.element(id);
     if (li && li.lienzo.editable) updateCounter(li, li.lienzo.text.value.length, this.limit);
   }
@@ -326,12 +263,9 @@ class CanvasPage {
   typed(id) {
     const li = this.board.element(id);
     if (!li) return;
-    this.dirty.add(id);
+    this.state.typed(id, li.lienzo.text.value);
     const left = updateCounter(li, li.lienzo.text.value.length, this.limit);
     if (left <= 0) announce(t("too_long"));
-    const kept = this.kept.get(id);
-    if (kept && kept.kind === "conflict") kept.text = li.lienzo.text.value;
-    else if (kept && kept.kind !== "conflict" && this.state.notes.has(id)) this.kept.delete(id);
   }
 
   stoppedTyping(id) {
@@ -339,7 +273,7 @@ class CanvasPage {
     this.tellEditing(id, false);
     const li = this.board.element(id);
     if (li) li.lienzo.counter.hidden = true;
-    this.scheduleRender();
+    this.state.touch("focus");
   }
 
   /** Tell the others whether this person has note ``id`` open (its "is editing" badge). */
@@ -352,44 +286,25 @@ class CanvasPage {
 
   /** Someone else's edit replaced the text this person had saved: keep theirs to copy, and say so. */
   noteReplaced(id, { by, previous }) {
-    const kept = this.kept.get(id);
-    if (kept && kept.kind === "conflict") return;
-    this.kept.set(id, { kind: "replaced", by, previous });
+    if (!this.state.replaced(id, { by, previous })) return;
     announce(by ? t("replaced_by", { name: by }) : t("replaced_by_someone"));
   }
 
   /** The focus left a note: one added with "+" and left empty goes away. */
   leftNote(id) {
     const li = this.board.element(id);
-    if (this.fresh.has(id)) {
-      this.fresh.delete(id);
-      if (li && li.lienzo.editable && !li.lienzo.text.value.trim()) this.deleteNote(id);
-    }
-    this.scheduleRender();
+    if (this.state.leave(id) && li && li.lienzo.editable && !li.lienzo.text.value.trim()) this.deleteNote(id);
   }
 
   setColor(id, color) {
-    this.outbox.color(uuid(), id, color);
-    this.lastColor = color;
-    try {
-      localStorage.setItem("lienzo:color", color);
-    } catch {
-      // not kept: fine
-    }
-    this.render();
+    this.state.colorNote(id, color);
+    this.state.flush();
   }
 
   moveNote(id, block, index, { announce: speak = false } = {}) {
-    const view = this.viewNow();
-    const note = view.get(id);
-    if (!note || (note.block === block && index === null)) {
-      this.render();
-      return;
-    }
-    const position = positionAt(view, block, index, id);
-    this.outbox.move(uuid(), id, block, index, position);
-    this.render(id);
-    if (!speak) return;
+    const note = this.state.moveNote(id, block, index);
+    this.state.flush();
+    if (!note || !speak) return;
     announce(t("moved_to", { block: this.blockTitle(block) }));
     const li = this.board.element(id);
     if (li && this.phone.shows(block)) li.querySelector(".note-menu-button").focus();
@@ -397,11 +312,8 @@ class CanvasPage {
   }
 
   deleteNote(id, { announce: speak = false } = {}) {
-    const note = this.viewNow().get(id);
-    this.kept.delete(id);
-    this.fresh.delete(id);
-    this.outbox.remove(uuid(), id);
-    this.render(id);
+    const note = this.state.deleteNote(id);
+    this.state.flush();
     if (speak) {
       announce(t("note_deleted"));
       if (note) this.focusBlock(note.block);
@@ -418,33 +330,20 @@ class CanvasPage {
   }
 
   resolve(id, which) {
-    const kept = this.kept.get(id);
-    if (!kept) return;
     const li = this.board.element(id);
-    const server = this.state.notes.get(id);
-    this.kept.delete(id);
-    this.dirty.delete(id);
-    if (which === "mine") {
-      const text = li ? li.lienzo.text.value : kept.text;
-      const version = Math.max(server ? server.version : 0, kept.theirs ? kept.theirs.version : 0);
-      this.bases.set(id, version);
-      this.outbox.edit(uuid(), id, text, version);
-    } else {
-      const theirs = server || kept.theirs;
-      this.bases.set(id, theirs.version);
-      if (li) li.lienzo.text.value = theirs.text;
-    }
-    this.render();
+    const text = this.state.resolve(id, which, which === "mine" && li ? li.lienzo.text.value : null);
+    if (text === null) return;
+    if (which !== "mine" && li) li.lienzo.text.value = text;
+    this.state.flush();
     if (li && li.isConnected) li.lienzo.text.focus();
   }
 
   dismiss(id) {
-    const kept = this.kept.get(id);
-    this.kept.delete(id);
+    const kept = this.state.dismiss(id);
     const li = this.board.element(id);
     const focusWasInside = li && li.contains(document.activeElement);
     if (focusWasInside) document.activeElement.blur();
-    this.render(id);
+    this.state.flush();
     if (!focusWasInside) return;
     if (li && li.isConnected) li.querySelector(".note-menu-button, .note-text").focus();
     else if (kept && kept.note) this.focusBlock(kept.note.block);
@@ -459,9 +358,8 @@ class CanvasPage {
       if (li && !control.disabled) this.vote(li.dataset.noteId, control.dataset.vote === "add");
     });
     document.getElementById("sort-votes").addEventListener("click", () => {
-      this.sortByVotes = !this.sortByVotes;
-      announce(t(this.sortByVotes ? "sorted_by_votes" : "sorted_by_place"));
-      this.render();
+      announce(t(this.state.toggleSort() ? "sorted_by_votes" : "sorted_by_place"));
+      this.state.flush();
     });
   }
 
@@ -483,11 +381,10 @@ class CanvasPage {
   }
 
   async vote(noteId, adding) {
-    if (this.voteBusy.has(noteId)) return;
-    this.voteBusy.add(noteId);
-    this.render();
+    if (!this.state.voteSent(noteId)) return;
+    this.state.flush();
     const ack = await this.send(adding ? "vote:add" : "vote:remove", { note_id: noteId });
-    this.voteBusy.delete(noteId);
+    this.state.voteAnswered(noteId);
     const note = document.getElementById("vote-note");
     if (ack && ack.ok) {
       this.take(() => this.state.receive(ack.event, true));
@@ -498,7 +395,7 @@ class CanvasPage {
       note.textContent = message;
       announce(message);
     }
-    this.render();
+    this.state.flush();
   }
 
   /** Go to a block: on a phone open it, on a wider screen bring it into view and move there. */
@@ -526,7 +423,6 @@ class CanvasPage {
   }
 
   afterApply(applied) {
-    this.outbox.prune(this.state.seq);
     for (const envelope of applied) {
       const replaced = this.writers.seen(envelope);
       if (replaced) this.noteReplaced(envelope.data.id, replaced);
@@ -537,7 +433,6 @@ class CanvasPage {
       }
     }
     this.checkGap();
-    this.scheduleRender();
   }
 
   checkGap() {
@@ -591,7 +486,7 @@ class CanvasPage {
     this.outbox.setOnline(true);
     const li = this.board.focusedNote();
     if (li && li.lienzo.editable && document.activeElement === li.lienzo.text) this.startedTyping(li.dataset.noteId);
-    this.render();
+    this.state.redraw();
     this.page.dataset.ready = "true";
   }
 
@@ -599,26 +494,18 @@ class CanvasPage {
     this.outbox.setOnline(false);
     this.people.clearEditing();
     this.editingSent = null;
-    this.scheduleRender();
+    this.state.touch("connection");
   }
 
   acked(op, ack) {
     const id = op.payload.note_id;
     if ((op.name === "note:edit" || op.name === "note:add") && ack.event) this.writers.wrote(op.op_id, ack.event);
     if (ack.event) this.take(() => this.state.receive(ack.event, true));
-    if (op.name === "note:edit" && ack.event && ack.event.data) {
-      const version = ack.event.data.version;
-      this.outbox.rebase(id, version);
-      this.bases.set(id, Math.max(this.bases.get(id) || 0, version));
-    }
+    const edited = op.name === "note:edit" && ack.event && ack.event.data;
+    this.state.acknowledged(op, edited ? ack.event.data.version : null);
     if (op.name === "note:add") {
-      this.bases.set(id, Math.max(this.bases.get(id) || 0, 1));
       const li = this.board.element(id);
       if (li && li.lienzo.editable && document.activeElement === li.lienzo.text) this.startedTyping(id);
-    }
-    if (!this.outbox.queuedFor(id).length) {
-      this.savedAt.set(id, Date.now());
-      setTimeout(() => this.scheduleRender(), SAVED_SHOWN_MS + 50);
     }
   }
 
@@ -628,21 +515,12 @@ class CanvasPage {
     const li = this.board.element(id);
     const typing = li && li.lienzo.editable && document.activeElement === li.lienzo.text;
     if (code === "conflict") {
-      const dropped = this.outbox.dropEdits(id);
-      const mine = typing ? li.lienzo.text.value : (dropped !== null ? dropped : op.payload.text);
-      this.kept.set(id, { kind: "conflict", text: mine, theirs: ack.note });
+      this.state.conflict(op, { typing: typing ? li.lienzo.text.value : null, theirs: ack.note });
       announce(t("conflict_title"));
       return;
     }
     const message = t(ERROR_KEYS[code] || "error_generic") || t("error_generic");
-    if (op.name === "note:add" || op.name === "note:edit") {
-      const known = this.current.get(id);
-      const text = typing ? li.lienzo.text.value : op.payload.text;
-      if (op.name === "note:add") this.outbox.dropNote(id); // its later edits cannot succeed
-      this.kept.set(id, { kind: "error", message, text, note: known ? { ...known, text } : null });
-    } else {
-      this.kept.set(id, { kind: "notice", message });
-    }
+    this.state.refused(op, { message, text: typing ? li.lienzo.text.value : null });
     announce(message);
   }
 
@@ -661,7 +539,7 @@ class CanvasPage {
 
   showConnection(name, reason = null) {
     showConnectionState(name, reason);
-    this.scheduleRender();
+    this.state.touch("connection");
   }
 }
 
