@@ -73,16 +73,26 @@ def printable(text: str) -> str:
 
 
 class Measure:
-    """Text widths from a font's advance widths (fpdf2's ``cw``: 1/1000 em per character)."""
+    """Text widths from fonts' advance widths (fpdf2's ``cw``: 1/1000 em per character):
+    the main font's, then each fallback's for the characters the main font lacks."""
 
-    def __init__(self, widths: dict[int, float]):
+    def __init__(self, widths: dict[int, float], fallbacks: list[tuple[frozenset[int], dict[int, float]]] = (),
+                 covered: frozenset[int] | None = None):
         self._units = widths
+        self._covered = covered
+        self._fallbacks = list(fallbacks)
         self._cache: dict[str, float] = {}
 
     def units(self, ch: str) -> float:
         width = self._cache.get(ch)
         if width is None:
-            width = self._cache[ch] = float(self._units[ord(ch)])
+            code = ord(ch)
+            width = None
+            if self._covered is not None and code not in self._covered:
+                width = next((float(cw[code]) for cover, cw in self._fallbacks if code in cover), None)
+            if width is None:
+                width = float(self._units[code])
+            self._cache[ch] = width
         return width
 
     def width(self, text: str, pt: float) -> float:

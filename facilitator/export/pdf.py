@@ -5,7 +5,10 @@ continuation pages for blocks with more notes than room."""
 
 from __future__ import annotations
 
+import dataclasses
+import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -41,6 +44,30 @@ class Mark:
     rect: Rect
 
 
+def _texts(value) -> list[str]:
+    """Every string in the read model (to know which fallback fonts a document needs)."""
+    if isinstance(value, str):
+        return [value]
+    if dataclasses.is_dataclass(value):
+        return [t for f in dataclasses.fields(value) for t in _texts(getattr(value, f.name))]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [t for v in value for t in _texts(v)]
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in _texts(k) + _texts(v)]
+    return []
+
+
+def right_to_left(line: str) -> bool:
+    """Whether the first letter with a direction is Arabic or Hebrew (or another right-to-left script)."""
+    for ch in line:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
+
 class Document(FPDF):
     """An FPDF with Lienzo's font and a record of what went where."""
 
@@ -50,30 +77,46 @@ class Document(FPDF):
         self.set_auto_page_break(False)
         self.set_margin(0)
         self.set_compression(True)
-        fonts.add_fonts(self)
+        self.c_margin = 0
+        fallbacks = fonts.add_fonts(self, title + "".join(_texts(workshop)))
+        chain = [(fonts.coverage(Path(self.fonts[f.lower()].ttffile)), self.fonts[f.lower()].cw) for f in fallbacks]
+        covered = fonts.coverage(fonts.font_files()[""])
         self.measure = {}
-        for style in fonts.FILES:
+        for style in fonts.STYLES:
             self.set_font(fonts.FAMILY, style, 10)
-            self.measure[style] = Measure(self.current_font.cw)
+            self.measure[style] = Measure(self.current_font.cw, chain, covered)
         self.set_title(title)
         self.set_author(", ".join(workshop.facilitators))
         self.set_creator("Lienzo")
         self.set_lang(workshop.language)
         self.marks: list[Mark] = []
+        self.sizes: list[float] = []  # the size in points of every line of text drawn (the legibility floor's test)
 
     def mark(self, kind: str, block: str, key: str, rect: Rect) -> None:
         self.marks.append(Mark(self.page, kind, block, key, rect))
 
     def write_lines(self, x: float, y: float, lines: list[str], pt: float, style: str = "",
-                    color: tuple[int, int, int] = INK, align_right: float | None = None) -> float:
-        """Set lines from top ``y``; returns the y under the last one."""
+                    color: tuple[int, int, int] = INK, align_right: float | None = None,
+                    width: float | None = None) -> float:
+        """Set lines from top ``y``; returns the y under the last one. A right-to-left line
+        (Arabic, Hebrew) is set flush right when ``width`` says how wide its column is."""
         self.set_font(fonts.FAMILY, style, pt)
         self.set_text_color(*color)
         step = pt * 25.4 / 72 * 1.2
         for line in lines:
             if line:
-                left = x if align_right is None else align_right - self.measure[style].width(line, pt)
-                self.text(left, y + step * 0.78, line)
+                line = fonts.printable_glyphs(line)
+                w = self.measure[style].width(line, pt)
+                if align_right is not None:
+                    left = align_right - w
+                elif width is not None and right_to_left(line):
+                    left = x + width - w
+                else:
+                    left = x
+                # cell(), unlike text(), shapes the line (HarfBuzz) and uses the fallback fonts.
+                self.set_xy(left, y)
+                self.cell(w + 0.01, step, line, new_x="LEFT", new_y="TOP")
+                self.sizes.append(pt)
             y += step
         return y
 
