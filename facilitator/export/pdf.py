@@ -16,7 +16,7 @@ from fpdf import FPDF
 
 from . import fonts, labels
 from .data import CanvasData, NoteData, WorkshopData
-from .layout import STYLES, Heading, Measure, Placed, Planner, Rect, Style
+from .layout import FLOOR_PT, PT, STYLES, Heading, Measure, Placed, Planner, Rect, Style
 
 INK = (33, 37, 41)
 MUTED = (96, 104, 112)
@@ -78,8 +78,11 @@ class Document(FPDF):
         self.set_margin(0)
         self.set_compression(True)
         self.c_margin = 0
-        fallbacks = fonts.add_fonts(self, title + "".join(_texts(workshop)))
+        self.shaping = False  # HarfBuzz on for the lines that need it (fonts.needs_shaping)
+        # "→" starts the line that says where a block's other notes are
+        fallbacks = fonts.add_fonts(self, "→" + title + "".join(_texts(workshop)))
         chain = [(fonts.coverage(Path(self.fonts[f.lower()].ttffile)), self.fonts[f.lower()].cw) for f in fallbacks]
+        self.scripts = [(family, cover) for family, (cover, _cw) in zip(fallbacks, chain, strict=True)]
         covered = fonts.coverage(fonts.font_files()[""])
         self.measure = {}
         for style in fonts.STYLES:
@@ -92,42 +95,80 @@ class Document(FPDF):
         self.marks: list[Mark] = []
         self.sizes: list[float] = []  # the size in points of every line of text drawn (the legibility floor's test)
 
+    def script_family(self, line: str) -> str | None:
+        """The fallback family of the line's first right-to-left letter."""
+        for ch in line:
+            if unicodedata.bidirectional(ch) in ("R", "AL"):
+                return next((family for family, cover in self.scripts if ord(ch) in cover), None)
+        return None
+
     def mark(self, kind: str, block: str, key: str, rect: Rect) -> None:
         self.marks.append(Mark(self.page, kind, block, key, rect))
 
     def write_lines(self, x: float, y: float, lines: list[str], pt: float, style: str = "",
                     color: tuple[int, int, int] = INK, align_right: float | None = None,
-                    width: float | None = None) -> float:
+                    width: float | None = None, leading: float = 1.2) -> float:
         """Set lines from top ``y``; returns the y under the last one. A right-to-left line
         (Arabic, Hebrew) is set flush right when ``width`` says how wide its column is."""
         self.set_font(fonts.FAMILY, style, pt)
         self.set_text_color(*color)
-        step = pt * 25.4 / 72 * 1.2
+        step = pt * 25.4 / 72 * leading
         for line in lines:
             if line:
                 line = fonts.printable_glyphs(line)
+                shaped = fonts.needs_shaping(line)
+                if shaped != self.shaping:
+                    self.set_text_shaping(shaped)
+                    self.shaping = shaped
                 w = self.measure[style].width(line, pt)
                 if align_right is not None:
-                    left = align_right - w
-                elif width is not None and right_to_left(line):
-                    left = x + width - w
+                    self.set_xy(align_right - w, y)
+                    self.cell(w + 0.01, step, line, new_x="LEFT", new_y="TOP")
+                elif width is not None and right_to_left(line):  # flush right, as shaped (cell measures it)
+                    # Set in the script's own font (its spaces too), so the line is one run that
+                    # readers give back in logical order; Noto Sans is its fallback for the rest.
+                    self.set_font(self.script_family(line) or fonts.FAMILY, "", pt)
+                    self.set_xy(x, y)
+                    self.cell(width, step, line, align="R", new_x="LEFT", new_y="TOP")
+                    self.set_font(fonts.FAMILY, style, pt)
                 else:
-                    left = x
-                # cell(), unlike text(), shapes the line (HarfBuzz) and uses the fallback fonts.
-                self.set_xy(left, y)
-                self.cell(w + 0.01, step, line, new_x="LEFT", new_y="TOP")
+                    # cell(), unlike text(), shapes the line (HarfBuzz) and uses the fallback fonts.
+                    self.set_xy(x, y)
+                    self.cell(w + 0.01, step, line, new_x="LEFT", new_y="TOP")
                 self.sizes.append(pt)
             y += step
         return y
+
+    def title_lines(self, style: Style, date_left: float) -> tuple[list[str], float]:
+        """The workshop's title wrapped left of the date, as large as fits above the grid
+        with the subtitle (down to the floor; past it, the last line ends with "…")."""
+        width = date_left - 5 - style.margin
+        room = _title_room(style) - style.line(style.title_pt)
+        measure = self.measure["B"]
+        pt = style.head_pt
+        while True:
+            lines = measure.wrap(self.workshop.title, width, pt)
+            if len(lines) * pt * PT * 1.15 <= room or pt <= FLOOR_PT:
+                break
+            pt = max(FLOOR_PT, pt - 0.5)
+        fit = max(1, int(room // (pt * PT * 1.15)))
+        if len(lines) > fit:
+            last = lines[fit - 1]
+            while last and measure.width(last + " …", pt) > width:
+                last = last[:-1]
+            lines = [*lines[:fit - 1], last.rstrip() + " …"]
+        return lines, pt
 
     def page_margins(self, style: Style, credit: str | None, subtitle: str) -> None:
         """The workshop's title and date on top, the template's credit line and the page number below."""
         w = self.workshop
         m = style.margin
         right = style.width - m
-        self.write_lines(m, m - 2, [w.title], style.head_pt, "B")
-        self.write_lines(m, m - 2 + style.head_pt * 0.45, [subtitle], style.title_pt, "", MUTED)
-        self.write_lines(0, m - 2, [labels.long_date(w.date)], style.title_pt, "", MUTED, align_right=right)
+        when = labels.long_date(w.date)
+        lines, pt = self.title_lines(style, right - self.measure[""].width(when, style.title_pt))
+        y = self.write_lines(m, m - 2, lines, pt, "B", leading=1.15)
+        self.write_lines(m, y, [subtitle], style.title_pt, "", MUTED)
+        self.write_lines(0, m - 2, [when], style.title_pt, "", MUTED, align_right=right)
         foot_y = style.height - m - style.footer_h + 2.5
         page_label = _("Page %(page)s of %(pages)s", page=self.page, pages="{nb}")
         label_w = self.measure[""].width(page_label + "00", style.meta_pt) + 12
@@ -139,6 +180,11 @@ class Document(FPDF):
         self.set_text_color(*MUTED)
         self.set_xy(right - label_w, foot_y)
         self.cell(label_w, style.line(style.meta_pt), f"Lienzo · {page_label}", align="R")
+
+
+def _title_room(style: Style) -> float:
+    """Height above the grid for the title and the subtitle under it."""
+    return style.header_h + 1.0
 
 
 def note_meta(note: NoteData, clusters: dict[int, str]) -> str:
@@ -214,7 +260,8 @@ class SheetDrawer:
         self.pdf.mark("heading", heading.block.id, heading.block.id, r)
 
     def note(self, placed: Placed, block: str) -> None:
-        s, r, box = self.style, placed.rect, placed.box
+        r, box = placed.rect, placed.box
+        d = box.density
         fill, edge = NOTE_COLORS.get(box.note.color, NOTE_COLORS["yellow"])
         self.pdf.set_fill_color(*fill)
         self.pdf.set_draw_color(*edge)
@@ -223,9 +270,16 @@ class SheetDrawer:
             self.pdf.set_dash_pattern(dash=1, gap=0.7)
         self.pdf.rect(r.x, r.y, r.w, r.h, style="DF")
         self.pdf.set_dash_pattern()
-        y = self.pdf.write_lines(r.x + s.pad, r.y + s.pad, box.lines, s.note_pt)
-        if box.meta:
-            self.pdf.write_lines(r.x + s.pad, y + s.pad * 0.6, box.meta, s.meta_pt, "", MUTED)
+        inner = r.w - 2 * d.pad
+        y = self.pdf.write_lines(r.x + d.pad, r.y + d.pad, box.lines, d.note_pt, width=inner, leading=d.leading)
+        if box.meta_inline:  # after the last line of text, on its line
+            last = fonts.printable_glyphs(box.lines[-1]) + "  "
+            step = d.line(d.note_pt)
+            self.pdf.write_lines(r.x + d.pad + self.pdf.measure[""].width(last, d.note_pt), y - step, box.meta,
+                                 d.meta_pt, "", MUTED, leading=d.leading * d.note_pt / d.meta_pt)
+        elif box.meta:
+            self.pdf.write_lines(r.x + d.pad, y + d.pad * 0.6, box.meta, d.meta_pt, "", MUTED, width=inner,
+                                 leading=d.leading)
         self.pdf.mark("note", block, box.note.id, r)
 
 
