@@ -166,3 +166,22 @@ def test_emoji_chinese_arabic_and_hebrew_are_printed_and_read_back_in_order(app)
     reader.pages[0].extract_text(visitor_text=lambda t, cm, tm, _f, _s: starts.append(
         (t, (tm[4] * cm[0] + cm[4]) * 25.4 / 72)) if "الحكوم" in t else None)
     assert starts and all(x > note.rect.x + note.rect.w * 0.3 for _t, x in starts)  # set flush right
+
+
+@pytest.mark.parametrize(("template_id", "square", "circle"), [
+    ("value-proposition-canvas", ("products_services", "gain_creators", "pain_relievers"),
+     ("gains", "pains", "customer_jobs")),
+    ("public-value-proposition-canvas", ("services", "gain_creators", "pain_relievers"), ("gains", "pains", "jobs")),
+])
+def test_the_value_proposition_canvases_draw_their_square_and_circle(app, template_id, square, circle):
+    content, marks = render(app, workshop(app, template_id, 20), "a4")
+    frames = {m.block: m.rect for m in marks if m.kind == "block"}
+    for kind, blocks in (("square", square), ("circle", circle)):
+        (shape,) = [m.rect for m in marks if m.kind == kind]
+        around = [frames[b] for b in blocks]
+        assert shape.x == min(f.x for f in around) and shape.right == max(f.right for f in around)
+        assert shape.y == min(f.y for f in around) and shape.bottom == max(f.bottom for f in around)
+    drawn = PdfReader(io.BytesIO(content)).pages[0].get_contents().get_data().decode("latin-1")
+    assert len(re.findall(r"(?:-?[\d.]+ ){6}c\s", drawn)) >= 4  # the circle: four Bézier quarters
+    plain, plain_marks = render(app, workshop(app, "lean-canvas", 20), "a4")
+    assert not [m for m in plain_marks if m.kind in ("square", "circle")]

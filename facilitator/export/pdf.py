@@ -31,6 +31,15 @@ NOTE_COLORS = {  # fill, edge
     "purple": ((226, 212, 255), (170, 150, 220)),
 }
 SIZES = tuple(STYLES)
+SHAPE_FILL = (236, 244, 249)
+SHAPE_LINE = (150, 192, 218)
+# The Value Proposition Canvases' two shapes (shared/CANVASES.md §2.2 and §4): the value map
+# is a square, the customer (citizen) profile a circle, each around its three blocks.
+SHAPES = {
+    "value-proposition-canvas": (("products_services", "gain_creators", "pain_relievers"),
+                                 ("gains", "pains", "customer_jobs")),
+    "public-value-proposition-canvas": (("services", "gain_creators", "pain_relievers"), ("gains", "pains", "jobs")),
+}
 
 
 @dataclass(frozen=True)
@@ -196,6 +205,7 @@ class SheetDrawer:
 
     def __init__(self, pdf: Document, size: str):
         self.pdf, self.size, self.style = pdf, size, STYLES[size]
+        self.template_id = ""
 
     def areas(self) -> tuple[Rect, Rect]:
         s = self.style
@@ -204,6 +214,7 @@ class SheetDrawer:
         return content, content
 
     def draw(self, canvas: CanvasData) -> None:
+        self.template_id = canvas.template.id
         clusters = {c.id: c.title for c in canvas.clusters}
         planner = Planner(self.style, self.pdf.measure, lambda note: note_meta(note, clusters))
         grid, content = self.areas()
@@ -229,11 +240,15 @@ class SheetDrawer:
         self.pdf.add_page(orientation="L", format=self.size)
         self.pdf.page_margins(self.style, credit, subtitle)
         first_continuation = self.pdf.page + 1
+        square, circle = self.shapes(plan)
         for block_id, frame in plan.frames.items():
             self.pdf.set_draw_color(*RULE)
             self.pdf.set_line_width(0.35)
             self.pdf.rect(frame.x, frame.y, frame.w, frame.h)
             self.pdf.mark("block", block_id, block_id, frame)
+        for kind, shape in (("square", square), ("circle", circle)):
+            if shape is not None:
+                self.pdf.mark(kind, "", kind, shape)
         for section in plan.sections:
             self.heading(section.heading, divider=section.heading.block.inside is not None)
             for placed in section.placed:
@@ -243,6 +258,26 @@ class SheetDrawer:
                 text = ngettext("→ %(num)d more note on page %(page)s", "→ %(num)d more notes on page %(page)s",
                                 len(section.overflow), page=page)
                 self.pdf.write_lines(section.marker.x, section.marker.y, [text], self.style.meta_pt, "B", ACCENT)
+
+    def shapes(self, plan) -> tuple[Rect | None, Rect | None]:
+        """Draw a Value Proposition Canvas's square and circle, tinted, under its blocks;
+        returns where they are (None for other templates)."""
+        blocks = SHAPES.get(self.template_id)
+        if blocks is None or not all(b in plan.frames for b in blocks[0] + blocks[1]):
+            return None, None
+        found = []
+        for members in blocks:
+            frames = [plan.frames[b] for b in members]
+            x, y = min(f.x for f in frames), min(f.y for f in frames)
+            found.append(Rect(x, y, max(f.right for f in frames) - x, max(f.bottom for f in frames) - y))
+        square, circle = found
+        self.pdf.set_fill_color(*SHAPE_FILL)
+        self.pdf.set_draw_color(*SHAPE_LINE)
+        self.pdf.set_line_width(0.9)
+        self.pdf.rect(square.x, square.y, square.w, square.h, style="DF")
+        # The circle's line passes behind headings and notes: light enough not to cross them out.
+        self.pdf.ellipse(circle.x, circle.y, circle.w, circle.h, style="DF")
+        return square, circle
 
     def heading(self, heading: Heading, divider: bool = False) -> None:
         s, r = self.style, heading.rect
