@@ -183,5 +183,5 @@ def test_the_value_proposition_canvases_draw_their_square_and_circle(app, templa
         assert shape.y == min(f.y for f in around) and shape.bottom == max(f.bottom for f in around)
     drawn = PdfReader(io.BytesIO(content)).pages[0].get_contents().get_data().decode("latin-1")
     assert len(re.findall(r"(?:-?[\d.]+ ){6}c\s", drawn)) >= 4  # the circle: four Bézier quarters
-    plain, plain_marks = render(app, workshop(app, "lean-canvas", 20), "a4")
+    _plain, plain_marks = render(app, workshop(app, "lean-canvas", 20), "a4")
     assert not [m for m in plain_marks if m.kind in ("square", "circle")]
