@@ -9,6 +9,7 @@ what is tested here, and 200 notes through the board would take longer than the 
 from __future__ import annotations
 
 import io
+import logging
 import random
 import re
 from datetime import UTC, date, datetime
@@ -185,3 +186,10 @@ def test_the_value_proposition_canvases_draw_their_square_and_circle(app, templa
     assert len(re.findall(r"(?:-?[\d.]+ ){6}c\s", drawn)) >= 4  # the circle: four Bézier quarters
     _plain, plain_marks = render(app, workshop(app, "lean-canvas", 20), "a4")
     assert not [m for m in plain_marks if m.kind in ("square", "circle")]
+
+
+def test_a_pdf_export_puts_no_font_subsetting_lines_in_the_log(app, caplog):
+    caplog.set_level(logging.INFO)  # a server logging at INFO
+    render(app, workshop(app, "lean-canvas", 30, texts=[f"Nota {i} 🙂 开放 الحكومة" for i in range(30)]), "a4")
+    chatter = [r for r in caplog.records if r.name.startswith(("fontTools", "fpdf")) and r.levelno < logging.WARNING]
+    assert not chatter, [r.getMessage() for r in chatter[:5]]
