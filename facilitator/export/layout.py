@@ -131,7 +131,7 @@ class Measure:
         return size
 
     def width(self, text: str, pt: float) -> float:
-        return sum(self.units(ch) for ch in text) * pt / 1000 * PT
+        return self.word_units(text) * pt / 1000 * PT
 
     def wrap(self, text: str, width: float, pt: float) -> list[str]:
         """Greedy line breaking at spaces; a word wider than the line is broken between characters."""
