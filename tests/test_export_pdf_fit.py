@@ -193,3 +193,16 @@ def test_a_pdf_export_puts_no_font_subsetting_lines_in_the_log(app, caplog):
     render(app, workshop(app, "lean-canvas", 30, texts=[f"Nota {i} 🙂 开放 الحكومة" for i in range(30)]), "a4")
     chatter = [r for r in caplog.records if r.name.startswith(("fontTools", "fpdf")) and r.levelno < logging.WARNING]
     assert not chatter, [r.getMessage() for r in chatter[:5]]
+
+
+def test_a_line_after_a_fallback_symbol_is_set_in_noto_sans_again(app, caplog):
+    """fpdf2 leaves the last fallback font current after a line that used one: the next
+    line, in Noto Sans, must not be drawn in Noto Sans Symbols or Noto Emoji."""
+    texts = ["→ Ruta hacia la participación de la niñez en la educación pública municipal y regional",
+             "Acción 🙂 señalética para la información útil en las ventanillas únicas de atención"]
+    caplog.set_level(logging.WARNING)
+    content, _marks = render(app, workshop(app, "lean-canvas", len(texts), texts=texts, votes=False), "a4")
+    assert not [r for r in caplog.records if "missing the following glyphs" in r.getMessage()]
+    text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
+    for piece in ("niñez", "educación pública", "información útil", "únicas de atención"):
+        assert piece in text, piece

@@ -144,6 +144,7 @@ class Document(FPDF):
                     # cell(), unlike text(), shapes the line (HarfBuzz) and uses the fallback fonts.
                     self.set_xy(left, y)
                     self.cell(w + 0.01, step, line, new_x="LEFT", new_y="TOP")
+                    self.set_font(fonts.FAMILY, style, pt)  # cell() leaves the last fallback font current
                 else:  # text() is four times cheaper; the same baseline as cell()'s
                     self.text(left, y + step * 0.5 + pt * PT * 0.3, line)
             y += step
