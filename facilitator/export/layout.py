@@ -439,7 +439,7 @@ class Planner:
         if len(flexible) < 2:
             return best
         base, where = list(heights), spans(template)
-        for _round in range(8):
+        for _round in range(5):
             frames = block_frames(template, area, heights)
             pressure = [0.0] * len(heights)
             for top, members in tops:
@@ -499,7 +499,9 @@ class Planner:
         their notes fit; at the floor, the most-voted notes stay and the rest continue."""
         inner, headings, space = self._space(frame, members)
         for d in self.levels:
+            room = d.line(d.note_pt) + 2 * d.pad  # a sub-block keeps a line's room under its title, even empty
             needs = [self.stacked(b.notes, inner.w, d) for b in members]
+            needs = needs[:1] + [max(need, room) for need in needs[1:]]
             if sum(needs) <= space + 1e-6:
                 heights = [space - sum(needs[1:]), *needs[1:]]
                 return self._sections(members, headings, heights, inner, d)
