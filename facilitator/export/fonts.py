@@ -12,7 +12,7 @@ install``) brings both; no system font is read.
 
 The files are variable fonts. fpdf2 embeds static ones, so the weights we use are
 instanced once with fontTools and kept in a cache folder (``LIENZO_FONT_CACHE``, by
-default ``lienzo-fonts`` in the temporary folder): Noto Sans Bold once per machine.
+default ``lienzo-fonts-<uid>`` in the temporary folder): Noto Sans Bold once per machine.
 The CJK collection is too large to instance whole on each machine (minutes), so a
 document with CJK text gets a subset of the characters it uses, instanced at the
 regular weight (a few seconds the first time, then from the cache).
@@ -76,7 +76,8 @@ def _folder(package: str) -> Path:
 
 
 def _cache() -> Path:
-    folder = Path(os.environ.get("LIENZO_FONT_CACHE") or Path(tempfile.gettempdir()) / "lienzo-fonts")
+    user = f"-{os.getuid()}" if hasattr(os, "getuid") else ""  # one user's folder is not another's to write
+    folder = Path(os.environ.get("LIENZO_FONT_CACHE") or Path(tempfile.gettempdir()) / f"lienzo-fonts{user}")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -93,6 +94,7 @@ def _save(font, path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
     os.close(fd)
     font.save(tmp)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
     return path
 
