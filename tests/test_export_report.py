@@ -70,6 +70,21 @@ def test_report_markdown_lists_every_note_under_its_block(done):
     assert "Ana" not in anonymous and "Benjamín" not in anonymous
 
 
+@pytest.mark.parametrize("typed", ["1. lista de pasos", "1) primero", "\rHola desde una nota", "2026. Año\r\r3) tres",
+                                   "- guion", "# no es título", "<b>negrita</b> & *énfasis*"])
+def test_a_note_in_the_markdown_report_reads_as_typed(typed):
+    """Rendered by a CommonMark parser: one list item, holding the note's text as typed
+    (no list of its own, no backslash shown, no empty bullet)."""
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").render(f"- {escape(typed)}\n")
+    assert html.count("<li>") == 1 and "<ol" not in html and "\\" not in html
+    body = re.sub(r"<br />\n?", "\n", html[html.index("<li>") + 4:html.index("</li>")])
+    shown = body.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    lines = [line for line in typed.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip()]
+    assert shown.strip() == "\n".join(lines)
+
+
 def test_long_exports_pause_between_canvases(done):
     app, results = done
     from facilitator.export import render

@@ -155,3 +155,20 @@ def test_a_canvas_name_stored_with_a_control_character_still_gives_a_readable_xl
         db.session.commit()
     book = load_workbook(io.BytesIO(export(app, results, "xlsx").content))
     assert "Mesa uno" in book.sheetnames
+
+
+def test_sheet_names_keep_one_space_between_words_and_none_at_the_end(tmp_path):
+    from facilitator.models import Canvas
+
+    app = make_app(tmp_path)
+    results = build(app)
+    with app.app_context():
+        db.session.get(Canvas, results.lean).name = "Mesa   de  trabajo:   MEF  "
+        db.session.get(Canvas, results.empathy).name = "Una mesa con nombre largo y otra cosa más"
+        db.session.commit()
+    book = load_workbook(io.BytesIO(export(app, results, "xlsx").content))
+    assert "Mesa de trabajo MEF" in book.sheetnames
+    cut = next(name for name in book.sheetnames if name.startswith("Una mesa"))
+    assert cut == "Una mesa con nombre largo y"  # cut at 28 characters, the space at the cut dropped
+    for name in book.sheetnames:
+        assert "  " not in name and name == name.strip()

@@ -22,9 +22,9 @@ SIZES = pdf.SIZES
 FORMATS = {  # name -> (extension, MIME type)
     "pdf": ("pdf", "application/pdf"),
     "report-pdf": ("pdf", "application/pdf"),
-    "report-md": ("md", "text/markdown; charset=utf-8"),
+    "report-md": ("md", "text/markdown"),  # Flask adds "; charset=utf-8" to text/* types
     "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "csv": ("csv", "text/csv; charset=utf-8"),
+    "csv": ("csv", "text/csv"),
     "json": ("json", "application/json"),
 }
 # The workshop report is written for people outside the workshop: it leaves out
@@ -40,9 +40,14 @@ class Export:
 
 
 def slug(text: str, limit: int = 60) -> str:
-    """ASCII file-name slug: "Comunidad de práctica" -> "comunidad-de-practica"."""
+    """ASCII file-name slug: "Comunidad de práctica" -> "comunidad-de-practica"; past
+    ``limit`` characters it ends at the last whole word (one longer word is cut)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-") or "lienzo"
+    full = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(full) > limit:
+        head = full[:limit + 1]
+        full = head[:head.rindex("-")] if "-" in head else full[:limit]
+    return full.strip("-") or "lienzo"
 
 
 def filename(workshop: Workshop, fmt: str, canvas: Canvas | None = None) -> str:

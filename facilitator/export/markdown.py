@@ -16,14 +16,19 @@ from .data import CanvasData, NoteData, WorkshopData
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
-_LINE_START = re.compile(r"^(\s*)(-|\+|\d+\.|=)", re.MULTILINE)
+_LINE_START = re.compile(r"^(\s*)(-|\+|=)", re.MULTILINE)
+_ORDERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)  # "1. " and "1) " start ordered lists
 
 
 def escape(text: str) -> str:
-    """Markdown-escape user text (one paragraph per line kept with hard breaks)."""
+    """Markdown-escape user text (one paragraph per line kept with hard breaks; blank
+    lines, and carriage returns as line ends, never leave an empty line or bullet)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join(line for line in text.split("\n") if line.strip())
     text = _SPECIAL.sub(r"\\\1", _ENTITY.sub("&amp;", text))
     text = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
-    return "  \n  ".join(text.replace("\r\n", "\n").split("\n"))
+    text = _ORDERED.sub(lambda m: m.group(1) + "\\" + m.group(2), text)  # "1\." is escaped; "\1." shows the "\"
+    return "  \n  ".join(text.split("\n"))
 
 
 def _note_line(note: NoteData, groups: dict[int, str]) -> str:

@@ -93,11 +93,11 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     """A sheet name Excel accepts. Control characters are dropped too: entry points refuse
     them today, but a name stored before that rule would make the whole file unreadable."""
     name = ILLEGAL_CHARACTERS_RE.sub("", name)
-    base = re.sub(r"[\[\]:*?/\\]", " ", name).strip().strip("'") or "Canvas"
-    base = base[:28]
+    base = " ".join(re.sub(r"[\[\]:*?/\\]", " ", name).split()).strip("'").strip() or "Canvas"
+    base = base[:28].rstrip()  # one space between words, none at the end (also after the cut)
     title, n = base, 2
     while title.casefold() in taken:
-        title = f"{base[:25]} ({n})"
+        title = f"{base[:25].rstrip()} ({n})"
         n += 1
     taken.add(title.casefold())
     return title
