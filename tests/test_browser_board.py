@@ -91,7 +91,8 @@ READER = """(id) => {
     const r = card.getBoundingClientRect(), n = li.getBoundingClientRect();
     const text = card.querySelector('.board-reader-text');
     return {same: text.textContent === (t.value ?? t.textContent), whole: text.scrollHeight <= text.clientHeight + 1,
-            over: !(r.bottom <= n.top + 0.5 || r.top >= n.bottom - 0.5 || r.right <= n.left + 0.5 || r.left >= n.right - 0.5),
+            over: !(r.bottom <= n.top + 0.5 || r.top >= n.bottom - 0.5
+                    || r.right <= n.left + 0.5 || r.left >= n.right - 0.5),
             box: [r.left, r.top, r.right, r.bottom], hidden: card.getAttribute('aria-hidden'),
             pointer: getComputedStyle(card).pointerEvents};
 }"""
