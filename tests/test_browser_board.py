@@ -285,6 +285,25 @@ def test_the_value_proposition_canvas_draws_its_square_and_circle(browser, real_
         assert abs(shapes["width"] - shapes["height"]) < 2, shapes  # a circle, not an ellipse
         assert shapes["square"] != "50%"
         assert shapes["gap"] == "rgba(0, 0, 0, 0)"  # no dark column between them
+        # The profile's blocks, their titles and buttons are inside the circle: the jobs'
+        # dashed edge is its vertical diameter.
+        outside = page.evaluate("""() => {
+            const sheet = document.querySelector('.sheet.shape-vpc');
+            const jobs = sheet.querySelector(':scope > .block[data-block="customer_jobs"]').getBoundingClientRect();
+            const radius = parseFloat(getComputedStyle(sheet).getPropertyValue('--vpc-circle')) / 2;
+            const cx = jobs.left, cy = (jobs.top + jobs.bottom) / 2;
+            const out = [];
+            for (const id of ['gains', 'pains', 'customer_jobs']) {
+                for (const sel of ['.block-title', '.block-open', '.add-note']) {
+                    const r = sheet.querySelector(`.block[data-block="${id}"] ${sel}`).getBoundingClientRect();
+                    for (const [x, y] of [[r.left, r.top], [r.right, r.top], [r.left, r.bottom], [r.right, r.bottom]]) {
+                        if (Math.hypot(x - cx, y - cy) > radius) out.push(`${id} ${sel}`);
+                    }
+                }
+            }
+            return [radius, Math.abs(jobs.height - 2 * radius), out];
+        }""")
+        assert outside[0] > 200 and outside[1] < 3 and not outside[2], outside
         assert_no_page_scroll(page)
         assert_no_axe_violations(page)
     finally:

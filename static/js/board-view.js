@@ -216,16 +216,28 @@ export class BoardView {
     this.refreshReader();
   }
 
-  /** The customer profile of a Value Proposition Canvas is a circle: as large as its area allows. */
+  /**
+   * The customer profile of a Value Proposition Canvas is a circle, as large as its
+   * area allows; its blocks keep inside it (the room around it, in CSS variables).
+   */
   sizeShape() {
     if (!this.sheet.classList.contains("shape-vpc")) return;
     const boxes = [...this.sheet.querySelectorAll(":scope > .block")]
       .filter((b) => ["gains", "pains", "customer_jobs", "jobs"].includes(b.dataset.block))
-      .map((b) => b.getBoundingClientRect());
+      .map((b) => {
+        // The block's grid area: its box and its margins.
+        const r = b.getBoundingClientRect();
+        const m = getComputedStyle(b);
+        return { left: r.left - parseFloat(m.marginLeft), right: r.right + parseFloat(m.marginRight),
+          top: r.top - parseFloat(m.marginTop), bottom: r.bottom + parseFloat(m.marginBottom) };
+      });
     if (!boxes.length) return;
     const width = Math.max(...boxes.map((r) => r.right)) - Math.min(...boxes.map((r) => r.left));
     const height = Math.max(...boxes.map((r) => r.bottom)) - Math.min(...boxes.map((r) => r.top));
-    this.sheet.style.setProperty("--vpc-circle", `${Math.floor(Math.min(width, height))}px`);
+    const size = Math.floor(Math.min(width, height));
+    this.sheet.style.setProperty("--vpc-circle", `${size}px`);
+    this.sheet.style.setProperty("--vpc-x", `${Math.max(0, Math.floor((width - size) / 2))}px`);
+    this.sheet.style.setProperty("--vpc-y", `${Math.max(0, Math.floor((height - size) / 2))}px`);
   }
 
   fitBlock(block) {
@@ -249,7 +261,28 @@ export class BoardView {
 
   /** Hide the notes that still do not fit and count them on the "N more" button. */
   cutBeyond(block, ul, more) {
-    if (more) more.hidden = false;
+    if (!more) {
+      this.cutAt(ul);
+      return;
+    }
+    // The button's text can wrap and take room from the notes: measure with the
+    // longest text it may get, then with the real count, once more if it grew.
+    const total = ul.querySelectorAll(":scope > li.note").length;
+    more.hidden = false;
+    more.textContent = tn("more_notes", total, { count: formatNumber(total) });
+    let hidden = this.cutAt(ul);
+    for (let round = 0; round < 2 && hidden; round += 1) {
+      const height = more.offsetHeight;
+      more.textContent = tn("more_notes", hidden, { count: formatNumber(hidden) });
+      if (more.offsetHeight === height) break;
+      hidden = this.cutAt(ul);
+    }
+    if (!hidden) more.hidden = true;
+  }
+
+  /** Mark the notes below the list's end as beyond it; how many notes that is. */
+  cutAt(ul) {
+    for (const li of ul.querySelectorAll(":scope > .is-beyond")) li.classList.remove("is-beyond");
     const limit = ul.getBoundingClientRect().bottom + 1;
     let hidden = 0;
     for (const li of ul.querySelectorAll(":scope > li")) {
@@ -260,12 +293,7 @@ export class BoardView {
         if (li.classList.contains("note")) hidden += 1;
       }
     }
-    if (!more) return;
-    if (!hidden) {
-      more.hidden = true;
-      return;
-    }
-    more.textContent = tn("more_notes", hidden, { count: formatNumber(hidden) });
+    return hidden;
   }
 
   setDensity(block, level) {
