@@ -247,12 +247,13 @@ export class BoardView {
     for (const li of ul.querySelectorAll(":scope > .is-beyond")) li.classList.remove("is-beyond");
     if (more) more.hidden = true;
     let level = 0;
-    this.setDensity(block, null);
+    this.setLevel(block, null);
     while (level < LEVELS && this.overflows(ul)) {
       level += 1;
-      this.setDensity(block, level);
+      this.setLevel(block, level);
     }
     if (level === LEVELS && this.overflows(ul)) this.cutBeyond(block, ul, more);
+    this.setDensity(block, level);
   }
 
   overflows(ul) {
@@ -296,13 +297,16 @@ export class BoardView {
     return hidden;
   }
 
+  /** Only the look, while measuring. */
+  setLevel(block, level) {
+    if (level) block.dataset.density = String(level);
+    else delete block.dataset.density;
+  }
+
   setDensity(block, level) {
-    const value = level ? String(level) : undefined;
-    if (block.dataset.density !== value) {
-      if (value) block.dataset.density = value;
-      else delete block.dataset.density;
-    }
-    // A compacted note that cannot be typed in still takes the focus, to be read.
+    this.setLevel(block, level);
+    // A compacted note that cannot be typed in still takes the focus, to be read
+    // (set once the look is chosen, so a focused text never loses its tabindex).
     for (const p of block.querySelectorAll(":scope > ul.notes > li.note p.note-text")) {
       if (level && p.tabIndex !== 0) p.tabIndex = 0;
       else if (!level && p.hasAttribute("tabindex")) p.removeAttribute("tabindex");
@@ -350,6 +354,7 @@ export class BoardView {
     });
     this.sheet.addEventListener("input", () => this.refreshReader());
     this.viewport.addEventListener("scroll", () => this.refreshReader(), { passive: true });
+    this.sheet.addEventListener("dragstart", () => this.hideReader());
     this.noteOf = noteOf;
   }
 
