@@ -357,5 +357,8 @@ def plural_strings() -> dict[str, dict[str, str]]:
         "empty_blocks_n": plural_forms(
             lambda n: ngettext("%(count)s empty block", "%(count)s empty blocks", n, count=keep)),
         "people_n": plural_forms(lambda n: ngettext("%(count)s person", "%(count)s people", n, count=keep)),
+        "more_notes": plural_forms(
+            lambda n: ngettext("%(count)s more note: open the block", "%(count)s more notes: open the block",
+                               n, count=keep)),
         "tables_n": plural_forms(lambda n: ngettext("%(count)s table", "%(count)s tables", n, count=keep)),
     }

@@ -67,6 +67,21 @@ def render_canvas(canvas: Canvas, actor: board.Actor, token: str) -> str:
                            lang=lang, boot=boot, me=actor)
 
 
+def board_rows(rows: str) -> str:
+    """The template's rows for the board view, which fills the screen and never grows:
+    a row sized by its content (``auto``) gets a smaller share instead, and no row's
+    notes may stretch it (``minmax(0, ...)``); dense blocks compact their notes."""
+    tracks = []
+    for track in rows.split():
+        if track == "auto":
+            tracks.append("minmax(0, 0.6fr)")
+        elif track.endswith("fr"):
+            tracks.append(f"minmax(0, {track})")
+        else:
+            tracks.append(track)
+    return " ".join(tracks)
+
+
 def layout_css(canvas: Canvas) -> Response:
     """The sheet's grid as a stylesheet, so pages need no inline styles."""
     template = template_of(canvas)
@@ -78,6 +93,8 @@ def layout_css(canvas: Canvas) -> Response:
     )
     css += "".join(f".sheet[data-canvas='{canvas.id}'] .block[data-block='{b.id}'] {{ grid-area: {b.id}; }}\n"
                    for b in template.top_blocks())
+    css += (f".board-viewport .sheet[data-canvas='{canvas.id}'] {{ grid-template-rows: "
+            f"{board_rows(template.layout.rows)}; }}\n")
     response = Response(css, mimetype="text/css")
     response.cache_control.max_age = 300
     return response

@@ -4,6 +4,7 @@
 
 import { announce, initAnnouncer } from "./announce.js";
 import { Board } from "./board.js";
+import { initBoardView } from "./board-view.js";
 import { CanvasLive } from "./canvas-live.js";
 import { Connection } from "./connection.js";
 import { initDragAndDrop } from "./dragdrop.js";
@@ -65,6 +66,7 @@ class CanvasPage {
       actions: { resolve: (id, which) => this.resolve(id, which), dismiss: (id) => this.dismiss(id) },
     });
     this.phone = initPhoneView(this.page);
+    this.boardView = initBoardView(this.page, this.sheet);
     this.menus = new NoteMenus(this.sheet, this);
     initTyping(this.sheet, this);
     initDragAndDrop(this.board, {
@@ -195,6 +197,7 @@ class CanvasPage {
     this.board.render(groups, release);
     this.live.render(hidden);
     this.page.dataset.pending = String(this.outbox.size);
+    this.boardView.scheduleFit();
   }
 
   /** Someone deleted the note being typed in: keep the text there, to copy. */

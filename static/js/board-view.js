@@ -1,0 +1,518 @@
+// The board view of the canvas (screens 700 px wide and more): the whole sheet on
+// the screen in the template's shape, however many notes it holds.
+// - Fitting: each block gets the lightest look at which its notes fit its place,
+//   found by measuring (0 full notes → 1 smaller type, three lines → 2 first line
+//   only → 3 the same plus "N more" for what still does not fit). Never the page grows.
+//   It runs only when the notes or the room change (a signature of both), never
+//   because of the pointer or the focus, and gives the same result for the same input.
+// - Reading: a compacted note under the mouse, or whose text has the focus, shows
+//   its full text in a card next to it (one interaction). The card is drawn apart:
+//   no note and no block moves, so every button stays still under the pointer.
+// - Zoom (buttons, Ctrl/⌘ + wheel, + and − keys), pan (drag the background, or
+//   scroll), "Fit to screen" (0 key) back to the whole sheet.
+// - Open a block: the block itself becomes a panel over the board (focus kept inside,
+//   Escape closes) with its notes in full and the add field first. It stays the same
+//   element, so the live updates, typing, menus and drag and drop work there as on
+//   the board.
+
+import { formatNumber, tn } from "./i18n.js";
+
+const NARROW = "(max-width: 699.98px)";
+const ZOOMS = [0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 2.5, 3];
+const LEVELS = 3;
+const FOCUSABLE = "a[href], button:not([disabled]), textarea:not([disabled]), input:not([disabled]), select, [tabindex]:not([tabindex='-1'])";
+const NOT_PANNING = "li.note, button, a, textarea, input, select, label, form, .note-menu, .cluster-head";
+
+function isTyping(target) {
+  return Boolean(target && target.closest && target.closest("textarea, input, select, [contenteditable='true']"));
+}
+
+export class BoardView {
+  constructor(page, sheet) {
+    this.page = page;
+    this.sheet = sheet;
+    this.viewport = page.querySelector(".board-viewport");
+    this.level = page.querySelector(".board-zoom-level");
+    this.backdrop = page.querySelector(".board-backdrop");
+    this.media = window.matchMedia(NARROW);
+    this.zoom = 1;
+    this.opened = null; // the open block's section
+    this.opener = null; // what had the focus before it opened
+    this.inerted = [];
+    this.fitQueued = false;
+    this.reading = null;
+    this.fitted = null; // the signature of the last fit
+    this.reader = null;
+    if (!this.viewport) return;
+
+    page.querySelector(".board-tools").addEventListener("click", (event) => {
+      const button = event.target.closest("[data-zoom]");
+      if (!button) return;
+      if (button.dataset.zoom === "fit") this.setZoom(1);
+      else this.step(button.dataset.zoom === "in" ? 1 : -1);
+    });
+    this.viewport.addEventListener("wheel", (event) => {
+      if (!this.active() || !(event.ctrlKey || event.metaKey) || this.opened) return;
+      event.preventDefault();
+      this.step(event.deltaY < 0 ? 1 : -1, event);
+    }, { passive: false });
+    document.addEventListener("keydown", (event) => this.keydown(event));
+    this.sheet.addEventListener("click", (event) => {
+      const opener = event.target.closest("[data-open-block]");
+      if (opener) this.open(opener.dataset.openBlock);
+      const closer = event.target.closest("[data-close-block]");
+      if (closer) this.close();
+    });
+    if (this.backdrop) this.backdrop.addEventListener("click", () => this.close());
+    this.wirePanning();
+    this.wireReading();
+    new ResizeObserver(() => this.scheduleFit()).observe(this.viewport);
+    this.media.addEventListener("change", () => {
+      if (!this.active()) this.close();
+      this.scheduleFit();
+    });
+    this.scheduleFit();
+    // Web fonts change every note's size: measure again once they are in.
+    if (document.fonts) document.fonts.ready.then(() => { this.fitted = null; this.scheduleFit(); });
+  }
+
+  /** The board view applies: a grid canvas on a screen wider than a phone's. */
+  active() {
+    return Boolean(this.viewport) && !this.media.matches;
+  }
+
+  // ---- zoom and pan ---------------------------------------------------------
+
+  step(direction, around = null) {
+    const index = ZOOMS.findIndex((z) => z >= this.zoom - 1e-6);
+    const next = ZOOMS[Math.min(ZOOMS.length - 1, Math.max(0, (index < 0 ? 3 : index) + direction))];
+    this.setZoom(next, around);
+  }
+
+  setZoom(zoom, around = null) {
+    if (!this.viewport) return;
+    const v = this.viewport;
+    const rect = v.getBoundingClientRect();
+    // Keep the point under the pointer (or the middle of the view) in place.
+    const px = around ? around.clientX - rect.left : v.clientWidth / 2;
+    const py = around ? around.clientY - rect.top : v.clientHeight / 2;
+    const fx = (v.scrollLeft + px) / Math.max(1, v.scrollWidth);
+    const fy = (v.scrollTop + py) / Math.max(1, v.scrollHeight);
+    this.zoom = zoom;
+    this.sheet.style.setProperty("--board-zoom", String(zoom));
+    v.classList.toggle("is-zoomed", zoom > 1);
+    v.dataset.zoom = String(zoom);
+    if (this.level) this.level.textContent = `${formatNumber(Math.round(zoom * 100))}%`;
+    if (zoom === 1) {
+      v.scrollTo(0, 0);
+    } else {
+      v.scrollLeft = fx * v.scrollWidth - px;
+      v.scrollTop = fy * v.scrollHeight - py;
+    }
+    this.fitNow();
+  }
+
+  wirePanning() {
+    let start = null;
+    this.viewport.addEventListener("pointerdown", (event) => {
+      if (!this.active() || this.opened || event.button !== 0 || this.zoom <= 1) return;
+      if (event.target.closest(NOT_PANNING)) return;
+      start = { x: event.clientX, y: event.clientY, left: this.viewport.scrollLeft, top: this.viewport.scrollTop, id: event.pointerId };
+      this.viewport.setPointerCapture(event.pointerId);
+      this.viewport.classList.add("is-panning");
+    });
+    this.viewport.addEventListener("pointermove", (event) => {
+      if (!start || event.pointerId !== start.id) return;
+      this.viewport.scrollLeft = start.left - (event.clientX - start.x);
+      this.viewport.scrollTop = start.top - (event.clientY - start.y);
+    });
+    const end = (event) => {
+      if (!start || event.pointerId !== start.id) return;
+      start = null;
+      this.viewport.classList.remove("is-panning");
+    };
+    this.viewport.addEventListener("pointerup", end);
+    this.viewport.addEventListener("pointercancel", end);
+  }
+
+  keydown(event) {
+    if (!this.active()) return;
+    if (event.key === "Escape" && this.opened && !event.defaultPrevented) {
+      event.preventDefault();
+      this.close();
+      return;
+    }
+    if (event.key === "Tab" && this.opened) {
+      this.trap(event);
+      return;
+    }
+    if (this.opened || event.altKey || event.ctrlKey || event.metaKey || isTyping(event.target)) return;
+    if (event.key === "+" || event.key === "=") this.step(1);
+    else if (event.key === "-" || event.key === "−") this.step(-1);
+    else if (event.key === "0") this.setZoom(1);
+    else return;
+    event.preventDefault();
+  }
+
+  // ---- fitting each block's notes to its place ------------------------------
+
+  /** Fit again soon, if the notes or the room they have changed since the last fit. */
+  scheduleFit() {
+    if (this.fitQueued) return;
+    this.fitQueued = true;
+    requestAnimationFrame(() => {
+      this.fitQueued = false;
+      this.fitIfChanged();
+    });
+  }
+
+  fitIfChanged() {
+    if (this.signature() === this.fitted) {
+      this.refreshReader();
+      return;
+    }
+    this.fitNow();
+  }
+
+  /**
+   * What the fit depends on: the view's size and zoom, the open block, and what each
+   * block holds (its notes with their texts, classes and shown parts). Hover and focus
+   * are not in it, so pointing at a note or moving the focus never refits the board.
+   */
+  signature() {
+    if (!this.active()) return "off";
+    const v = this.viewport;
+    const parts = [v.offsetWidth, v.offsetHeight, this.zoom, this.opened ? this.opened.dataset.block : ""];
+    for (const ul of this.sheet.querySelectorAll("ul.notes")) {
+      parts.push(`#${ul.dataset.block}`);
+      for (const li of ul.children) {
+        const text = li.lienzo && li.lienzo.text;
+        const length = text ? (text.value !== undefined ? text.value.length : text.textContent.length) : 0;
+        const shown = [...li.children].map((child) => (child.hidden ? 0 : 1)).join("");
+        parts.push(`${li.dataset.noteId || ""}:${li.className.replace(" is-beyond", "")}:${length}:${li.textContent.length}:${shown}`);
+      }
+    }
+    return parts.join("|");
+  }
+
+  /** Give every block on the board the lightest density at which its notes fit. */
+  fitNow() {
+    this.hideReader();
+    if (!this.active()) {
+      for (const block of this.sheet.querySelectorAll(".block[data-density]")) this.setDensity(block, null);
+      this.fitted = this.signature();
+      return;
+    }
+    this.sizeShape();
+    // Inner blocks first: a parent's room depends on its sub-blocks' look.
+    const blocks = [...this.sheet.querySelectorAll(".block")].reverse();
+    for (const block of blocks) {
+      if (block.closest(".is-open")) continue;
+      this.fitBlock(block);
+    }
+    this.fitted = this.signature();
+    // How many fits so far: a test reads it to see that hover and focus never refit.
+    this.viewport.dataset.fits = String(Number(this.viewport.dataset.fits || 0) + 1);
+    this.refreshReader();
+  }
+
+  /**
+   * The customer profile of a Value Proposition Canvas is a circle, as large as its
+   * area allows; its blocks keep inside it (the room around it, in CSS variables).
+   */
+  sizeShape() {
+    if (!this.sheet.classList.contains("shape-vpc")) return;
+    const boxes = [...this.sheet.querySelectorAll(":scope > .block")]
+      .filter((b) => ["gains", "pains", "customer_jobs", "jobs"].includes(b.dataset.block))
+      .map((b) => {
+        // The block's grid area: its box and its margins.
+        const r = b.getBoundingClientRect();
+        const m = getComputedStyle(b);
+        return { left: r.left - parseFloat(m.marginLeft), right: r.right + parseFloat(m.marginRight),
+          top: r.top - parseFloat(m.marginTop), bottom: r.bottom + parseFloat(m.marginBottom) };
+      });
+    if (!boxes.length) return;
+    const width = Math.max(...boxes.map((r) => r.right)) - Math.min(...boxes.map((r) => r.left));
+    const height = Math.max(...boxes.map((r) => r.bottom)) - Math.min(...boxes.map((r) => r.top));
+    const size = Math.floor(Math.min(width, height));
+    this.sheet.style.setProperty("--vpc-circle", `${size}px`);
+    this.sheet.style.setProperty("--vpc-x", `${Math.max(0, Math.floor((width - size) / 2))}px`);
+    this.sheet.style.setProperty("--vpc-y", `${Math.max(0, Math.floor((height - size) / 2))}px`);
+  }
+
+  fitBlock(block) {
+    const ul = block.querySelector(":scope > ul.notes");
+    const more = block.querySelector(":scope > .block-more");
+    if (!ul) return;
+    for (const li of ul.querySelectorAll(":scope > .is-beyond")) li.classList.remove("is-beyond");
+    if (more) more.hidden = true;
+    let level = 0;
+    this.setLevel(block, null);
+    while (level < LEVELS && this.overflows(ul)) {
+      level += 1;
+      this.setLevel(block, level);
+    }
+    if (level === LEVELS && this.overflows(ul)) this.cutBeyond(block, ul, more);
+    this.setDensity(block, level);
+  }
+
+  overflows(ul) {
+    return ul.scrollHeight > ul.clientHeight + 1;
+  }
+
+  /** Hide the notes that still do not fit and count them on the "N more" button. */
+  cutBeyond(block, ul, more) {
+    if (!more) {
+      this.cutAt(ul);
+      return;
+    }
+    // The button's text can wrap and take room from the notes: measure with the
+    // longest text it may get, then with the real count, once more if it grew.
+    const total = ul.querySelectorAll(":scope > li.note").length;
+    more.hidden = false;
+    more.textContent = tn("more_notes", total, { count: formatNumber(total) });
+    let hidden = this.cutAt(ul);
+    for (let round = 0; round < 2 && hidden; round += 1) {
+      const height = more.offsetHeight;
+      more.textContent = tn("more_notes", hidden, { count: formatNumber(hidden) });
+      if (more.offsetHeight === height) break;
+      hidden = this.cutAt(ul);
+    }
+    if (!hidden) more.hidden = true;
+  }
+
+  /** Mark the notes below the list's end as beyond it; how many notes that is. */
+  cutAt(ul) {
+    for (const li of ul.querySelectorAll(":scope > .is-beyond")) li.classList.remove("is-beyond");
+    const limit = ul.getBoundingClientRect().bottom + 1;
+    let hidden = 0;
+    for (const li of ul.querySelectorAll(":scope > li")) {
+      // The note that has the focus stays on the board.
+      if (li.contains(document.activeElement)) continue;
+      if (li.getBoundingClientRect().bottom > limit) {
+        li.classList.add("is-beyond");
+        if (li.classList.contains("note")) hidden += 1;
+      }
+    }
+    return hidden;
+  }
+
+  /** Only the look, while measuring. */
+  setLevel(block, level) {
+    if (level) block.dataset.density = String(level);
+    else delete block.dataset.density;
+  }
+
+  setDensity(block, level) {
+    this.setLevel(block, level);
+    // A compacted note that cannot be typed in still takes the focus, to be read
+    // (set once the look is chosen, so a focused text never loses its tabindex).
+    for (const p of block.querySelectorAll(":scope > ul.notes > li.note p.note-text")) {
+      if (level && p.tabIndex !== 0) p.tabIndex = 0;
+      else if (!level && p.hasAttribute("tabindex")) p.removeAttribute("tabindex");
+    }
+  }
+
+  // ---- reading a compacted note -------------------------------------------
+  //
+  // The full text shows in a separate card next to the note (below it, or above it
+  // when the screen ends first). The card is hidden from assistive technology (the
+  // note's own text stays whole in the accessibility tree) and lets the pointer
+  // through, and neither the note nor the board changes: the note's buttons stay
+  // still under the mouse.
+
+  wireReading() {
+    this.reader = document.createElement("div");
+    this.reader.className = "board-reader";
+    this.reader.setAttribute("aria-hidden", "true");
+    this.reader.hidden = true;
+    this.readerAuthor = document.createElement("p");
+    this.readerAuthor.className = "board-reader-author";
+    this.readerText = document.createElement("p");
+    this.readerText.className = "board-reader-text";
+    this.reader.append(this.readerAuthor, this.readerText);
+    this.page.append(this.reader);
+    this.hovered = null;
+
+    const noteOf = (target) => {
+      const li = target && target.closest ? target.closest("li.note") : null;
+      return li && this.sheet.contains(li) && li.closest(".block[data-density]") && !li.closest(".is-open") ? li : null;
+    };
+    this.sheet.addEventListener("focusin", () => this.refreshReader());
+    this.sheet.addEventListener("focusout", () => queueMicrotask(() => this.refreshReader()));
+    this.sheet.addEventListener("pointerover", (event) => {
+      if (event.pointerType !== "mouse") return;
+      const li = noteOf(event.target);
+      if (li === this.hovered) return;
+      this.hovered = li;
+      this.refreshReader();
+    });
+    this.sheet.addEventListener("pointerout", (event) => {
+      if (!this.hovered || this.hovered.contains(event.relatedTarget)) return;
+      this.hovered = null;
+      this.refreshReader();
+    });
+    this.sheet.addEventListener("input", () => this.refreshReader());
+    this.viewport.addEventListener("scroll", () => this.refreshReader(), { passive: true });
+    this.sheet.addEventListener("dragstart", () => this.hideReader());
+    this.noteOf = noteOf;
+  }
+
+  /** The note to read now: the one under the mouse, else the one whose text has the focus. */
+  readingNote() {
+    if (!this.active() || this.opened || document.body.classList.contains("is-dragging")) return null;
+    if (this.hovered && this.hovered.isConnected && this.noteOf(this.hovered)) return this.hovered;
+    const active = document.activeElement;
+    if (active && active.matches && active.matches(".note-text")) return this.noteOf(active);
+    return null;
+  }
+
+  /** Whether a note on the board shows less than all of it (cut text, or its author hidden). */
+  isCut(li) {
+    const text = li.lienzo && li.lienzo.text;
+    if (!text || li.classList.contains("is-beyond")) return false;
+    const author = li.lienzo.author;
+    return text.scrollHeight > text.clientHeight + 1 || (author && author.textContent && author.offsetParent === null);
+  }
+
+  refreshReader() {
+    if (!this.reader) return;
+    const li = this.readingNote();
+    if (!li || !this.isCut(li)) {
+      this.hideReader();
+      return;
+    }
+    const text = li.lienzo.text;
+    const value = text.value !== undefined ? text.value : text.textContent;
+    this.readerAuthor.textContent = li.lienzo.author.textContent;
+    this.readerAuthor.hidden = !li.lienzo.author.textContent;
+    this.readerText.textContent = value;
+    this.reader.style.backgroundColor = getComputedStyle(li).backgroundColor;
+    this.reader.dataset.noteId = li.dataset.noteId;
+    this.reading = li;
+    this.reader.hidden = false;
+    this.placeReader(li);
+  }
+
+  /** Next to the note, inside the board's viewport, never over the note itself. */
+  placeReader(li) {
+    const box = li.getBoundingClientRect();
+    const view = this.viewport.getBoundingClientRect();
+    const reader = this.reader;
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    const width = Math.min(Math.max(box.width, 18 * rem), view.width - 8);
+    reader.style.width = `${width}px`;
+    reader.style.maxHeight = "";
+    const left = Math.min(Math.max(box.left, view.left + 4), view.right - 4 - width);
+    const height = reader.offsetHeight;
+    const below = view.bottom - 4 - (box.bottom + 4);
+    const above = box.top - 4 - (view.top + 4);
+    let top;
+    if (height <= below || below >= above) {
+      top = box.bottom + 4;
+      if (height > below) reader.style.maxHeight = `${Math.max(below, 3 * rem)}px`;
+    } else {
+      top = box.top - 4 - Math.min(height, above);
+      if (height > above) reader.style.maxHeight = `${above}px`;
+    }
+    reader.style.left = `${Math.round(left)}px`;
+    reader.style.top = `${Math.round(top)}px`;
+  }
+
+  hideReader() {
+    if (!this.reader || this.reader.hidden) return;
+    this.reader.hidden = true;
+    this.reading = null;
+    delete this.reader.dataset.noteId;
+  }
+
+  // ---- a block opened in full -------------------------------------------------
+
+  open(blockId) {
+    if (!this.active()) return;
+    const block = this.sheet.querySelector(`.block[data-block="${CSS.escape(blockId)}"]`);
+    if (!block) return;
+    if (this.opened) this.close(false);
+    this.hovered = null;
+    this.hideReader();
+    this.opener = document.activeElement;
+    this.opened = block;
+    for (const inner of [block, ...block.querySelectorAll(".block")]) {
+      this.setDensity(inner, null);
+      for (const li of inner.querySelectorAll(":scope > ul.notes > .is-beyond")) li.classList.remove("is-beyond");
+      const more = inner.querySelector(":scope > .block-more");
+      if (more) more.hidden = true;
+    }
+    block.classList.add("is-open");
+    block.setAttribute("role", "dialog");
+    block.setAttribute("aria-modal", "true");
+    this.sheet.classList.add("has-open");
+    const button = block.querySelector(":scope > .block-head .block-open");
+    if (button) button.setAttribute("aria-expanded", "true");
+    if (this.backdrop) this.backdrop.hidden = false;
+    this.inertOutside(block);
+    const field = block.querySelector(":scope > .add-form textarea");
+    const target = field && field.offsetParent !== null ? field : block.querySelector(":scope > .block-head .block-close");
+    if (target) target.focus();
+  }
+
+  close(restore = true) {
+    const block = this.opened;
+    if (!block) return;
+    this.opened = null;
+    block.classList.remove("is-open");
+    block.removeAttribute("role");
+    block.removeAttribute("aria-modal");
+    this.sheet.classList.remove("has-open");
+    const button = block.querySelector(":scope > .block-head .block-open");
+    if (button) button.setAttribute("aria-expanded", "false");
+    if (this.backdrop) this.backdrop.hidden = true;
+    for (const node of this.inerted) node.inert = false;
+    this.inerted = [];
+    this.fitNow();
+    if (restore) {
+      const back = this.opener && this.opener.isConnected && this.opener.offsetParent !== null ? this.opener : button;
+      if (back) back.focus();
+    }
+    this.opener = null;
+  }
+
+  /** Everything but the open block (and what announces) is out of reach while it is open. */
+  inertOutside(block) {
+    let node = block;
+    while (node && node !== document.body) {
+      const parent = node.parentElement;
+      if (!parent) break;
+      for (const sibling of parent.children) {
+        if (sibling === node || sibling.inert || sibling.matches("script, .announcer, [aria-live], .board-backdrop")) continue;
+        if (sibling.querySelector("[aria-live], .announcer") && sibling !== this.sheet) continue;
+        sibling.inert = true;
+        this.inerted.push(sibling);
+      }
+      node = parent;
+    }
+  }
+
+  trap(event) {
+    const items = [...this.opened.querySelectorAll(FOCUSABLE)].filter((n) => n.offsetParent !== null && !n.closest("[inert]"));
+    if (!items.length) return;
+    const first = items[0];
+    const last = items[items.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+
+  /** The block shown in full now, if any (so the page can keep a new note in view). */
+  openBlock() {
+    return this.opened ? this.opened.dataset.block : null;
+  }
+}
+
+export function initBoardView(page, sheet) {
+  return new BoardView(page, sheet);
+}
