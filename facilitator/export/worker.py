@@ -88,6 +88,8 @@ def serve(sock: socket.socket) -> None:
                 answer = ("done", *render_job(job, lambda done, total: send_message(sock, ("progress", done, total))))
             except JobFailed as failed:
                 answer = ("failed", failed.code, failed.detail)
+            except (BrokenPipeError, ConnectionResetError):
+                raise  # the server went away while we told it our progress: stop quietly (main)
             except Exception as error:  # a failed render is an answer, never a dead worker
                 log.error("export %s of workshop %s failed", job.get("fmt"), job.get("workshop_id"), exc_info=error)
                 answer = ("failed", FAILED, type(error).__name__)
