@@ -50,13 +50,27 @@ class Block(BaseModel):
     inside: Ident | None = None
 
 
+class Figures(BaseModel):
+    """The shapes a canvas is recognised by, drawn under its blocks on every view: the Value
+    Proposition Canvases' value map (a square) and customer profile (a circle)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    square: tuple[Ident, ...] = Field(min_length=1)
+    circle: tuple[Ident, ...] = Field(min_length=1)
+
+    def of(self, block_id: str) -> str | None:
+        """Which figure a block lies in, if any."""
+        return "square" if block_id in self.square else "circle" if block_id in self.circle else None
+
+
 class Layout(BaseModel):
-    """The sheet's CSS grid: column and row tracks plus named areas."""
+    """The sheet's CSS grid: column and row tracks plus named areas (and any figures)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     columns: Annotated[str, StringConstraints(pattern=r"^[0-9a-z.() ,]+$", max_length=200)]
     rows: Annotated[str, StringConstraints(pattern=r"^[0-9a-z.() ,]+$", max_length=200)]
     areas: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_. ]+$")], ...] = Field(min_length=1)
+    figures: Figures | None = None
 
     def grid(self) -> list[list[str]]:
         return [row.split() for row in self.areas]
@@ -107,6 +121,14 @@ class Template(BaseModel):
                 raise ValueError(f"blocks.{block.id}.inside: {block.inside!r} is not a top-level block")
         for name in placed:
             _check_rectangle(grid, name)
+        figures = self.layout.figures
+        if figures is not None:
+            for shape in ("square", "circle"):
+                for name in getattr(figures, shape):
+                    if name not in top_level:
+                        raise ValueError(f"layout.figures.{shape}: {name!r} is not a top-level block of this template")
+            for name in sorted(set(figures.square) & set(figures.circle)):
+                raise ValueError(f"layout.figures: {name!r} cannot be in both the square and the circle")
         return self
 
     def block(self, block_id: str) -> Block | None:

@@ -101,3 +101,40 @@ def test_adding_a_template_is_adding_a_file(tmp_path):
     text = LEAN.read_text(encoding="utf-8").replace('id = "lean-canvas"', 'id = "my-variant"')
     (folder / "my-variant.toml").write_text(text, encoding="utf-8")
     assert load_catalog(folder).get("my-variant") is not None
+
+
+VPC = data_dir("canvases") / "value-proposition-canvas.toml"
+
+
+def test_the_value_proposition_canvases_name_their_square_and_circle():
+    """The shapes are the template's data: every view (page, projector, PDF) draws what it says."""
+    catalog = load_catalog(data_dir("canvases"))
+    shaped = {t.id: t.layout.figures for t in catalog if t.layout.figures is not None}
+    assert set(shaped) == {"value-proposition-canvas", "public-value-proposition-canvas"}
+    vpc = shaped["value-proposition-canvas"]
+    assert set(vpc.square) == {"products_services", "gain_creators", "pain_relievers"}
+    assert set(vpc.circle) == {"gains", "pains", "customer_jobs"}
+    assert vpc.of("pains") == "circle" and vpc.of("gain_creators") == "square" and vpc.of("nowhere") is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('circle = ["gains", "pains", "customer_jobs"]', 'circle = ["gains", "pains", "ghost"]',
+         "layout.figures.circle: 'ghost' is not a top-level block"),
+        ('circle = ["gains", "pains", "customer_jobs"]', 'circle = ["gains", "pains", "gain_creators"]',
+         "layout.figures: 'gain_creators' cannot be in both"),
+        ('circle = ["gains", "pains", "customer_jobs"]', 'circle = []', "layout.figures.circle"),
+        ('circle = ["gains", "pains", "customer_jobs"]', 'circle = ["gains"]\ntriangle = ["pains"]',
+         "layout.figures.triangle"),
+    ],
+)
+def test_a_broken_figure_is_named_with_its_field(tmp_path, old, new, expected):
+    text = VPC.read_text(encoding="utf-8")
+    assert old in text
+    target = tmp_path / "value-proposition-canvas.toml"
+    target.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(CatalogError) as error:
+        load_file(target)
+    assert str(error.value).startswith("value-proposition-canvas.toml: ")
+    assert expected in str(error.value)

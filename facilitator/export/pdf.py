@@ -33,13 +33,6 @@ NOTE_COLORS = {  # fill, edge
 SIZES = tuple(STYLES)
 SHAPE_FILL = (236, 244, 249)
 SHAPE_LINE = (150, 192, 218)
-# The Value Proposition Canvases' two shapes (shared/CANVASES.md §2.2 and §4): the value map
-# is a square, the customer (citizen) profile a circle, each around its three blocks.
-SHAPES = {
-    "value-proposition-canvas": (("products_services", "gain_creators", "pain_relievers"),
-                                 ("gains", "pains", "customer_jobs")),
-    "public-value-proposition-canvas": (("services", "gain_creators", "pain_relievers"), ("gains", "pains", "jobs")),
-}
 
 
 @dataclass(frozen=True)
@@ -207,7 +200,7 @@ class SheetDrawer:
 
     def __init__(self, pdf: Document, size: str):
         self.pdf, self.size, self.style = pdf, size, STYLES[size]
-        self.template_id = ""
+        self.figures = None
 
     def areas(self) -> tuple[Rect, Rect]:
         s = self.style
@@ -216,7 +209,7 @@ class SheetDrawer:
         return content, content
 
     def draw(self, canvas: CanvasData) -> None:
-        self.template_id = canvas.template.id
+        self.figures = canvas.template.layout.figures
         clusters = {c.id: c.title for c in canvas.clusters}
         planner = Planner(self.style, self.pdf.measure, lambda note: note_meta(note, clusters))
         grid, content = self.areas()
@@ -264,8 +257,10 @@ class SheetDrawer:
     def shapes(self, plan) -> tuple[Rect | None, Rect | None]:
         """Draw a Value Proposition Canvas's square and circle, tinted, under its blocks;
         returns where they are (None for other templates)."""
-        blocks = SHAPES.get(self.template_id)
-        if blocks is None or not all(b in plan.frames for b in blocks[0] + blocks[1]):
+        if self.figures is None:
+            return None, None
+        blocks = (self.figures.square, self.figures.circle)
+        if not all(b in plan.frames for b in blocks[0] + blocks[1]):
             return None, None
         found = []
         for members in blocks:

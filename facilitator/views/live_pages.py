@@ -19,9 +19,6 @@ from ..models import Workshop
 from .browser_strings import LIVE_STRINGS, plural_strings
 from .canvas_page import canvas_pdf_urls, color_choices, template_of
 
-# The canvases drawn as a square (value map) beside a circle (customer profile): the canvases notes, §2 and §4.
-VALUE_PROPOSITION_TEMPLATES = frozenset({"value-proposition-canvas", "public-value-proposition-canvas"})
-
 
 def _strings() -> dict:
     return {**{key: str(value) for key, value in LIVE_STRINGS.items()}, **plural_strings()}
@@ -94,9 +91,9 @@ def render_projector(workshop: Workshop) -> str:
         layout = template.layout
         # The areas too: the screen sizes each row and column by what its blocks hold.
         info["layout"] = {"columns": layout.columns, "rows": layout.rows, "areas": list(layout.areas)}
-        # A Value Proposition Canvas draws the value map's square and the customer profile's circle,
-        # the blocks left and right of its empty column.
-        info["figures"] = template.id in VALUE_PROPOSITION_TEMPLATES
+        # The shapes the canvas is recognised by (the Value Proposition Canvases' square and circle).
+        figures = template.layout.figures
+        info["figures"] = {"square": list(figures.square), "circle": list(figures.circle)} if figures else None
     return render_template("projector.html", workshop=workshop, boot=boot)
 
 

@@ -222,8 +222,7 @@ export class BoardView {
    */
   sizeShape() {
     if (!this.sheet.classList.contains("shape-vpc")) return;
-    const boxes = [...this.sheet.querySelectorAll(":scope > .block")]
-      .filter((b) => ["gains", "pains", "customer_jobs", "jobs"].includes(b.dataset.block))
+    const boxes = [...this.sheet.querySelectorAll(":scope > .block[data-figure='circle']")]
       .map((b) => {
         // The block's grid area: its box and its margins.
         const r = b.getBoundingClientRect();

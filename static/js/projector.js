@@ -42,9 +42,9 @@ function firstLine(text) {
 
 const sumOf = (sizes, from, to) => sizes.slice(from, to + 1).reduce((a, b) => a + b, 0);
 
-/** A canvas's grid as the projector sizes it: the template's tracks, each top block's span and,
- * on a Value Proposition Canvas, its two figures (the blocks left of the empty column make the value
- * map's square, those right of it the customer profile's circle). Null if the grid cannot be read. */
+/** A canvas's grid as the projector sizes it: the template's tracks, each top block's span
+ * and the figures its template draws (a Value Proposition Canvas's square and circle, each around
+ * the blocks the template names). Null if the grid cannot be read. */
 function gridOf(info) {
   const layout = info.layout;
   if (!layout || !Array.isArray(layout.areas) || !layout.areas.length) return null;
@@ -56,20 +56,13 @@ function gridOf(info) {
       || layout.areas.some((row) => String(row).trim().split(/\s+/).length !== cols.length)) return null;
   const blocks = tops.map((b) => ({ id: b.id, ...spans.get(b.id) }));
   const figures = [];
-  if (info.figures) {
-    const cells = layout.areas.map((row) => String(row).trim().split(/\s+/));
-    const empty = cells.flatMap((row, r) => row.map((name, c) => (/^\.+$/.test(name) ? [r, c] : null))).filter(Boolean);
-    if (empty.length) {
-      const gap = empty[0][1];
-      const inRows = (b) => empty.some(([r]) => r === b.r0) && empty.some(([r]) => r === b.r1);
-      for (const [shape, side] of [["square", (b) => b.c1 < gap], ["circle", (b) => b.c0 > gap]]) {
-        const members = blocks.filter((b) => inRows(b) && side(b));
-        if (!members.length) continue;
-        figures.push({ shape, blocks: members.map((b) => b.id), c0: Math.min(...members.map((b) => b.c0)),
-          c1: Math.max(...members.map((b) => b.c1)), r0: Math.min(...members.map((b) => b.r0)),
-          r1: Math.max(...members.map((b) => b.r1)) });
-      }
-    }
+  for (const shape of ["square", "circle"]) {
+    const names = info.figures && Array.isArray(info.figures[shape]) ? info.figures[shape] : [];
+    const members = blocks.filter((b) => names.includes(b.id));
+    if (!members.length) continue;
+    figures.push({ shape, blocks: members.map((b) => b.id), c0: Math.min(...members.map((b) => b.c0)),
+      c1: Math.max(...members.map((b) => b.c1)), r0: Math.min(...members.map((b) => b.r0)),
+      r1: Math.max(...members.map((b) => b.r1)) });
   }
   return { columnTracks: layout.columns, rowTracks: layout.rows, cols, rows, blocks, figures };
 }
