@@ -8,6 +8,8 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -148,6 +150,18 @@ class ServerProcess:
                                                              "institution": institution}, timeout=STALL)
         answer.raise_for_status()
         return answer.json()["token"]
+
+
+@contextmanager
+def running_server(workdir: Path, facilitator: bool = False, env: dict[str, str] | None = None
+                   ) -> Iterator[ServerProcess]:
+    """A prepared and started server (``facilitator``: with the default facilitator), stopped
+    on leaving: what a test module's ``server`` fixture holds for its tests."""
+    process = ServerProcess(workdir, env=env).prepare(facilitator=facilitator)
+    try:
+        yield process.start()
+    finally:
+        process.stop()
 
 
 def start_together(*servers: ServerProcess) -> None:

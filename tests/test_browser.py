@@ -16,19 +16,15 @@ from .browser_support import (
     wait_for_note,
     wait_saved,
 )
-from .servers import ServerProcess
+from .servers import ServerProcess, running_server
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("browser")).prepare(facilitator=True)
-    process.start()
-    try:
+    with running_server(tmp_path_factory.mktemp("browser"), facilitator=True) as process:
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from .browser_support import join_by_code, log_in, notes, shown_texts, wait_for_note
-from .servers import PASSWORD, ServerProcess
+from .servers import PASSWORD, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -19,12 +19,8 @@ EMAIL = "lucia@example.org"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("cockpit")).prepare()
-    process.start()
-    try:
+    with running_server(tmp_path_factory.mktemp("cockpit")) as process:
         yield process
-    finally:
-        process.stop()
 
 
 def write(page, block: str, text: str) -> None:

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from .browser_support import add_note, join_by_code, log_in, wait_saved
-from .servers import PASSWORD, ServerProcess
+from .servers import PASSWORD, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -20,12 +20,8 @@ NEW_CODE = "Nuevo código para entrar"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("codes")).prepare()
-    process.start()
-    try:
+    with running_server(tmp_path_factory.mktemp("codes")) as process:
         yield process
-    finally:
-        process.stop()
 
 
 def new_code(room, disconnect: bool = False) -> str:

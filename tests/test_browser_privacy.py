@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from .browser_support import join_by_code, log_in
-from .servers import PASSWORD, ServerProcess
+from .servers import PASSWORD, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -19,12 +19,8 @@ WARNING = ("Instituciones con un solo participante: {}. En los lienzos anónimos
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("privacy")).prepare()
-    process.start()
-    try:
+    with running_server(tmp_path_factory.mktemp("privacy")) as process:
         yield process
-    finally:
-        process.stop()
 
 
 def test_the_control_room_warns_of_lone_institutions_live_with_the_remedy(server, open_page):
