@@ -68,6 +68,20 @@ def sqlite_schema(tmp_path_factory):
     return path
 
 
+def sqlite_app(path, schema):
+    """A test app on a new SQLite file at ``path``, a copy of the empty ``schema``."""
+    from .real_size import copy_database
+
+    copy_database(schema, path)
+    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+
+
+def close_app(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def app(tmp_path, backend, request):
     if backend == "postgresql":
@@ -75,14 +89,9 @@ def app(tmp_path, backend, request):
         with app.app_context():
             _empty_all_tables()
     else:
-        from .real_size import copy_database
-
-        copy_database(request.getfixturevalue("sqlite_schema"), tmp_path / "test.db")
-        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.db'}")
+        app = sqlite_app(tmp_path / "test.db", request.getfixturevalue("sqlite_schema"))
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 @pytest.fixture

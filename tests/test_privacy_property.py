@@ -25,13 +25,12 @@ from dataclasses import dataclass, field
 import pytest
 from flask_socketio import SocketIOTestClient
 
-from facilitator import board, create_app
+from facilitator import board
 from facilitator.board.actors import projector_token
-from facilitator.config import TestConfig
 from facilitator.extensions import db
 from facilitator.models import Workshop
 
-from .conftest import World
+from .conftest import World, close_app, sqlite_app
 
 TEXT = "Txt-Marca-7Q9"
 NAME = "Nom-Marca-4K2"
@@ -53,15 +52,9 @@ def app(tmp_path_factory, sqlite_schema):
     """One app for the whole module, which has hundreds of cases: creating an app costs
     more than a case. Each case still gets a workshop of its own (``world``), and its
     sockets are disconnected after it; nothing else outlives a case."""
-    from .real_size import copy_database
-
-    path = tmp_path_factory.mktemp("privacy") / "test.db"
-    copy_database(sqlite_schema, path)
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    app = sqlite_app(tmp_path_factory.mktemp("privacy") / "test.db", sqlite_schema)
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 @pytest.fixture
