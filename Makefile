@@ -48,8 +48,12 @@ db: $(VENV)/.installed
 run: install db
 	$(BIN)/python wsgi.py
 
+# pytest-xdist: one worker per core; each test file stays on one worker, so a module's server
+# and the worker's Chromium are started once. `make test XDIST=` runs in one process.
+XDIST ?= -n auto --dist loadfile
+
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # Every page of a real-size workshop (60 people online, 150 notes) at 1920x1080, 1280x800,
 # 1280x720 and 375x812, rendered by Chromium into docs/screenshots/ (see tests/screenshots.py).

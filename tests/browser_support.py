@@ -152,6 +152,26 @@ def log_in(page, base_url: str, email: str, password: str) -> None:
     page.wait_for_url("**/f/")
 
 
+def open_control_room(open_page, base_url: str, email: str, password: str, workshop_id: int):
+    """The facilitator's path to a workshop's control room, on a 1400×1000 page: log in,
+    open the room, wait until it is ready and connected. Returns the page."""
+    room = open_page(viewport={"width": 1400, "height": 1000})
+    log_in(room, base_url, email, password)
+    room.goto(f"{base_url}/f/workshops/{workshop_id}/room")
+    room.wait_for_selector("#control-room[data-ready='true']")
+    room.wait_for_selector("#connection[data-state='connected']")
+    return room
+
+
+def open_projector_from(room):
+    """Open the projector screen with the control room's link; returns it once it shows how to join."""
+    with room.expect_popup() as opened:
+        room.get_by_role("link", name="Abrir la pantalla del proyector").click()
+    projector = opened.value
+    projector.wait_for_selector("#projector-join:not([hidden])")
+    return projector
+
+
 def shown_texts(page) -> list[str]:
     """The texts of the notes a canvas page shows, in page order."""
     return [n["text"] for n in notes(page)]

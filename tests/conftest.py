@@ -4,7 +4,9 @@ its participants through the domain core."""
 
 from __future__ import annotations
 
+import uuid
 from contextlib import nullcontext
+from functools import cache
 
 import pytest
 from flask import has_app_context
@@ -52,6 +54,34 @@ def _empty_all_tables() -> None:
     db.session.commit()
 
 
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory):
+    """An empty SQLite database with the models' tables, made once per run (per xdist worker):
+    each test's ``app`` starts from a copy of it, which costs a file copy instead of a
+    ``create_all`` (a dozen DDL statements, each committed with ``synchronous=FULL``)."""
+    path = tmp_path_factory.mktemp("schema") / "empty.db"
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    with app.app_context():
+        db.create_all()
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
+def sqlite_app(path, schema):
+    """A test app on a new SQLite file at ``path``, a copy of the empty ``schema``."""
+    from .real_size import copy_database
+
+    copy_database(schema, path)
+    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+
+
+def close_app(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def app(tmp_path, backend, request):
     if backend == "postgresql":
@@ -59,13 +89,9 @@ def app(tmp_path, backend, request):
         with app.app_context():
             _empty_all_tables()
     else:
-        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.db'}")
-        with app.app_context():
-            db.create_all()
+        app = sqlite_app(tmp_path / "test.db", request.getfixturevalue("sqlite_schema"))
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 @pytest.fixture
@@ -84,8 +110,16 @@ def ctx(app):
         yield
 
 
+@cache
+def password_hash(password: str = PASSWORD) -> str:
+    """The app's own (scrypt) hash of ``password``, made once per run: a hash costs ~0.2 s of
+    CPU and the suite makes facilitators by the hundred, all with one password. Logging in
+    still checks it in full; only the salt is shared, which no test looks at."""
+    return generate_password_hash(password)
+
+
 def make_facilitator(email: str = "ana@example.org", name: str = "Ana Facilitadora") -> Facilitator:
-    facilitator = Facilitator(email=email, name=name, password_hash=generate_password_hash(PASSWORD))
+    facilitator = Facilitator(email=email, name=name, password_hash=password_hash())
     db.session.add(facilitator)
     db.session.commit()
     return facilitator
@@ -106,6 +140,7 @@ class World:
             self.workshop_id = workshop.id
             self.code = workshop.code
             self.canvas_ids = [c.id for c in created]
+        self.sockets: list = []  # every test client of ``socket``, for ``disconnect``
 
     @property
     def canvas_id(self) -> int:
@@ -135,12 +170,32 @@ class World:
                           callback=True)
         assert ack["ok"], ack
         client.join_ack = ack
+        self.sockets.append(client)
         return client
+
+    def disconnect(self) -> None:
+        """Disconnect every socket this world opened (an app shared by many tests keeps no
+        one online from an earlier test)."""
+        for client in self.sockets:
+            if client.is_connected():
+                client.disconnect()
 
 
 @pytest.fixture
 def world(app):
     return World(app)
+
+
+def op(**fields) -> dict:
+    """An operation's payload, with an ``op_id`` of its own."""
+    return {"op_id": uuid.uuid4().hex, **fields}
+
+
+def ok(client, name: str, payload: dict) -> dict:
+    """Send ``name`` from a test client and return its ack, which must say ok."""
+    ack = client.emit(name, payload, callback=True)
+    assert ack["ok"], (name, ack)
+    return ack
 
 
 def received(client, name: str = "change") -> list:
@@ -151,9 +206,11 @@ def received(client, name: str = "change") -> list:
 # ---- real-browser tests (tests/test_browser*.py) -------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """One headless Chromium per test module (Debian's, through Playwright)."""
+    """One headless Chromium for the run (per xdist worker; Debian's, through Playwright):
+    each test opens its own contexts (``open_page``), which share nothing, so a launch
+    per module bought nothing but its start-up time."""
     from .browser_support import CHROMIUM_ARGS, chromium_path, unavailable
 
     path = chromium_path()

@@ -8,6 +8,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -148,6 +151,34 @@ class ServerProcess:
                                                              "institution": institution}, timeout=STALL)
         answer.raise_for_status()
         return answer.json()["token"]
+
+
+@contextmanager
+def running_server(workdir: Path, facilitator: bool = False, env: dict[str, str] | None = None
+                   ) -> Iterator[ServerProcess]:
+    """A prepared and started server (``facilitator``: with the default facilitator), stopped
+    on leaving: what a test module's ``server`` fixture holds for its tests."""
+    process = ServerProcess(workdir, env=env).prepare(facilitator=facilitator)
+    try:
+        yield process.start()
+    finally:
+        process.stop()
+
+
+def writers_started(server: ServerProcess, writer: Callable, count: int
+                    ) -> tuple[int, list, threading.Event, list[threading.Thread]]:
+    """A new workshop on ``server`` with ``count`` participants P00, P01... on its canvas, each
+    a ``writer(server, token, canvas_id, name)`` whose ``run(stop)`` already writes in a
+    thread of its own until ``stop`` is set: ``(canvas_id, writers, stop, threads)``."""
+    workshop = server.seed()
+    canvas_id = workshop["canvas_ids"][0]
+    names = [f"P{i:02d}" for i in range(count)]
+    writers = [writer(server, server.join(workshop["code"], name), canvas_id, name) for name in names]
+    stop = threading.Event()
+    threads = [threading.Thread(target=w.run, args=(stop,)) for w in writers]
+    for thread in threads:
+        thread.start()
+    return canvas_id, writers, stop, threads
 
 
 def start_together(*servers: ServerProcess) -> None:

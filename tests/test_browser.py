@@ -16,7 +16,7 @@ from .browser_support import (
     wait_for_note,
     wait_saved,
 )
-from .servers import ServerProcess
+from .servers import ServerProcess, running_server
 from .test_server import Peer
 
 pytestmark = pytest.mark.browser
@@ -24,12 +24,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("browser")).prepare(facilitator=True)
-    process.start()
-    try:
+    with running_server(tmp_path_factory.mktemp("browser"), facilitator=True) as process:
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture

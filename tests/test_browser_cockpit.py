@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from .browser_support import join_by_code, log_in, notes, shown_texts, wait_for_note
-from .servers import PASSWORD, ServerProcess
+from .browser_support import join_by_code, notes, open_control_room, open_projector_from, shown_texts, wait_for_note
+from .servers import PASSWORD, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -20,12 +20,8 @@ EMAIL = "lucia@example.org"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("cockpit")).prepare()
-    process.start()
-    try:
+    with running_server(tmp_path_factory.mktemp("cockpit")) as process:
         yield process
-    finally:
-        process.stop()
 
 
 def write(page, block: str, text: str) -> None:
@@ -66,15 +62,8 @@ def test_a_whole_round_from_the_control_room(server, open_page):
     canvas_id = workshop["canvas_ids"][0]
 
     # The facilitator logs in, opens the control room and, from it, the projector screen.
-    room = open_page(viewport={"width": 1400, "height": 1000})
-    log_in(room, server.url, EMAIL, PASSWORD)
-    room.goto(f"{server.url}/f/workshops/{workshop['workshop_id']}/room")
-    room.wait_for_selector("#control-room[data-ready='true']")
-    room.wait_for_selector("#connection[data-state='connected']")
-    with room.expect_popup() as opened:
-        room.get_by_role("link", name="Abrir la pantalla del proyector").click()
-    projector = opened.value
-    projector.wait_for_selector("#projector-join:not([hidden])")
+    room = open_control_room(open_page, server.url, EMAIL, PASSWORD, workshop["workshop_id"])
+    projector = open_projector_from(room)
     assert workshop["code"] in projector.text_content(".projector-code")
 
     # A five-minute timer for everyone, and silent writing on the table's canvas.
@@ -147,10 +136,7 @@ def test_a_whole_round_from_the_control_room(server, open_page):
 def test_the_room_steers_what_participants_can_do(server, open_page):
     workshop = server.seed(email="marta@example.org", title="Taller de controles")
     canvas_id = workshop["canvas_ids"][0]
-    room = open_page(viewport={"width": 1400, "height": 1000})
-    log_in(room, server.url, "marta@example.org", PASSWORD)
-    room.goto(f"{server.url}/f/workshops/{workshop['workshop_id']}/room")
-    room.wait_for_selector("#connection[data-state='connected']")
+    room = open_control_room(open_page, server.url, "marta@example.org", PASSWORD, workshop["workshop_id"])
     card = room.locator(f".room-card[data-canvas-id='{canvas_id}']")
     ana, bea = open_page(), open_page()
     join_by_code(ana, server.url, workshop["code"], "Ana Torres", "Ministerio de Economía")
@@ -264,10 +250,7 @@ def test_the_facilitator_downloads_the_results_from_the_room_and_the_canvas_page
     # A participant's page offers no downloads.
     assert ana.locator("#canvas-downloads, a[href*='/export']").count() == 0
 
-    room = open_page(viewport={"width": 1400, "height": 1000})
-    log_in(room, server.url, "nora@example.org", PASSWORD)
-    room.goto(f"{server.url}/f/workshops/{workshop['workshop_id']}/room")
-    room.wait_for_selector("#control-room[data-ready='true']")
+    room = open_control_room(open_page, server.url, "nora@example.org", PASSWORD, workshop["workshop_id"])
     exports = room.get_by_role("region", name="Exportar los resultados")
     kinds = {"Informe del taller (PDF)": "application/pdf", "Informe del taller (Markdown)": "text/markdown",
              "Todos los lienzos (PDF, A3)": "application/pdf", "Todos los lienzos (PDF, A4)": "application/pdf",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from .browser_support import add_note, join_by_code, log_in, wait_saved
-from .servers import PASSWORD, ServerProcess
+from .browser_support import add_note, join_by_code, open_control_room, open_projector_from, wait_saved
+from .servers import PASSWORD, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -20,12 +20,8 @@ NEW_CODE = "Nuevo código para entrar"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("codes")).prepare()
-    process.start()
-    try:
+    with running_server(tmp_path_factory.mktemp("codes")) as process:
         yield process
-    finally:
-        process.stop()
 
 
 def new_code(room, disconnect: bool = False) -> str:
@@ -46,15 +42,8 @@ def test_a_new_code_from_the_control_room(server, open_page):
     workshop = server.seed(email=EMAIL, title="Taller con código nuevo")
     old = workshop["code"]
 
-    room = open_page(viewport={"width": 1400, "height": 1000})
-    log_in(room, server.url, EMAIL, PASSWORD)
-    room.goto(f"{server.url}/f/workshops/{workshop['workshop_id']}/room")
-    room.wait_for_selector("#control-room[data-ready='true']")
-    room.wait_for_selector("#connection[data-state='connected']")
-    with room.expect_popup() as opened:
-        room.get_by_role("link", name="Abrir la pantalla del proyector").click()
-    projector = opened.value
-    projector.wait_for_selector("#projector-join:not([hidden])")
+    room = open_control_room(open_page, server.url, EMAIL, PASSWORD, workshop["workshop_id"])
+    projector = open_projector_from(room)
     old_link = projector.url
     participant = open_page(viewport={"width": 1280, "height": 800})
     join_by_code(participant, server.url, old, "Pedro", "MEF")

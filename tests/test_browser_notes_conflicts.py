@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from .browser_support import add_note, join_by_code, log_in, wait_connected, wait_for_note, wait_saved
-from .servers import PASSWORD, ServerProcess
+from .servers import PASSWORD, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -18,12 +18,8 @@ FACILITATOR = "Ana Facilitadora"  # the name servers.ServerProcess.seed gives th
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("notes")).prepare()
-    process.start()
-    try:
+    with running_server(tmp_path_factory.mktemp("notes")) as process:
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from .browser_support import join_by_code, log_in
-from .servers import PASSWORD, ServerProcess
+from .browser_support import join_by_code, open_control_room
+from .servers import PASSWORD, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -19,12 +19,8 @@ WARNING = ("Instituciones con un solo participante: {}. En los lienzos anónimos
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("privacy")).prepare()
-    process.start()
-    try:
+    with running_server(tmp_path_factory.mktemp("privacy")) as process:
         yield process
-    finally:
-        process.stop()
 
 
 def test_the_control_room_warns_of_lone_institutions_live_with_the_remedy(server, open_page):
@@ -33,11 +29,7 @@ def test_the_control_room_warns_of_lone_institutions_live_with_the_remedy(server
     server.join(workshop["code"], "Ana Torres", "MEF")
     server.join(workshop["code"], "Beto Ruiz", "PCM")
 
-    room = open_page(viewport={"width": 1400, "height": 1000})
-    log_in(room, server.url, EMAIL, PASSWORD)
-    room.goto(f"{server.url}/f/workshops/{workshop['workshop_id']}/room")
-    room.wait_for_selector("#control-room[data-ready='true']")
-    room.wait_for_selector("#connection[data-state='connected']")
+    room = open_control_room(open_page, server.url, EMAIL, PASSWORD, workshop["workshop_id"])
     banner = room.locator(".banner.privacy-warning")
     in_exports = room.locator("#room-exports .privacy-warning")
     assert banner.is_hidden() and in_exports.is_hidden()  # no anonymous canvas yet: nothing names anyone

@@ -28,7 +28,7 @@ from facilitator.models import Workshop
 
 from .browser_support import log_in
 from .conftest import make_facilitator
-from .servers import PASSWORD, ServerProcess
+from .servers import PASSWORD, ServerProcess, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -113,12 +113,8 @@ def build_room(database_url: str, secret_key: str) -> dict:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("projector")).prepare()
-    process.start()
-    try:
+    with running_server(tmp_path_factory.mktemp("projector")) as process:
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture(scope="module")

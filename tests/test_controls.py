@@ -4,7 +4,6 @@ anonymity, voting, timers, focus, ready and hands, moderation."""
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
@@ -12,15 +11,11 @@ from facilitator import board
 from facilitator.extensions import db, socketio
 from facilitator.models import Event, Note, Vote
 
-from .conftest import World, received
+from .conftest import World, ok, op, received
 
 pytestmark = pytest.mark.backends
 
 SECRET = "Propuesta secreta número 7"
-
-
-def op(**fields):
-    return {"op_id": uuid.uuid4().hex, **fields}
 
 
 @pytest.fixture
@@ -37,12 +32,6 @@ def room(world):
 def everything(client) -> str:
     """All a test client received, as one string, to search for leaks."""
     return json.dumps(client.get_received(), ensure_ascii=False)
-
-
-def ok(client, name, payload):
-    ack = client.emit(name, payload, callback=True)
-    assert ack["ok"], (name, ack)
-    return ack
 
 
 def refused(client, name, payload, code):

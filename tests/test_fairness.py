@@ -24,7 +24,7 @@ from facilitator.extensions import db
 
 from .conftest import PASSWORD, World
 from .rawsocket import RawSocket
-from .servers import ServerProcess
+from .servers import ServerProcess, running_server
 
 BURST, RATE = 60, 20  # the defaults of SOCKET_BURST and SOCKET_RATE_PER_SECOND
 
@@ -43,11 +43,9 @@ def wait_for(condition, timeout: float, what: str) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("fairness"), env={"MAX_NOTES_PER_CANVAS": "100000"}).prepare()
-    process.create_facilitator()
-    process.start()
-    yield process
-    process.stop()
+    with running_server(tmp_path_factory.mktemp("fairness"), facilitator=True,
+                        env={"MAX_NOTES_PER_CANVAS": "100000"}) as process:
+        yield process
 
 
 def bystander(server: ServerProcess, code: str, canvas_id: int) -> socketio.Client:

@@ -19,7 +19,7 @@ import requests
 import socketio
 
 from . import services
-from .servers import ServerProcess, free_port, start_together
+from .servers import ServerProcess, free_port, start_together, writers_started
 from .test_cluster import WirePeer
 from .test_server import TIMEOUT, Peer, api_snapshot, apply_events, by_id, connect_error_body, op
 from .waiting import STALL, wait_until
@@ -77,14 +77,7 @@ def test_sigkill_while_twenty_clients_write_loses_no_acked_note_and_retries_appl
     server = ServerProcess(tmp_path, env=env).prepare(facilitator=True)
     try:
         server.start()
-        workshop = server.seed()
-        canvas_id = workshop["canvas_ids"][0]
-        writers = [Writer(server, server.join(workshop["code"], f"P{i:02d}"), canvas_id, f"P{i:02d}")
-                   for i in range(20)]
-        stop = threading.Event()
-        threads = [threading.Thread(target=w.run, args=(stop,)) for w in writers]
-        for thread in threads:
-            thread.start()
+        canvas_id, writers, stop, threads = writers_started(server, Writer, 20)
         acks = lambda: sum(len(w.acked) for w in writers)  # noqa: E731
         assert wait_until(lambda: acks() >= 100, progress=acks), acks()
         server.kill()  # SIGKILL in the middle of the writes

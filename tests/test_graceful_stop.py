@@ -18,8 +18,9 @@ import pytest
 import socketio
 
 from . import services
-from .servers import ServerProcess
+from .servers import ServerProcess, writers_started
 from .test_server import Peer, api_snapshot, op
+from .waiting import wait_until
 
 pytestmark = pytest.mark.server
 
@@ -73,17 +74,9 @@ def test_sigterm_mid_stream_acks_every_message_sent_before_it_and_exits_within_t
     try:
         server.create_facilitator()
         server.start()
-        workshop = server.seed()
-        canvas_id = workshop["canvas_ids"][0]
-        writers = [Writer(server, server.join(workshop["code"], f"P{i:02d}"), canvas_id, f"P{i:02d}")
-                   for i in range(10)]
-        stop = threading.Event()
-        threads = [threading.Thread(target=w.run, args=(stop,)) for w in writers]
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 20
-        while sum(len(w.sent) for w in writers) < 100 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        canvas_id, writers, stop, threads = writers_started(server, Writer, 10)
+        sent = lambda: sum(len(w.sent) for w in writers)  # noqa: E731
+        assert wait_until(lambda: sent() >= 100, progress=sent), sent()  # slow on a busy machine, not stuck
 
         signalled_at = time.monotonic()
         server.process.send_signal(signal.SIGTERM)  # mid-stream

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 
 import pytest
 
@@ -15,19 +14,9 @@ from facilitator.board.actors import projector_token
 from facilitator.extensions import db, socketio
 from facilitator.models import Workshop
 
-from .conftest import PASSWORD, World, received
+from .conftest import PASSWORD, World, ok, op, received
 
 pytestmark = pytest.mark.backends
-
-
-def op(**fields) -> dict:
-    return {"op_id": uuid.uuid4().hex, **fields}
-
-
-def ok(client, name: str, payload: dict) -> dict:
-    ack = client.emit(name, payload, callback=True)
-    assert ack["ok"], (name, ack)
-    return ack
 
 
 def code_of(world: World) -> str:

@@ -8,13 +8,9 @@ import pytest
 
 from facilitator.extensions import socketio
 
-from .conftest import World, received
+from .conftest import World, op, received
 
 pytestmark = pytest.mark.backends
-
-
-def op(**fields):
-    return {"op_id": uuid.uuid4().hex, **fields}
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from facilitator.board.actors import projector_token
 from facilitator.extensions import db
 from facilitator.models import Workshop
 
-from .conftest import World
+from .conftest import World, close_app, sqlite_app
 
 TEXT = "Txt-Marca-7Q9"
 NAME = "Nom-Marca-4K2"
@@ -45,6 +45,24 @@ MODES = {
     "both": (True, True, True),
     "both-no-institutions": (True, True, False),
 }
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, sqlite_schema):
+    """One app for the whole module, which has hundreds of cases: creating an app costs
+    more than a case. Each case still gets a workshop of its own (``world``), and its
+    sockets are disconnected after it; nothing else outlives a case."""
+    app = sqlite_app(tmp_path_factory.mktemp("privacy") / "test.db", sqlite_schema)
+    yield app
+    close_app(app)
+
+
+@pytest.fixture
+def world(app):
+    """A workshop of the case's own, run by a facilitator of its own, on the shared app."""
+    world = World(app, email=f"ana-{uuid.uuid4().hex[:12]}@example.org")
+    yield world
+    world.disconnect()
 
 
 def op(**fields) -> dict:
@@ -247,9 +265,9 @@ def _seen(scene: Scene, marker: str) -> bool:
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", sorted(board.OPERATIONS))
-def test_no_frame_tells_an_observer_what_who_sees_what_withholds(app, name, mode):
+def test_no_frame_tells_an_observer_what_who_sees_what_withholds(world, name, mode):
     assert name in SAMPLES, f"no sample payload for {name}: add one to SAMPLES"
-    scene = Scene(World(app), *MODES[mode])
+    scene = Scene(world, *MODES[mode])
     sender, payload = SAMPLES[name](scene)
     ok(sender, name, payload)
     scene.collect()
@@ -273,12 +291,12 @@ WITHHOLDING_MODES = ("hidden", "anonymous-no-institutions", "both-no-institution
 
 @pytest.mark.parametrize("mode", WITHHOLDING_MODES)
 @pytest.mark.parametrize("name", sorted(board.OPERATIONS))
-def test_no_ack_tells_a_participant_more_than_the_others_get(app, name, mode):
+def test_no_ack_tells_a_participant_more_than_the_others_get(world, name, mode):
     """The same, with the observer sending the operation itself (on the author's note, on a
     canvas where everyone may edit), twice with one ``op_id``: its acks, granted, repeated
     or refused, are frames it receives."""
     assert name in SAMPLES, f"no sample payload for {name}: add one to SAMPLES"
-    scene = Scene(World(app), *MODES[mode], editable=True)
+    scene = Scene(world, *MODES[mode], editable=True)
     _sender, payload = SAMPLES[name](scene)
     payload = json.loads(json.dumps(payload).replace(TEXT, "Texto propio"))  # the observer's own words
     for _attempt in ("first", "repeated op_id"):  # a repeat is answered from the log
@@ -287,11 +305,11 @@ def test_no_ack_tells_a_participant_more_than_the_others_get(app, name, mode):
     assert leaks(scene, set()) == []
 
 
-def test_a_resync_shows_each_event_as_anonymous_as_it_was_live(app):
+def test_a_resync_shows_each_event_as_anonymous_as_it_was_live(world):
     """Ending anonymity sends the live notes with their authors again, but a note deleted
     while the canvas was anonymous keeps its secret: a later resync must not name who
     wrote or deleted it, since the canvas is no longer anonymous by then."""
-    scene = Scene(World(app), hidden=False, anonymous=True, institutions=False)
+    scene = Scene(world, hidden=False, anonymous=True, institutions=False)
     start = scene.observers["participant"].join_ack["seq"]
     ok(scene.author, "note:delete", op(note_id=scene.note["id"]))
     ok(scene.fac, "canvas:anonymous", op(canvas_id=scene.canvas_id, value=False))
@@ -306,10 +324,10 @@ def test_a_resync_shows_each_event_as_anonymous_as_it_was_live(app):
     assert author_resync["events"][1]["actor"]["name"] == NAME
 
 
-def test_the_editing_of_a_hidden_note_is_not_announced(app):
+def test_the_editing_of_a_hidden_note_is_not_announced(world):
     """Others see only a placeholder for a hidden note; telling them someone is typing in it
     would point at its author (and name them). The author still may edit it."""
-    scene = Scene(World(app), hidden=True, anonymous=False, institutions=True)
+    scene = Scene(world, hidden=True, anonymous=False, institutions=True)
     observer = scene.observers["participant"]
     assert [m for m in observer.get_received() if m["name"] == "editing"] == []
     late = scene.world.socket(scene.late_token)
@@ -317,10 +335,10 @@ def test_the_editing_of_a_hidden_note_is_not_announced(app):
     ok(scene.author, "note:edit", op(note_id=scene.note["id"], text="otra", version=1))
 
 
-def test_a_conflict_shows_the_current_note_as_its_sender_may_see_it(app):
+def test_a_conflict_shows_the_current_note_as_its_sender_may_see_it(world):
     """On an anonymous canvas where everyone may edit, a stale edit of someone else's note
     is answered with the current note, without its author's name."""
-    scene = Scene(World(app), hidden=False, anonymous=True, institutions=False, editable=True)
+    scene = Scene(world, hidden=False, anonymous=True, institutions=False, editable=True)
     observer = scene.observers["participant"]
     ok(scene.author, "note:edit", op(note_id=scene.note["id"], text=TEXT + " nueva", version=1))
     refused = observer.emit("note:edit", op(note_id=scene.note["id"], text="mía", version=1), callback=True)

@@ -3,23 +3,11 @@ what the server does (the doc's "Acks", "Votes", "Text length" and join-code par
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from .conftest import received
+from .conftest import ok, op, received
 
 pytestmark = pytest.mark.backends
-
-
-def op(**fields) -> dict:
-    return {"op_id": uuid.uuid4().hex, **fields}
-
-
-def ok(client, name: str, payload: dict) -> dict:
-    ack = client.emit(name, payload, callback=True)
-    assert ack["ok"], (name, ack)
-    return ack
 
 
 def test_field_sits_beside_error_not_inside_it(world):

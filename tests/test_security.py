@@ -17,7 +17,7 @@ from facilitator.extensions import db, socketio
 from facilitator.models import Note, Participant, Workshop
 
 from .conftest import PASSWORD, World, make_facilitator
-from .servers import ServerProcess
+from .servers import running_server
 from .waiting import STALL
 
 
@@ -145,10 +145,9 @@ def test_no_secret_reaches_the_log(tmp_path, caplog):
 
 @pytest.fixture(scope="module")
 def origin_server(tmp_path_factory):
-    server = ServerProcess(tmp_path_factory.mktemp("origins"),
-                           env={"SOCKETIO_ALLOWED_ORIGINS": "https://talleres.example.gob"}).prepare().start()
-    yield server
-    server.stop()
+    with running_server(tmp_path_factory.mktemp("origins"),
+                        env={"SOCKETIO_ALLOWED_ORIGINS": "https://talleres.example.gob"}) as server:
+        yield server
 
 
 @pytest.mark.server

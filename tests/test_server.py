@@ -24,7 +24,7 @@ import pytest
 import requests
 import socketio
 
-from .servers import ROOT, ServerProcess
+from .servers import ROOT, ServerProcess, running_server
 from .waiting import CAP, STALL, wait_until
 
 pytestmark = pytest.mark.server
@@ -36,11 +36,9 @@ WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("lienzo-server"),
-                            env={"RESYNC_MAX_EVENTS": str(RESYNC_MAX_EVENTS)}).prepare(facilitator=True)
-    process.start()
-    yield process
-    process.stop()
+    with running_server(tmp_path_factory.mktemp("lienzo-server"), facilitator=True,
+                        env={"RESYNC_MAX_EVENTS": str(RESYNC_MAX_EVENTS)}) as process:
+        yield process
 
 
 @pytest.fixture
