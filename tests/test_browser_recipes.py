@@ -85,6 +85,18 @@ def test_a_recipe_runs_every_table_and_the_phone_and_projector_follow(visit, rea
         phone.locator(".notice--phase").filter(has_text="Problema: escritura en silencio").wait_for(
             timeout=BROWSER_MS)
         assert recipe.get_by_role("button", name="Fase anterior", exact=True).is_disabled()
+
+        # The chosen tables only: the toolbar's choice applies to the phase too.
+        chosen = [demo.canvas_ids[2], demo.canvas_ids[5]]
+        for canvas_id in chosen:
+            room.locator(f".room-card[data-canvas-id='{canvas_id}'] .card-choose").check()
+        revealed_before = events(server, "canvas.revealed")
+        recipe.get_by_role("button", name="Fase siguiente", exact=True).click()
+        phase_now(room, "Fase 2 de 7")
+        assert events(server, "canvas.revealed") - revealed_before == Counter(dict.fromkeys(chosen, 1))
+        # Mesa 1 (the phone's) was not chosen: it stays in silent writing.
+        phone.locator(".notice--phase").filter(has_text="Problema: escritura en silencio").wait_for(
+            timeout=BROWSER_MS)
         assert not room_errors.errors, room_errors.errors
     finally:
         for context, _page in opened:

@@ -350,6 +350,7 @@ LIVE_STRINGS = {
     "phase_time_left": _l("Planned time left in this phase: %(time)s"),
     "phase_time_up": _l("The planned time of this phase is up."),
     "phase_notice": _l("Phase: %(name)s. %(instruction)s"),
+    "phase_tables_help": _l("The phase goes to the tables the toolbar below is set to: all, or the chosen ones."),
 }
 
 

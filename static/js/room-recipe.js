@@ -36,13 +36,26 @@ export class RecipeControls {
       { "data-action": "phase-next" });
     this.steps = el("div", "control-row");
     this.steps.append(this.previous, this.next);
+    this.steps.append(el("p", "help", {}, t("phase_tables_help")));
     root.append(row, this.now, this.instruction, this.timeLeft, this.steps, this.agenda, status);
     this.ticker = setInterval(() => this.updateTime(), 1000);
   }
 
+  /** Next or previous phase, for the tables the toolbar is set to: all of them (the server
+   * takes every table of the recipe's canvas) or the ones ticked on their cards. */
   step(name, control) {
     const recipe = this.room.workshop.state.recipe;
     const from = recipe && recipe.phase !== null ? recipe.phase : -1;
+    const bulk = this.room.bulk;
+    if (bulk.some.checked) {
+      const ids = bulk.targets().map((canvas) => canvas.info.id);
+      if (!ids.length) {
+        this.room.say(this.status, t("bulk_none_chosen"), "error");
+        return;
+      }
+      this.room.send(name, { from_phase: from, canvas_ids: ids }, { status: this.status, control });
+      return;
+    }
     this.room.send(name, { from_phase: from }, { status: this.status, control });
   }
 
