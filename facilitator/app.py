@@ -14,6 +14,7 @@ from flask import Flask
 
 from .catalog import CatalogError, load_catalog
 from .config import DEV_SECRET_KEY, Config
+from .recipes import load_recipes
 from .resources import data_dir
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -38,6 +39,11 @@ def create_app(config_class: type[Config] = Config, **overrides: object) -> Flas
         app.extensions["lienzo.catalog"] = load_catalog(Path(app.config.get("CATALOG_DIR") or data_dir("canvases")))
     except CatalogError as error:
         raise SystemExit(f"Lienzo cannot start: a canvas template is broken: {error}") from None
+    try:
+        app.extensions["lienzo.recipes"] = load_recipes(Path(app.config.get("RECIPES_DIR") or data_dir("recipes")),
+                                                        app.extensions["lienzo.catalog"])
+    except CatalogError as error:
+        raise SystemExit(f"Lienzo cannot start: a recipe is broken: {error}") from None
 
     from . import assets, cli, database, i18n, live, views
     from .db import db

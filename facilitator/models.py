@@ -87,6 +87,9 @@ class Workshop(db.Model):
     projector: Mapped[dict | None] = mapped_column(JSON)
     # On anonymous canvases, whether a note may still show its author's institution.
     anonymous_shows_institution: Mapped[bool] = mapped_column(default=True)
+    # The recipe the workshop follows (a copy, as canvases copy their template), its current
+    # phase and each table's phase; None: no recipe, the manual controls alone (board/phases.py).
+    recipe: Mapped[dict | None] = mapped_column(JSON)
 
     facilitators: Mapped[list[Facilitator]] = relationship(secondary=workshop_facilitators, back_populates="workshops")
     canvases: Mapped[list[Canvas]] = relationship(back_populates="workshop", order_by="Canvas.position, Canvas.id")

@@ -351,6 +351,7 @@ def _my_votes(side: Side) -> int:
 
 
 EDITED, ADDED = "texto cambiado", "nota nueva"
+RECIPE = "public-policy-lean-canvas-90"
 EDITS = {
     "note:edit": (lambda note: lambda s: op(note_id=getattr(s, note), text=EDITED, version=1),
                   lambda note: _note(note, text=EDITED)),
@@ -429,6 +430,17 @@ MESSAGES: dict[tuple[str, str], Message] = {
     ("workshop:close", ""): Message(lambda s: op(), done=_workshop(lambda w: w.status == "closed")),
     ("workshop:reopen", ""): Message(lambda s: op(), done=_workshop(lambda w: w.status == "live"),
                                      setup=_as_facilitators(("workshop:close", lambda s: op()))),
+    ("recipe:choose", ""): Message(lambda s: op(recipe_id=RECIPE),
+                                   done=_workshop(lambda w: (w.recipe or {}).get("id") == RECIPE)),
+    ("phase:next", ""): Message(lambda s: op(canvas_ids=[s.canvas]),
+                                done=_workshop(lambda w: w.recipe["tables"] == {str(w.canvases[0].id): 0}),
+                                setup=_as_facilitators(("recipe:choose", lambda s: op(recipe_id=RECIPE)))),
+    ("phase:previous", ""): Message(lambda s: op(canvas_ids=[s.canvas]),
+                                    done=_workshop(lambda w: w.recipe["phase"] == 0
+                                                   and w.recipe["tables"][str(w.canvases[0].id)] == 0),
+                                    setup=_as_facilitators(("recipe:choose", lambda s: op(recipe_id=RECIPE)),
+                                                           ("phase:next", lambda s: op()),
+                                                           ("phase:next", lambda s: op()))),
 }
 
 

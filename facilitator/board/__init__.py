@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from . import controls, notes, rules, schemas, session, voting
+from . import controls, notes, phases, rules, schemas, session, voting
 from .actors import Actor, resolve_token
 from .errors import CODES, BoardError
 from .log import Change
@@ -74,6 +74,9 @@ OPERATIONS: dict[str, tuple[type, Handler]] = {
     "workshop:new_code": (schemas.NewJoinCode, _named(session.new_join_code)),
     "workshop:close": (schemas.WorkshopOperation, _named(session.close_workshop)),
     "workshop:reopen": (schemas.WorkshopOperation, _named(session.reopen_workshop)),
+    "recipe:choose": (schemas.ChooseRecipe, _named(phases.choose_recipe)),
+    "phase:next": (schemas.StepPhase, _named(phases.next_phase)),
+    "phase:previous": (schemas.StepPhase, _named(phases.previous_phase)),
 }
 
 

@@ -47,6 +47,8 @@ class Change:
     private_to_facilitators: bool = False
     replayed: bool = False
     own: dict | None = None  # what the actor is answered, when it is less than ``envelope``
+    # Changes made on the back of this one, to broadcast after it (a phase's controls per table).
+    follow: tuple[Change, ...] = ()
 
     @property
     def canvas_id(self) -> int | None:

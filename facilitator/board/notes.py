@@ -53,6 +53,7 @@ def add_note(actor: Actor, canvas_id: int, op: AddNote) -> Change:
 
     def apply(canvas: Canvas) -> dict:
         rules.check_can_write(actor, canvas, op.block)
+        rules.check_phase_allows(actor, canvas, "add")
         rules.check_room_for_a_note(canvas)
         if db.session.get(Note, note_id) is not None:
             raise BoardError("invalid", _l("A note with this id already exists."), field="note_id")
@@ -68,10 +69,11 @@ def add_note(actor: Actor, canvas_id: int, op: AddNote) -> Change:
 
 
 def _change_note(actor: Actor, canvas_id: int, op_id: str, note_id: str, event_type: str, change,
-                 blocks: tuple[str, ...] = ()) -> Change:
+                 blocks: tuple[str, ...] = (), action: str = "edit") -> Change:
     def apply(canvas: Canvas) -> dict:
         note = rules.note_for(canvas, note_id, actor)
         rules.check_can_write(actor, canvas, note.block, *blocks)
+        rules.check_phase_allows(actor, canvas, action)
         rules.check_can_change_note(actor, canvas, note)
         change(canvas, note)
         note.updated_at = utcnow()
@@ -108,7 +110,7 @@ def move_note(actor: Actor, canvas_id: int, op: MoveNote) -> Change:
             note.position = _position_at(canvas, op.block, op.index, note.id)
         note.block = op.block
 
-    return _change_note(actor, canvas_id, op.op_id, op.note_id, "note.moved", change, (op.block,))
+    return _change_note(actor, canvas_id, op.op_id, op.note_id, "note.moved", change, (op.block,), "move")
 
 
 def recolor_note(actor: Actor, canvas_id: int, op: RecolorNote) -> Change:
@@ -126,6 +128,7 @@ def delete_note(actor: Actor, canvas_id: int, op: DeleteNote) -> Change:
     def apply(canvas: Canvas) -> dict:
         note = rules.note_for(canvas, op.note_id, actor)
         rules.check_can_write(actor, canvas, note.block)
+        rules.check_phase_allows(actor, canvas, "edit")
         rules.check_can_change_note(actor, canvas, note)
         note.deleted_at = utcnow()
         # ``hidden`` lets visibility withhold who deleted a hidden note (its author, most often).

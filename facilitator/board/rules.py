@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -135,3 +136,38 @@ def participant_for(actor: Actor, participant_id: int) -> Participant:
     if participant is None or participant.workshop_id != actor.workshop_id:
         raise BoardError("not_found", _l("This participant does not exist."))
     return participant
+
+
+# Why a participant's change is refused in a phase, by the action the phase does not allow.
+REFUSALS = {
+    "add": lambda phase: _l("In this phase (“%(phase)s”) no notes are added.", phase=phase),
+    "edit": lambda phase: _l("In this phase (“%(phase)s”) notes are not changed.", phase=phase),
+    "move": lambda phase: _l("In this phase (“%(phase)s”) notes are not moved.", phase=phase),
+    "vote": lambda phase: _l("In this phase (“%(phase)s”) there is no voting.", phase=phase),
+}
+
+
+def _localized(text: dict) -> str:
+    lang = str(get_locale() or "es")
+    return text.get(lang) or text["es"]
+
+
+def table_phase(canvas: Canvas) -> dict | None:
+    """The phase a table is in, or None (no recipe, or not driven by it yet)."""
+    recipe = canvas.workshop.recipe
+    if not recipe:
+        return None
+    index = recipe["tables"].get(str(canvas.id))
+    return None if index is None else recipe["phases"][index]
+
+
+def check_phase_allows(actor: Actor, canvas: Canvas, action: str) -> None:
+    """Refuse a participant's change that the table's phase does not allow (facilitators may)."""
+    if actor.is_facilitator:
+        return
+    phase = table_phase(canvas)
+    if phase is None or action in phase["allow"]:
+        return
+    name = phase["name"]
+    # The phase's name in the language the refusal is shown in (worked out then, not now).
+    raise BoardError("locked", REFUSALS[action](LazyString(lambda: _localized(name))))

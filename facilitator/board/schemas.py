@@ -210,6 +210,21 @@ class WorkshopFlag(WorkshopOperation):
     value: bool
 
 
+class ChooseRecipe(WorkshopOperation):
+    """Follow a recipe of the catalog, or none (``null``: the manual controls alone)."""
+
+    recipe_id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,59}$")] | None
+
+
+class StepPhase(WorkshopOperation):
+    """Go to the next or the previous phase, on every table of the recipe's canvas or the
+    chosen ones. ``from_phase`` is the phase the sender's page shows (-1: none started yet):
+    if the room has moved meanwhile (another facilitator), the step is refused, not doubled."""
+
+    from_phase: Annotated[int, Field(ge=-1, le=40)] | None = None
+    canvas_ids: Annotated[list[CanvasId], Field(min_length=1, max_length=200)] | None = None
+
+
 class JoinCanvas(Message):
     canvas_id: DatabaseId
     last_seq: Seq | None = None

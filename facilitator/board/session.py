@@ -37,7 +37,22 @@ def state(workshop: Workshop) -> dict:
     """What everyone in the workshop may know of its live state."""
     return {"status": workshop.status, "timer": workshop.timer, "focus": workshop.focus,
             "projector": workshop.projector or {"mode": "join", "canvas_id": None, "zoom": False},
-            "anonymous_shows_institution": workshop.anonymous_shows_institution}
+            "anonymous_shows_institution": workshop.anonymous_shows_institution,
+            "recipe": recipe_state(workshop.recipe)}
+
+
+def recipe_state(recipe: dict | None) -> dict | None:
+    """What everyone may know of the workshop's recipe: its agenda, the room's phase,
+    each table's phase, and the full settings of the phases in play (not of every phase,
+    so every workshop event stays small)."""
+    if not recipe:
+        return None
+    phases = recipe["phases"]
+    in_play = {i for i in recipe["tables"].values()} | ({recipe["phase"]} if recipe["phase"] is not None else set())
+    return {"id": recipe["id"], "name": recipe["name"], "template": recipe["template"], "phase": recipe["phase"],
+            "started_at": recipe["started_at"], "tables": recipe["tables"],
+            "agenda": [{"id": p["id"], "name": p["name"], "minutes": p["minutes"]} for p in phases],
+            "phases": {str(i): phases[i] for i in sorted(in_play)}}
 
 
 def status_of(participant: Participant) -> dict:
@@ -45,7 +60,7 @@ def status_of(participant: Participant) -> dict:
             "removed": participant.removed_at is not None}
 
 
-def _facilitator_op(actor: Actor, op, event_type: str, change, while_closed: bool = False) -> Change:
+def facilitator_op(actor: Actor, op, event_type: str, change, while_closed: bool = False) -> Change:
     def apply(workshop: Workshop) -> dict:
         if not while_closed:
             rules.check_workshop_open(workshop)
@@ -62,7 +77,7 @@ def set_workshop_timer(actor: Actor, op: TimerStart | TimerChange) -> Change:
     def change(workshop: Workshop) -> None:
         workshop.timer = next_timer(workshop.timer, op)
 
-    return _facilitator_op(actor, op, "workshop.timer", change)
+    return facilitator_op(actor, op, "workshop.timer", change)
 
 
 def set_focus(actor: Actor, op: SetFocus) -> Change:
@@ -77,7 +92,7 @@ def set_focus(actor: Actor, op: SetFocus) -> Change:
             rules.check_block(canvas, op.block)
         workshop.focus = {"canvas_id": canvas.id, "block": op.block, "canvas_name": canvas.name}
 
-    return _facilitator_op(actor, op, "workshop.focus", change)
+    return facilitator_op(actor, op, "workshop.focus", change)
 
 
 def set_table_focus(actor: Actor, op: SetTableFocus) -> Change:
@@ -101,7 +116,7 @@ def set_table_focus(actor: Actor, op: SetTableFocus) -> Change:
             tables[str(canvas.id)] = op.block
         workshop.focus = {"tables": tables} if tables else None
 
-    return _facilitator_op(actor, op, "workshop.focus", change)
+    return facilitator_op(actor, op, "workshop.focus", change)
 
 
 def show_on_projector(actor: Actor, op: ShowOnProjector) -> Change:
@@ -115,7 +130,7 @@ def show_on_projector(actor: Actor, op: ShowOnProjector) -> Change:
         workshop.projector = {"mode": op.mode, "canvas_id": op.canvas_id if op.mode in {"canvas", "results"}
                               else None, "zoom": op.mode == "canvas" and op.zoom}
 
-    return _facilitator_op(actor, op, "workshop.projector", change, while_closed=True)
+    return facilitator_op(actor, op, "workshop.projector", change, while_closed=True)
 
 
 def reset_status(actor: Actor, op: ResetStatus) -> Change:
@@ -131,7 +146,7 @@ def reset_status(actor: Actor, op: ResetStatus) -> Change:
             db.session.execute(update(Participant).where(Participant.workshop_id == workshop.id).values(values))
         return {"reset": {"ready": op.ready, "hands": op.hands}}
 
-    return _facilitator_op(actor, op, "workshop.status_reset", change)
+    return facilitator_op(actor, op, "workshop.status_reset", change)
 
 
 def show_institutions(actor: Actor, op: WorkshopFlag) -> Change:
@@ -141,7 +156,7 @@ def show_institutions(actor: Actor, op: WorkshopFlag) -> Change:
     def change(workshop: Workshop) -> None:
         workshop.anonymous_shows_institution = op.value
 
-    return _facilitator_op(actor, op, "workshop.institutions", change, while_closed=True)
+    return facilitator_op(actor, op, "workshop.institutions", change, while_closed=True)
 
 
 def close_workshop(actor: Actor, op) -> Change:
@@ -151,7 +166,7 @@ def close_workshop(actor: Actor, op) -> Change:
         workshop.status = "closed"
         workshop.timer = None
 
-    return _facilitator_op(actor, op, "workshop.closed", change)
+    return facilitator_op(actor, op, "workshop.closed", change)
 
 
 def new_join_code(actor: Actor, op: NewJoinCode) -> Change:
@@ -165,7 +180,7 @@ def new_join_code(actor: Actor, op: NewJoinCode) -> Change:
         workshop.code = new_code()
         return {"projectors": op.projectors}
 
-    return _facilitator_op(actor, op, "workshop.code", change, while_closed=True)
+    return facilitator_op(actor, op, "workshop.code", change, while_closed=True)
 
 
 def reopen_workshop(actor: Actor, op) -> Change:
@@ -174,7 +189,7 @@ def reopen_workshop(actor: Actor, op) -> Change:
             raise BoardError("invalid", _l("This workshop is not closed."))
         workshop.status = "live"
 
-    return _facilitator_op(actor, op, "workshop.reopened", change, while_closed=True)
+    return facilitator_op(actor, op, "workshop.reopened", change, while_closed=True)
 
 
 def mark_seen(participant_id: int) -> None:

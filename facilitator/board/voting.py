@@ -150,6 +150,7 @@ def _vote(actor: Actor, canvas_id: int, op: CastVote, adding: bool) -> Change:
 
     def apply(canvas: Canvas) -> dict:
         rules.check_workshop_open(canvas.workshop)
+        rules.check_phase_allows(actor, canvas, "vote")
         round_ = open_round(canvas.id)
         if round_ is None:
             raise BoardError("invalid", _l("No vote is open on this canvas."))

@@ -267,6 +267,13 @@ def on_editing(actor: board.Actor, data: Any) -> dict:
 
 def broadcast(change: board.Change, send=emit) -> None:
     """Send a committed change to everyone who may see it, as they may see it."""
+    for_the_room(change, send)
+    for extra in change.follow:  # made after it, also when it is itself a replay (a retry completing it)
+        broadcast(extra, send)
+
+
+def for_the_room(change: board.Change, send) -> None:
+    """Send one change (not those that follow it) to its audience, then act on what it means."""
     if change.replayed:
         return
     name, room = ("change", rooms.canvas(change.target_id)) if change.scope == "canvas" else (

@@ -86,6 +86,7 @@ CLIENT_STRINGS = {
     "notice_hidden": _l("Silent writing: only you and the facilitator see your notes until they are revealed."),
     "notice_hidden_facilitator": _l("Silent writing is on: each participant sees only their own notes."),
     "notice_anonymous": _l("Anonymous canvas: notes show no names."),
+    "phase_notice": _l("Phase: %(name)s. %(instruction)s"),
     "notice_anonymous_facilitator": _l("Anonymous canvas: participants see no names on the notes."),
     "notice_revealed": _l("The notes have been revealed: everyone sees them now."),
     "block_locked": _l("Locked"),
@@ -333,6 +334,23 @@ LIVE_STRINGS = {
     "export_json": _l("Workshop file to import elsewhere (JSON)"),
     "card_pdf": _l("PDF:"),
     "card_pdf_size": _l("Download %(name)s as a PDF, %(size)s"),
+    # The recipe: its agenda, the phase now, next and previous phase.
+    "recipe_legend": _l("Recipe"),
+    "recipe_none": _l("No recipe: you run every control by hand."),
+    "recipe_none_option": _l("No recipe"),
+    "recipe_option": _l("%(name)s (%(minutes)s min)"),
+    "recipe_choice_label": _l("Recipe to follow"),
+    "recipe_follow": _l("Follow"),
+    "phase_start": _l("Start the first phase"),
+    "phase_next": _l("Next phase"),
+    "phase_previous": _l("Previous phase"),
+    "phase_not_started": _l("“%(name)s”: no phase started yet. The first one starts on every table at once."),
+    "phase_now": _l("Phase %(n)s of %(count)s: %(name)s"),
+    "phase_item": _l("%(name)s · %(minutes)s min"),
+    "phase_time_left": _l("Planned time left in this phase: %(time)s"),
+    "phase_time_up": _l("The planned time of this phase is up."),
+    "phase_notice": _l("Phase: %(name)s. %(instruction)s"),
+    "phase_tables_help": _l("The phase goes to the tables the toolbar below is set to: all, or the chosen ones."),
 }
 
 

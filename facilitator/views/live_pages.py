@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Response, render_template, url_for
+from flask import Response, current_app, render_template, url_for
 from flask_babel import get_locale
 
 from .. import board, export
@@ -16,6 +16,7 @@ from ..i18n import use_workshop_language
 from ..links import facilitator_links, public_links
 from ..links import join_url as join_url  # the other views import it from here
 from ..models import Workshop
+from ..recipes import recipes_of
 from .browser_strings import LIVE_STRINGS, plural_strings
 from .canvas_page import canvas_pdf_urls, color_choices, template_of
 
@@ -75,6 +76,9 @@ def render_control_room(workshop: Workshop, actor: board.Actor, token: str) -> s
     boot["exports"] = export_urls(workshop)
     boot["exports_with_hidden"] = report_urls_with_hidden(workshop)
     boot["lone_institutions"] = visibility.lone_institutions(workshop)
+    lang = boot["lang"]
+    boot["recipes"] = [{"id": r.id, "name": r.name.get(lang), "template": r.template, "minutes": r.minutes()}
+                       for r in recipes_of(current_app)]
     by_id = {canvas.id: canvas for canvas in workshop.canvases}
     for info in boot["canvases"]:  # the control room's only: the projector's boot has no downloads
         info["pdf"] = canvas_pdf_urls(by_id[info["id"]])

@@ -7,6 +7,7 @@ import { announce } from "./announce.js";
 import { Clock, formatDuration, locksNow } from "./clock.js";
 import { el, setPressed, setText, syncChildren } from "./dom.js";
 import { invitationFor } from "./focus.js";
+import { localized, tablePhase } from "./phase.js";
 import { t, tn } from "./i18n.js";
 import { reasonOf } from "./send.js";
 import { TimerView } from "./timer-view.js";
@@ -158,6 +159,10 @@ export class CanvasLive {
   renderNotices(controls) {
     const facilitator = this.me.facilitator;
     const notices = [];
+    const phase = tablePhase(this.workshop.state.recipe, this.page.canvasId);
+    if (phase && !this.closed) {
+      notices.push(["phase", t("phase_notice", { name: localized(phase.name), instruction: localized(phase.instruction) })]);
+    }
     if (this.closed) notices.push(["closed", t("notice_closed")]);
     else {
       if (controls.locked) notices.push(["locked", t(facilitator ? "notice_locked_facilitator" : "notice_locked")]);

@@ -18,6 +18,7 @@ import { exportsPanel } from "./downloads.js";
 import { JoinCode } from "./room-code.js";
 import { PeoplePanel } from "./room-people.js";
 import { PrivacyWarning } from "./room-privacy.js";
+import { RecipeControls } from "./room-recipe.js";
 import { SessionControls } from "./room-session.js";
 import { reasonOf, sendOnce } from "./send.js";
 import { CanvasState } from "./state.js";
@@ -38,6 +39,7 @@ class ControlRoom {
     this.dirty = new Set(); // canvases whose card needs drawing; "all" after a workshop change
     this.page = document.getElementById("control-room");
     initAnnouncer(document.getElementById("announcer"));
+    this.recipe = new RecipeControls(this, document.getElementById("room-recipe"));
     this.bulk = new BulkControls(this, document.getElementById("room-bulk"));
     for (const info of boot.canvases) this.addCanvas(info);
     this.session = new SessionControls(this, document.getElementById("room-controls"));
@@ -273,6 +275,7 @@ class ControlRoom {
   render(everything = true) {
     const all = everything || this.dirty.has("all");
     this.session.update();
+    this.recipe.update();
     this.bulk.update();
     for (const canvas of this.canvases.values()) if (all || this.dirty.has(canvas.info.id)) canvas.card.update();
     this.dirty.clear();

@@ -15,6 +15,7 @@ import { el, setText, syncChildren } from "./dom.js";
 import { focusedBlock } from "./focus.js";
 import { formatNumber, t, tn } from "./i18n.js";
 import { showConnectionState, startPage } from "./page.js";
+import { localized, roomPhase } from "./phase.js";
 import { CanvasState, isRedacted } from "./state.js";
 import {
   COLUMN_LEVELS, COUNT_LEVEL, FLOOR, areaSpans, blockNeeds, debounce, fitBoxes, fitNoteBoxes, insideEllipse, sizeTracks, trackShares,
@@ -276,6 +277,14 @@ class Projector {
 
   // ---- drawing ---------------------------------------------------------------------
 
+  /** The room's phase and what to do in it, under whatever the screen shows (not on the join or end screens). */
+  renderPhase(mode) {
+    const node = document.getElementById("projector-phase");
+    const phase = roomPhase(this.workshop.state.recipe);
+    node.hidden = !phase || mode === "ended" || mode === "join";
+    setText(node, phase ? t("phase_notice", { name: localized(phase.name), instruction: localized(phase.instruction) }) : "");
+  }
+
   render() {
     const projector = this.workshop.state.projector || { mode: "join" };
     const ready = projector.mode === "join" || projector.mode === "timer" || (this.state && this.state.ready);
@@ -284,6 +293,7 @@ class Projector {
     this.root.dataset.mode = mode;
     for (const [name, section] of Object.entries(this.sections)) section.hidden = name !== mode;
     document.getElementById("projector-waiting").hidden = mode !== "waiting";
+    this.renderPhase(mode);
     document.getElementById("projector-ended").hidden = mode !== "ended";
     document.getElementById("connection").hidden = mode === "ended";
     if (mode === "ended") {

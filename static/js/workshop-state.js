@@ -8,7 +8,7 @@
 // and are kept per person, by version too.
 
 const EMPTY = { status: "live", timer: null, focus: null, projector: { mode: "join", canvas_id: null },
-  anonymous_shows_institution: true };
+  anonymous_shows_institution: true, recipe: null };
 const KEYS = Object.keys(EMPTY);
 
 export class WorkshopState {
