@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from .browser_support import join_by_code, notes, open_control_room, open_projector_from, shown_texts, wait_for_note
+from .browser_support import (
+    join_by_code,
+    log_in,
+    notes,
+    open_control_room,
+    open_projector_from,
+    shown_texts,
+    wait_for_note,
+)
 from .servers import PASSWORD, running_server
 
 pytestmark = pytest.mark.browser
