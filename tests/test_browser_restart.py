@@ -11,7 +11,7 @@ import pytest
 from .browser_support import add_note, join_by_code, server_notes, wait_connected, wait_saved
 from .servers import ServerProcess
 from .test_faults import wait_until
-from .waiting import BROWSER_MS
+from .waiting import BROWSER_MS, CAP
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -37,7 +37,8 @@ def test_a_restart_tells_the_page_to_reconnect_and_loses_nothing(tmp_path, open_
         wait_saved(page, before)
 
         server.process.send_signal(signal.SIGTERM)
-        assert server.process.wait(timeout=10) == 0
+        # A graceful stop on a busy machine may take a while; a hang still ends the test.
+        assert server.process.wait(timeout=CAP) == 0
         page.wait_for_function(NOT_CONNECTED)
         # Told, the page closed its side at once (a socket.io DISCONNECT, "41") to open a new connection.
         assert any(isinstance(f, str) and f.startswith('42["server:restarting"') for f in received), received

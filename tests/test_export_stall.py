@@ -125,16 +125,21 @@ def test_a_note_reaches_another_client_while_the_big_report_renders(tmp_path, wo
         assert state["state"] == "ready"
         assert http.get(server.url + state["file_url"], timeout=CAP).content.startswith(b"%PDF")
         assert finished - started > 1.0, "the report rendered too fast to say anything"
-        assert wait_until(lambda: all(text in arrivals.at for text in sent))
-        during = [arrivals.at[text] - at for text, at in sent.items() if started <= at <= finished]
+        all_arrived = wait_until(lambda: all(text in arrivals.at for text in sent))
+        during = [arrivals.at[text] - at for text, at in sent.items()
+                  if started <= at <= finished and text in arrivals.at]
         # Also the note sent just before the stall, whose delivery waited for the whole render.
-        late = max(arrivals.at[text] - at for text, at in sent.items() if at <= finished)
+        late = max((arrivals.at[text] - at for text, at in sent.items() if at <= finished and text in arrivals.at),
+                   default=0.0)
         print(f"\nexport {finished - started:.2f} s; {len(during)} notes sent meanwhile; "
-              f"slowest delivery {late * 1000:.0f} ms")
+              f"slowest delivery {late * 1000:.0f} ms; all arrived: {all_arrived}")
         took = finished - started
         if stalls:
-            assert late > took / 2  # without the worker the room waits for (about) the whole render
+            # Without the worker the room waits for (about) the whole render; on a busy machine a
+            # render long enough to outlast the reader's heartbeat even drops its connection.
+            assert late > took / 2 or not all_arrived
         else:
+            assert all_arrived
             # The room never waited for the render: a busy 2-core machine still delays a delivery a little.
             assert len(during) >= 5 and late < min(1.0, took / 4)
     finally:
@@ -156,7 +161,7 @@ def test_sigterm_during_an_export_stops_its_workers_and_the_export_fails_cleanly
                          headers={"Accept": "application/json"}, timeout=CAP).json()
         assert first["state"] == "working"
         server.process.send_signal(signal.SIGTERM)
-        assert server.process.wait(timeout=10) == 0
+        assert server.process.wait(timeout=CAP) == 0
         for worker in workers:
             assert wait_until(lambda w=worker: not os.path.exists(f"/proc/{w}"), stall=5, cap=5), worker
         assert "Traceback" not in server.log()
