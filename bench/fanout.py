@@ -8,6 +8,14 @@ Run from the checkout, with the project's venv and Node.js 20 (``npm ci`` done):
     .venv/bin/python bench/fanout.py --cluster            # also 1 and 2 processes on PostgreSQL + Redis (~8 min)
     .venv/bin/python bench/fanout.py --exports            # the room of 150 with and without a facilitator
                                                           # downloading the 3,000-note report in a loop (~4 min)
+    .venv/bin/python bench/fanout.py --variants lienzo,full --ramp --join-burst 150   # issue 12 (~12 min)
+
+Every run also measures a bare Node socket.io 4.8 server (``bench/bare_server.mjs``,
+``socket.to(room).emit``) in the same slices; each Lienzo row gets its ratio to both
+bare stacks, and issue 12's aims are checked as ratios (bench/README.md). ``--ramp``
+steps the writers' rate up and reports each stack's highest sustained deliveries/s;
+``--join-burst COUNT`` times COUNT people joining within 10 s, from ``POST /api/join``
+to the ``canvas:join`` ack (``bench/join_burst.mjs``).
 
 What it does: starts the real server (``python wsgi.py``: eventlet, SQLite in a
 temporary instance folder) and the bare stack (``bench/bare_server.py``:
