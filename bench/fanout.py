@@ -8,6 +8,14 @@ Run from the checkout, with the project's venv and Node.js 20 (``npm ci`` done):
     .venv/bin/python bench/fanout.py --cluster            # also 1 and 2 processes on PostgreSQL + Redis (~8 min)
     .venv/bin/python bench/fanout.py --exports            # the room of 150 with and without a facilitator
                                                           # downloading the 3,000-note report in a loop (~4 min)
+    .venv/bin/python bench/fanout.py --variants lienzo,full --ramp --join-burst 150   # issue 12 (~12 min)
+
+Every run also measures a bare Node socket.io 4.8 server (``bench/bare_server.mjs``,
+``socket.to(room).emit``) in the same slices; each Lienzo row gets its ratio to both
+bare stacks, and issue 12's aims are checked as ratios (bench/README.md). ``--ramp``
+steps the writers' rate up and reports each stack's highest sustained deliveries/s;
+``--join-burst COUNT`` times COUNT people joining within 10 s, from ``POST /api/join``
+to the ``canvas:join`` ack (``bench/join_burst.mjs``).
 
 What it does: starts the real server (``python wsgi.py``: eventlet, SQLite in a
 temporary instance folder) and the bare stack (``bench/bare_server.py``:
@@ -215,8 +223,9 @@ class LienzoServer(Server):
         instance.mkdir(parents=True, exist_ok=True)
         self.env.update({"INSTANCE_PATH": str(instance), "SECRET_KEY": "bench-secret-key-not-for-production",
                          "LIENZO_ENV": "development"})
-        for variable in ("DATABASE_URL", "SOCKETIO_MESSAGE_QUEUE", "SOCKETIO_CHANNEL"):
+        for variable in ("DATABASE_URL", "SOCKETIO_MESSAGE_QUEUE", "SOCKETIO_CHANNEL", "SQLITE_SYNCHRONOUS"):
             self.env.pop(variable, None)
+        self.env.update(VARIANT_ENV.get(name, {}))
         if shared is not None:
             database_url, queue_url, channel = shared
             self.env.update({"DATABASE_URL": database_url, "SOCKETIO_MESSAGE_QUEUE": queue_url,
@@ -255,6 +264,7 @@ class LienzoServer(Server):
                                  timeout=10)
             answer.raise_for_status()
             tokens.append(answer.json()["token"])
+        self.code = workshop["code"]
         return canvas_ids, tokens
 
 
@@ -265,15 +275,30 @@ class BareServer(Server):
         return [sys.executable, str(BENCH / "bare_server.py")]
 
 
+class NodeBareServer(Server):
+    """The bare Node stack: socket.io 4.8 with its defaults, ``socket.to(room).emit`` (bare_server.mjs)."""
+
+    name = "node"
+    executable = "node"
+
+    def command(self) -> list[str]:
+        return [self.executable, str(BENCH / "bare_server.mjs")]
+
+
 # --- deployments of Lienzo -------------------------------------------------------------------------
 
 VARIANTS = {
     # name: (processes, on PostgreSQL + Redis?, what it is)
     "lienzo": (1, False, "Lienzo, 1 process on SQLite (the embedded default)"),
+    "full": (1, False, "Lienzo, 1 process on SQLite with SQLITE_SYNCHRONOUS=FULL (the disk synced before every ack; "
+                       "the default before issue 12)"),
     "pg1": (1, True, "Lienzo, 1 process on PostgreSQL with the Redis message queue"),
     "pg2": (2, True, "Lienzo, 2 processes on one PostgreSQL database and one Redis channel; "
                      "participants alternate between them"),
 }
+
+
+VARIANT_ENV = {"full": {"SQLITE_SYNCHRONOUS": "FULL"}}
 
 
 class Services:
@@ -441,8 +466,9 @@ def writers_for(n: int, fraction: float) -> int:
 class Stack:
     """Everything measured for one compression setting: the bare server and Lienzo's variants."""
 
-    def __init__(self, bare: BareServer, deployments: dict[str, Deployment]):
+    def __init__(self, bare: BareServer, deployments: dict[str, Deployment], node: NodeBareServer | None = None):
         self.bare = bare
+        self.node = node
         self.deployments = deployments
         self.seeds: dict[str, tuple[list[int], list[str]]] = {}
 
@@ -460,6 +486,8 @@ def measure(node: str, stacks: Stacks, n: int, args: argparse.Namespace, index: 
     for label, stack in stacks.items():
         targets.append({"name": f"bare-{label}", "mode": "bare", "url": stack.bare.url,
                         "server_pid": stack.bare.process.pid, "room": f"room-{index}"})
+        targets.append({"name": f"node-{label}", "mode": "bare", "url": stack.node.url,
+                        "server_pid": stack.node.process.pid, "room": f"room-{index}"})
         for variant, deployment in stack.deployments.items():
             targets.append(deployment.target(label, stack.seeds[variant], n, index))
     shift = index % len(targets)
@@ -574,21 +602,26 @@ def report_n(n: int, label: str, results: dict, variants: list[str]) -> dict:
     The figures hold "bare", and per variant its figures and its "ratio" to bare ("lienzo" and
     "ratio" for the SQLite default, as before; "pg1", "pg1_ratio", ... with ``--cluster``)."""
     theirs = results[f"bare-{label}"]
-    figures: dict = {"bare": brief(theirs)}
+    node = results[f"node-{label}"]
+    figures: dict = {"bare": brief(theirs), "node": brief(node)}
     print(row(theirs), flush=True)
+    print(row(node), flush=True)
     for variant in variants:
         ours = results[f"{variant}-{label}"]
         figures[variant] = brief(ours)
         figures["ratio" if variant == "lienzo" else f"{variant}_ratio"] = r = compare(ours, theirs)
+        figures["ratio_node" if variant == "lienzo" else f"{variant}_ratio_node"] = rn = compare(ours, node)
         print(row(ours), flush=True)
-        print(f"{'':>4} ratio {variant}/bare ({label}): p50 {r['p50']}x  p95 {r['p95']}x  p99 {r['p99']}x  "
-              f"delivered/s {r['delivered_per_s']}x", flush=True)
+        print(f"{'':>4} ratio {variant}/bare Flask-SocketIO ({label}): p50 {r['p50']}x  p95 {r['p95']}x  "
+              f"p99 {r['p99']}x  delivered/s {r['delivered_per_s']}x", flush=True)
+        print(f"{'':>4} ratio {variant}/bare Node ({label}):            p50 {rn['p50']}x  p95 {rn['p95']}x  "
+              f"p99 {rn['p99']}x  delivered/s {rn['delivered_per_s']}x", flush=True)
     if "pg1" in variants and "pg2" in variants:
         one, two = figures["pg1"], figures["pg2"]
         figures["pg2_over_pg1"] = r = compare(two, one)
         print(f"{'':>4} 2 processes / 1 process ({label}): p50 {r['p50']}x  p95 {r['p95']}x  p99 {r['p99']}x  "
               f"delivered/s {r['delivered_per_s']}x", flush=True)
-    for result in (theirs, *(results[f"{variant}-{label}"] for variant in variants)):
+    for result in (theirs, node, *(results[f"{variant}-{label}"] for variant in variants)):
         stack = result["mode"]
         if result["driver"]["cpu_pct"] > DRIVER_CPU_WARN_PCT:
             print(f"{'':>4} warning: the driver used {result['driver']['cpu_pct']}% of a core "
@@ -614,18 +647,22 @@ def run_all(node: str, labels: list[str], variants: list[str], args: argparse.Na
         for label in labels:
             compression = label == "on"
             bare = BareServer(workdir, compression)
-            stacks[label] = stack = Stack(bare, {})
+            bare_node = NodeBareServer(workdir, compression)
+            stacks[label] = stack = Stack(bare, {}, bare_node)
             bare.start()
+            bare_node.start()
             print(f"compression {label} (servers {'accept' if compression else 'decline'} permessage-deflate): "
-                  f"bare {bare.url} (pid {bare.process.pid})", flush=True)
+                  f"bare Flask-SocketIO {bare.url} (pid {bare.process.pid}), bare Node socket.io {bare_node.url} "
+                  f"(pid {bare_node.process.pid})", flush=True)
             for variant in variants:
                 deployment = Deployment(variant, workdir, compression, services)
                 stack.deployments[variant] = deployment
                 deployment.start()
                 print(f"  {variant}: {VARIANTS[variant][2]}: {deployment.describe()}", flush=True)
+        canvases = len(args.ns) + (len(args.ramp_rates) if args.ramp else 0)
         for stack in stacks.values():
             for variant, deployment in stack.deployments.items():
-                stack.seeds[variant] = deployment.first.seed(canvases=len(args.ns), participants=max(args.ns))
+                stack.seeds[variant] = deployment.first.seed(canvases=canvases, participants=max(args.ns))
         print(f"{max(args.ns)} participants joined each Lienzo deployment\n", flush=True)
         print(HEADER, flush=True)
         runs: dict[str, dict] = {label: {} for label in labels}
@@ -637,17 +674,131 @@ def run_all(node: str, labels: list[str], variants: list[str], args: argparse.Na
             for label in labels:
                 runs[label][str(n)] = {**report_n(n, label, measured["results"], variants),
                                        "order": measured["order"]}
+        if args.ramp:
+            args.extra["ramp"] = ramp(node, stacks, args)
+        if args.join_burst:
+            args.extra["join_burst"] = join_burst(node, stacks, args)
         return runs
     except Exception:
         logs = [str(server.log_path) for stack in stacks.values()
-                for server in (stack.bare, *(s for d in stack.deployments.values() for s in d.servers))]
+                for server in (stack.bare, stack.node, *(s for d in stack.deployments.values() for s in d.servers))
+                if server is not None]
         print(f"(server logs: {', '.join(logs)})", file=sys.stderr, flush=True)
         raise
     finally:
         for stack in stacks.values():
             stack.bare.stop()
+            if stack.node is not None:
+                stack.node.stop()
             for deployment in stack.deployments.values():
                 deployment.stop()
+
+
+RAMP_P99_MS = 100.0
+RAMP_KEEP_UP = 0.95  # deliveries/s at least this share of the expected rate
+
+
+def sustained(result: dict) -> bool:
+    """A stack keeps up at a rate: p99 within RAMP_P99_MS, nothing lost, refused or skipped,
+    and deliveries at (nearly) the expected rate."""
+    p99 = result["fanout_ms"]["p99"]
+    return (p99 is not None and p99 <= RAMP_P99_MS and lost_count(result) == 0 and error_count(result) == 0
+            and skipped_count(result) == 0 and result["delivered_per_s"] >= RAMP_KEEP_UP * result["expected_per_s"])
+
+
+def ramp(node: str, stacks: Stacks, args: argparse.Namespace) -> dict:
+    """The throughput ramp: the writers' rate stepped up (all stacks taking turns in the same slices,
+    on a canvas of its own) until every stack's p99 passes RAMP_P99_MS or its deliveries fall behind;
+    the highest sustained deliveries/s per stack."""
+    n = args.ramp_n
+    best: dict[str, float] = {}
+    steps = []
+    failed: set[str] = set()
+    print(f"\n== throughput ramp at N = {n}, {writers_for(n, args.writers)} writers, "
+          f"{args.ramp_duration:g} s per stack and step; sustained = p99 <= {RAMP_P99_MS:g} ms, nothing lost/"
+          f"refused/skipped, deliveries >= {RAMP_KEEP_UP:.0%} of expected ==", flush=True)
+    print(HEADER, flush=True)
+    for step_index, rate in enumerate(args.ramp_rates):
+        step_args = argparse.Namespace(**{**vars(args), "rate": rate, "duration": args.ramp_duration,
+                                          "dump_dir": None})
+        # a canvas of its own per step (MAX_NOTES_PER_CANVAS)
+        measured = measure(node, stacks, n, step_args, len(args.ns) + step_index)["results"]
+        step = {"rate": rate}
+        for name, result in measured.items():
+            ok = sustained(result)
+            print(f"{row(result)}  {'sustained' if ok else 'NOT sustained'} @ {rate:g} op/s/writer", flush=True)
+            step[name] = {**brief(result), "sustained": ok}
+            if ok:
+                best[name] = max(best.get(name, 0.0), result["delivered_per_s"])
+            else:
+                failed.add(name)
+        steps.append(step)
+        if failed >= set(measured):
+            break
+    label = next(iter(stacks))
+    variants = list(stacks[label].deployments)
+    ratios = {v: {"bare": ratio(best.get(f"{v}-{label}"), best.get(f"bare-{label}")),
+                  "node": ratio(best.get(f"{v}-{label}"), best.get(f"node-{label}"))} for v in variants}
+    print("highest sustained deliveries/s: " + ", ".join(f"{k} {v:g}" for k, v in best.items()), flush=True)
+    for v, r in ratios.items():
+        print(f"  {v}: {r['bare']}x bare Flask-SocketIO, {r['node']}x bare Node "
+              f"(aim >= {AIM12_THROUGHPUT:g}x bare Flask-SocketIO: "
+              f"{'MET' if (r['bare'] or 0) >= AIM12_THROUGHPUT else 'NOT MET'})", flush=True)
+    return {"n": n, "steps": steps, "best_delivered_per_s": best, "ratios": ratios}
+
+
+def join_burst(node: str, stacks: Stacks, args: argparse.Namespace) -> dict:
+    """``--join-burst`` people join the (first) Lienzo within ``--burst-window`` s and open a canvas:
+    p95 from POST /api/join to the canvas:join ack. On the canvas of the largest N (with the notes its
+    run left) when the workshop has room for them, else on a fresh workshop's empty canvas."""
+    stack = next(iter(stacks.values()))
+    variant, deployment = next(iter(stack.deployments.items()))
+    server = deployment.first
+    canvas_ids, tokens = stack.seeds[variant]
+    if len(tokens) + args.join_burst <= 500:
+        code, canvas_id, where = server.code, canvas_ids[args.ns.index(max(args.ns))], f"the N = {max(args.ns)} canvas"
+    else:
+        canvas_ids, _ = server.seed(canvases=1, participants=0)
+        code, canvas_id, where = server.code, canvas_ids[0], "a fresh workshop's empty canvas"
+    config = {"url": server.url, "code": code, "canvas_id": canvas_id, "count": args.join_burst,
+              "window": args.burst_window, "timeout": 30}
+    process = spawn([node, str(BENCH / "join_burst.mjs")], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    text=True)
+    try:
+        out, _ = process.communicate(json.dumps(config), timeout=args.burst_window + 120)
+    finally:
+        stop(process, grace=2)
+    result = json.loads([line for line in out.splitlines() if line.strip()][-1])
+    print(f"\n== join burst: {args.join_burst} people join {variant} within {args.burst_window:g} s and open "
+          f"{where}: POST /api/join -> canvas:join ack p50 {result['ms']['p50']} ms, p95 {result['ms']['p95']} ms, "
+          f"max {result['ms']['max']} ms; {result['ok']} ok, {result['failures']} failed {result['errors'] or ''}",
+          flush=True)
+    return {**result, "variant": variant, "canvas": where}
+
+
+AIM12_P99_BARE = 1.2
+AIM12_P99_NODE = 2.5
+AIM12_P50_BARE_N10 = 2.0
+AIM12_THROUGHPUT = 0.7
+
+
+def aims_against_bare(runs: dict, ns: list[int], variant: str = "lienzo") -> dict:
+    """Issue 12's aims, as ratios in this run: at N = 10, 50, 150 p99 <= 1.2x bare Flask-SocketIO
+    and <= 2.5x bare Node; at N = 10 p50 <= 2x bare Flask-SocketIO."""
+    key_b = "ratio" if variant == "lienzo" else f"{variant}_ratio"
+    key_n = "ratio_node" if variant == "lienzo" else f"{variant}_ratio_node"
+    out = {}
+    for n in ns:
+        if n not in (10, 50, 150):
+            continue
+        figures = runs[str(n)]
+        rb, rn = figures[key_b], figures[key_n]
+        checks = {"p99_vs_bare": (rb["p99"], AIM12_P99_BARE), "p99_vs_node": (rn["p99"], AIM12_P99_NODE)}
+        if n == 10:
+            checks["p50_vs_bare"] = (rb["p50"], AIM12_P50_BARE_N10)
+        out[str(n)] = {k: {"ratio": r, "aim": a, "met": r is not None and r <= a} for k, (r, a) in checks.items()}
+        out[str(n)]["nothing_lost"] = figures[variant]["lost_events"] == 0 and figures[variant]["errors"] == 0
+    return out
 
 
 def verdict(runs: dict, n: int, variant: str = "lienzo") -> dict:
@@ -851,10 +1002,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2, help="--exports: quiet/exports phase pairs (default 2)")
     parser.add_argument("--export-workers", type=int, default=None,
                         help="--exports: EXPORT_WORKERS of the server (default: the server's default)")
+    parser.add_argument("--ramp", action="store_true",
+                        help="also the throughput ramp: writers' rate stepped up (--ramp-rates) at N = --ramp-n until "
+                             "p99 > 100 ms or deliveries fall behind; the highest sustained deliveries/s per stack")
+    parser.add_argument("--ramp-n", type=int, default=150, help="--ramp: room size (default 150)")
+    parser.add_argument("--ramp-rates", default="2,4,8,12,16",
+                        help="--ramp: operations per second per writer, in steps (default 2,4,8,12,16; Lienzo "
+                             "refuses more than SOCKET_RATE_PER_SECOND = 20 a socket)")
+    parser.add_argument("--ramp-duration", type=float, default=9.0,
+                        help="--ramp: measured seconds per stack and step (default 9)")
+    parser.add_argument("--join-burst", type=int, default=0, metavar="COUNT",
+                        help="also a join burst: COUNT people join within --burst-window s and open the canvas; "
+                             "p95 from POST /api/join to the canvas:join ack (e.g. 150)")
+    parser.add_argument("--burst-window", type=float, default=10.0, help="--join-burst: seconds (default 10)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (databases, server logs)")
     parser.add_argument("--dump-dir", type=Path, default=None,
                         help="write every operation's timings (JSON lines, one file per server and N) into this folder")
     args = parser.parse_args(argv)
+    args.extra = {}
+    args.ramp_rates = [float(x) for x in args.ramp_rates.split(",") if x.strip()]
+    if args.ramp and (not args.ramp_rates or max(args.ramp_rates) > 20):
+        parser.error("--ramp-rates: operations per second per writer, each at most 20 (SOCKET_RATE_PER_SECOND)")
     default_ns = "150" if args.exports else "10,50" if args.quick else "10,50,150"
     args.ns = [int(x) for x in (args.ns or default_ns).split(",") if x.strip()]
     if args.duration is None:
@@ -872,6 +1040,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--duration in (0, 600], --rate in (0, 100], --writers in (0, 1]")
     if not 0 <= args.warmup <= 60 or not 0.5 <= args.slice <= 600 or not 0 <= args.drain <= 60:
         parser.error("--warmup in [0, 60], --slice in [0.5, 600], --drain in [0, 60]")
+    if args.ramp:
+        args.ramp_n = min(args.ramp_n, max(args.ns))
     return args
 
 
@@ -882,6 +1052,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not (ROOT / "node_modules" / "socket.io-client").is_dir():
         print("bench/fanout.py needs node_modules: run `npm ci` in the checkout first", file=sys.stderr)
+        return 2
+    NodeBareServer.executable = args.node
+    if not (ROOT / "node_modules" / "socket.io").is_dir():
+        print("bench/fanout.py needs the socket.io server package (a devDependency): run `npm ci`",
+              file=sys.stderr)
         return 2
     atexit.register(stop_all)
     for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -948,6 +1123,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label}: p99 {v['p99_ms']} ms ({'ok' if v['p99_ok'] else 'NOT met'}), "
               f"{v['ratio_p99']}x bare ({'ok' if v['ratio_ok'] else 'NOT met'}), lost events {v['lost_events']}, "
               f"errors/skipped ops {v['errors_and_skipped']} -> {'MET' if v['met'] else 'NOT MET'}")
+    against_bare = {}
+    print(f"\n== issue 12 aims, ratios in this run: p99 <= {AIM12_P99_BARE:g}x bare Flask-SocketIO and "
+          f"<= {AIM12_P99_NODE:g}x bare Node at N = 10, 50, 150; p50 at N = 10 <= {AIM12_P50_BARE_N10:g}x bare "
+          f"Flask-SocketIO ==")
+    for mode, runs in results.items():
+        for variant in args.variants:
+            aims = against_bare[f"{mode}-{variant}"] = aims_against_bare(runs, args.ns, variant)
+            for n, checks in aims.items():
+                print(f"{variant}, compression {mode}, N = {n}: " + ", ".join(
+                    f"{k} {v['ratio']}x ({'met' if v['met'] else 'NOT met'})" for k, v in checks.items()
+                    if isinstance(v, dict)) + f", nothing lost: {checks['nothing_lost']}")
     compression_effect = {}
     if "on" in results and "off" in results:
         print("\n== permessage-deflate: p99 with compression / p99 without ==")
@@ -955,11 +1141,11 @@ def main(argv: list[str] | None = None) -> int:
             key = str(n)
             effect = {stack: ratio(results["on"][key][stack]["fanout_ms"]["p99"],
                                    results["off"][key][stack]["fanout_ms"]["p99"])
-                      for stack in (*args.variants, "bare")}
+                      for stack in (*args.variants, "bare", "node")}
             compression_effect[key] = effect
             print(f"N = {n:>4}: " + ", ".join(f"{stack} {value}x" for stack, value in effect.items()))
     all_runs = [per_n[stack] for runs in results.values() for per_n in runs.values()
-                for stack in (*args.variants, "bare")]
+                for stack in (*args.variants, "bare", "node")]
     summary = {
         "bench": "fanout",
         "config": {"ns": args.ns, "duration_s": args.duration, "warmup_s": args.warmup, "slice_s": args.slice,
@@ -970,6 +1156,8 @@ def main(argv: list[str] | None = None) -> int:
         "results": results,
         "aim": {"p99_ms": AIM_P99_MS, "ratio": AIM_RATIO, **aim},
         "compression_effect_p99": compression_effect,
+        "aims_issue_12": against_bare,
+        **args.extra,
         "lost_events_total": sum(run["lost_events"] for run in all_runs),
         "errors_total": sum(run["errors"] for run in all_runs),
         "skipped_ops_total": sum(run["skipped_ops"] for run in all_runs),

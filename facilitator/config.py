@@ -42,6 +42,11 @@ class Config:
     # ping) may wait for an answer before ``unavailable``; it also bounds what a
     # frozen server or network costs (0: no client-side deadline).
     DATABASE_RESPONSE_TIMEOUT = float(os.environ.get("DATABASE_RESPONSE_TIMEOUT") or 5)
+    # SQLite only: when a commit reaches the disk (database.py, docs/deploy.md).
+    # NORMAL (WAL): an acknowledged change survives the process's death (kill -9,
+    # a crash) but the last ones may be lost if the machine itself loses power or
+    # the OS crashes; FULL: the disk is synced before every acknowledgement too.
+    SQLITE_SYNCHRONOUS = (os.environ.get("SQLITE_SYNCHRONOUS") or "NORMAL").strip().upper()
 
     # The async mode is always explicit: wsgi.py sets eventlet, tests use threading.
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")

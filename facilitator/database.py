@@ -2,7 +2,15 @@
 
 SQLite: WAL so readers never wait for a writer, a busy timeout, foreign keys,
 and explicit transactions, so a write can start with BEGIN IMMEDIATE and never
-fail half-way on a stale read snapshot. PostgreSQL needs none of this: the
+fail half-way on a stale read snapshot. ``SQLITE_SYNCHRONOUS`` chooses when a
+commit reaches the disk. NORMAL (the default): a commit is written to the WAL
+file (in the OS's cache) before it returns, and the WAL is synced to the disk
+at each checkpoint; a committed, acknowledged change survives the process being
+killed (kill -9, a crash), never a corrupt file, but the changes committed since
+the last sync may be lost if the OS crashes or the machine loses power. The
+fsync it saves was most of a change's trip (bench/README.md, issue 12). FULL:
+the WAL is synced before every commit returns (and so before its ack), for
+power-loss durability at a few ms per change. PostgreSQL needs none of this: the
 row lock taken by the ``seq`` UPDATE serialises writers on a canvas. It gets
 instead a pool that tests its connections before use (so a restarted server
 or a killed backend costs one reconnect, not an error), and timeouts and TCP
@@ -37,13 +45,24 @@ _WRITE = "lienzo_write"
 _configured: WeakSet = WeakSet()
 
 
-def _configure_sqlite(engine: Engine) -> None:
+SQLITE_SYNCHRONOUS_MODES = ("NORMAL", "FULL", "EXTRA")
+
+
+def sqlite_synchronous(value: str | None) -> str:
+    """The ``PRAGMA synchronous`` level asked for; OFF is refused (a crash could corrupt the file)."""
+    mode = (value or "NORMAL").strip().upper()
+    if mode not in SQLITE_SYNCHRONOUS_MODES:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS_MODES)}, not {value!r}")
+    return mode
+
+
+def _configure_sqlite(engine: Engine, synchronous: str = "NORMAL") -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
@@ -150,7 +169,7 @@ def init_app(app: Flask) -> None:
         if engine in _configured:
             return
         if engine.dialect.name == "sqlite":
-            _configure_sqlite(engine)
+            _configure_sqlite(engine, sqlite_synchronous(app.config.get("SQLITE_SYNCHRONOUS")))
         elif engine.dialect.driver == "psycopg" and float(app.config.get("DATABASE_RESPONSE_TIMEOUT", 5)) > 0:
             _configure_psycopg(engine, float(app.config["DATABASE_RESPONSE_TIMEOUT"]))
         _configured.add(engine)

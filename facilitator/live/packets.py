@@ -31,7 +31,11 @@ class ProtocolPacket(packet.Packet):
     def __init__(self, packet_type=packet.EVENT, data=None, namespace=None, id=None, binary=None,
                  encoded_packet=None):
         if encoded_packet is None:  # a packet the server sends: nothing to check
-            super().__init__(packet_type, data, namespace, id, binary)
+            # Lienzo sends only JSON, so it skips python-socketio's search for bytes
+            # through the whole payload (a canvas:join ack with its notes is tens of
+            # thousands of values: tens of ms per join). A bytes value could not go out
+            # as garbage: json.dumps refuses it when the packet is encoded.
+            super().__init__(packet_type, data, namespace, id, False if binary is None else binary)
             return
         try:
             super().__init__(encoded_packet=encoded_packet)

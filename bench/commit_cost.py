@@ -1,0 +1,130 @@
+"""Where a change's milliseconds go, in process (issue 12): no sockets, no driver.
+
+Run from the checkout: ``.venv/bin/python bench/commit_cost.py [--ops 300] [--rounds 3]``.
+
+One app per process on a real SQLite file in a temporary folder, with
+``SQLITE_SYNCHRONOUS=NORMAL`` (the default) or ``FULL``, a canvas and ten
+participants joined through the Flask-SocketIO test client. In alternating
+rounds, one process each (so a busy machine's neighbours fall on both alike), one
+participant sends ``note:add`` operations one after another; each is timed whole
+(the test client's emit to the ack) and in parts: resolving the actor,
+``board.apply`` (the transaction: 12 statements and the commit) and queuing the
+broadcast. Then ``canvas:join`` of a canvas of at least 450 notes is timed (the join
+burst's server work). Prints medians per setting; the last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from facilitator import board, create_app  # noqa: E402
+from facilitator.config import TestConfig  # noqa: E402
+from facilitator.extensions import db, socketio  # noqa: E402
+from facilitator.live import handlers  # noqa: E402
+from tests.conftest import World  # noqa: E402
+
+PARTS: dict[str, list[float]] = {}
+
+
+def timed(owner, name: str, label: str) -> None:
+    """Wrap ``owner.name`` so that each call's duration lands in PARTS[label]."""
+    inner = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            PARTS.setdefault(label, []).append((time.perf_counter() - started) * 1000)
+
+    setattr(owner, name, wrapper)
+
+
+def setup(folder: Path, mode: str):
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / f'{mode}.db'}",
+                     SOCKET_RATE_PER_SECOND=1_000_000, SOCKET_BURST=1_000_000, SQLITE_SYNCHRONOUS=mode)
+    with app.app_context():
+        db.create_all()
+    world = World(app, template_id="lean-canvas", email=f"{mode.lower()}@example.org")
+    writer = world.socket(world.join("Ana"))
+    others = [world.socket(world.join(f"P{i}")) for i in range(9)]
+    return world, writer, others
+
+
+def add(writer, i: int) -> float:
+    started = time.perf_counter()
+    ack = writer.emit("note:add", {"op_id": uuid.uuid4().hex, "block": "problem",
+                                   "text": f"Idea {i}: " + "x" * 30, "color": "yellow"}, callback=True)
+    assert ack["ok"], ack
+    return (time.perf_counter() - started) * 1000
+
+
+def one_setting(mode: str, ops: int) -> dict[str, list[float]]:
+    """One process, one app: ``ops`` note:add timed whole and in parts, then 15 canvas:join."""
+    timed(handlers, "current_actor", "actor")
+    timed(board, "apply", "apply")
+    timed(handlers, "broadcast", "broadcast")
+    world, writer, others = setup(Path(tempfile.mkdtemp(prefix="lienzo-commit-cost-")), mode)
+    for i in range(20):  # warm-up, not counted
+        add(writer, i)
+    PARTS.clear()
+    figures: dict[str, list[float]] = {"total": [add(writer, i) for i in range(ops)]}
+    figures.update(PARTS)
+    for other in others:
+        other.get_received()
+    while len(writer.emit("canvas:join", {"canvas_id": world.canvas_id}, callback=True)["notes"]) < 450:
+        for i in range(50):
+            add(writer, i)
+    joins = []
+    for i in range(15):
+        client = socketio.test_client(world.app, auth={"token": world.join(f"J{i}")})
+        started = time.perf_counter()
+        ack = client.emit("canvas:join", {"canvas_id": world.canvas_id}, callback=True)
+        joins.append((time.perf_counter() - started) * 1000)
+        assert ack["ok"], ack
+        figures["canvas_join_notes"] = [len(ack["notes"])]
+        client.disconnect()
+    figures["canvas_join"] = joins
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ops", type=int, default=300, help="operations per setting and round (default 300)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    parser.add_argument("--mode", choices=("NORMAL", "FULL"), help=argparse.SUPPRESS)  # one round, in a child
+    args = parser.parse_args()
+    if args.mode:
+        print(json.dumps(one_setting(args.mode, args.ops)))
+        return
+    figures: dict[str, dict[str, list[float]]] = {"NORMAL": {}, "FULL": {}}
+    for round_ in range(args.rounds):  # one process per setting and round (one Flask-SocketIO per process)
+        for mode in ("NORMAL", "FULL") if round_ % 2 == 0 else ("FULL", "NORMAL"):
+            out = subprocess.run([sys.executable, __file__, "--mode", mode, "--ops", str(args.ops)], cwd=ROOT,
+                                 capture_output=True, text=True, timeout=1800, check=True).stdout
+            for label, values in json.loads(out.splitlines()[-1]).items():
+                figures[mode].setdefault(label, []).extend(values)
+    summary = {mode: {label: round(statistics.median(values), 2) for label, values in parts.items()}
+               for mode, parts in figures.items()}
+    for mode, parts in summary.items():
+        print(f"SQLITE_SYNCHRONOUS={mode}: note:add median {parts['total']} ms (actor {parts['actor']}, "
+              f"board.apply {parts['apply']}, broadcast {parts['broadcast']}); canvas:join of "
+              f"{int(parts['canvas_join_notes'])} notes {parts['canvas_join']} ms")
+    print(json.dumps({"bench": "commit_cost", "ops": args.ops, "rounds": args.rounds, "cpus": os.cpu_count(),
+                      "medians_ms": summary}))
+
+
+if __name__ == "__main__":
+    main()
