@@ -3,14 +3,16 @@
 SQLite: WAL so readers never wait for a writer, a busy timeout, foreign keys,
 and explicit transactions, so a write can start with BEGIN IMMEDIATE and never
 fail half-way on a stale read snapshot. ``SQLITE_SYNCHRONOUS`` chooses when a
-commit reaches the disk. NORMAL (the default): a commit is written to the WAL
+commit reaches the disk. FULL (the default): the WAL is synced before every
+commit returns (and so before its ack), for power-loss durability at a few ms
+per change: "never losing a note" holds even for a machine that loses power.
+NORMAL (a choice, for a host with a UPS or a disposable workshop): a commit is written to the WAL
 file (in the OS's cache) before it returns, and the WAL is synced to the disk
 at each checkpoint; a committed, acknowledged change survives the process being
 killed (kill -9, a crash), never a corrupt file, but the changes committed since
 the last sync may be lost if the OS crashes or the machine loses power. The
-fsync it saves was most of a change's trip (bench/README.md, issue 12). FULL:
-the WAL is synced before every commit returns (and so before its ack), for
-power-loss durability at a few ms per change. PostgreSQL needs none of this: the
+fsync it saves was the largest single cost of a change's trip (bench/README.md,
+issue 12). PostgreSQL needs none of this: the
 row lock taken by the ``seq`` UPDATE serialises writers on a canvas. It gets
 instead a pool that tests its connections before use (so a restarted server
 or a killed backend costs one reconnect, not an error), and timeouts and TCP
@@ -50,13 +52,13 @@ SQLITE_SYNCHRONOUS_MODES = ("NORMAL", "FULL", "EXTRA")
 
 def sqlite_synchronous(value: str | None) -> str:
     """The ``PRAGMA synchronous`` level asked for; OFF is refused (a crash could corrupt the file)."""
-    mode = (value or "NORMAL").strip().upper()
+    mode = (value or "FULL").strip().upper()
     if mode not in SQLITE_SYNCHRONOUS_MODES:
         raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS_MODES)}, not {value!r}")
     return mode
 
 
-def _configure_sqlite(engine: Engine, synchronous: str = "NORMAL") -> None:
+def _configure_sqlite(engine: Engine, synchronous: str = "FULL") -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves

@@ -27,9 +27,14 @@ def _level(tmp_path, **config) -> tuple[int, str]:
     return level, journal
 
 
-def test_default_is_normal_in_wal(tmp_path):
+def test_default_is_full_in_wal(tmp_path):
+    """"Never losing a note": by default an acknowledged note is on the disk, power cut or not."""
+    assert _level(tmp_path) == (LEVELS["FULL"], "wal")
+
+
+def test_normal_is_only_offered_with_wal(tmp_path):
     """NORMAL is only crash-safe with WAL: both must hold together."""
-    assert _level(tmp_path) == (LEVELS["NORMAL"], "wal")
+    assert _level(tmp_path, SQLITE_SYNCHRONOUS="normal") == (LEVELS["NORMAL"], "wal")
 
 
 @pytest.mark.parametrize("value", ["full", "FULL", " Extra "])
