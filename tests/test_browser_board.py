@@ -310,7 +310,8 @@ def test_the_value_proposition_canvas_draws_its_square_and_circle(browser, real_
         context.close()
 
 
-TRACKS = "() => { const s = document.querySelector('.board-viewport > .sheet').style; return [s.gridTemplateColumns, s.gridTemplateRows]; }"
+TRACKS = """() => { const s = document.querySelector('.board-viewport > .sheet').style;
+    return [s.gridTemplateColumns, s.gridTemplateRows]; }"""
 SHOWN_BY_BLOCK = """() => Object.fromEntries([...document.querySelectorAll('.sheet .block')].map(block => {
     const list = block.querySelector(':scope > ul.notes').getBoundingClientRect();
     const notes = [...block.querySelectorAll(':scope > ul.notes > li.note')];
@@ -329,7 +330,7 @@ def test_every_block_with_notes_shows_some_at_laptop_sizes(show, size, least):
     a crowded block takes room from blocks with room to spare, so none with notes shows only
     its "N more" button (with the template's proportions "Solución", 37 notes, showed none at
     1280×720), and more notes are on the board, in full or in their first line (with the
-    template's proportions: 42 at 1280×720, 59 at 1280×800; sized by content: 54 and 76)."""
+    template's proportions: 42 at 1280×720, 59 at 1280×800; sized by content: 57 and 74)."""
     page = show(size)
     seen = page.evaluate(SHOWN_BY_BLOCK)
     empty = [block for block, (shown, total, _level) in seen.items() if total and not shown]

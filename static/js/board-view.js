@@ -219,7 +219,7 @@ export class BoardView {
     // A block open over the board leaves its cell empty: the tracks stay as they were.
     if (!this.grid || this.opened || !this.sizeGrid(blocks)) {
       this.sizeShape();
-      for (const block of blocks) this.fitBlock(block);
+      this.fitBlocks(blocks);
     }
     this.fitted = this.signature();
     // How many fits so far: a test reads it to see that hover and focus never refit.
@@ -294,7 +294,7 @@ export class BoardView {
       sheet.style.gridTemplateColumns = sized.cols.map((size) => `minmax(0, ${size.toFixed(2)}fr)`).join(" ");
       sheet.style.gridTemplateRows = sized.rows.map((size) => `minmax(0, ${size.toFixed(2)}fr)`).join(" ");
       this.sizeShape();
-      for (const block of fitted) this.fitBlock(block);
+      this.fitBlocks(fitted);
       // What the board does not show (the fewer the better): cut notes, and most of all a block
       // with notes that shows none of them.
       let lost = 0;
@@ -329,7 +329,10 @@ export class BoardView {
         sub.style.setProperty("--share", String(1 + notes(sub)));
         const ul = sub.querySelector(":scope > ul.notes");
         const below = parseFloat(getComputedStyle(sub).paddingBottom) || 0;
-        if (ul) sub.style.setProperty("--part-head", `${Math.ceil(ul.offsetTop + below)}px`);
+        // With notes, room for a line of them and the "N more" button too.
+        const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+        const least = notes(sub) ? 4 * rem : 0;
+        if (ul) sub.style.setProperty("--part-head", `${Math.ceil(ul.offsetTop + below + least)}px`);
       }
     }
   }
@@ -365,59 +368,80 @@ export class BoardView {
     this.sheet.style.setProperty("--vpc-y", `${Math.max(0, Math.floor((height - size) / 2))}px`);
   }
 
-  fitBlock(block) {
-    const ul = block.querySelector(":scope > ul.notes");
-    const more = block.querySelector(":scope > .block-more");
-    if (!ul) return;
-    this.unfit(block);
-    let level = 0;
-    while (level < LEVELS && this.overflows(ul)) {
-      level += 1;
-      this.setLevel(block, level);
+  /**
+   * Give each block the lightest density at which its notes fit, all blocks at once: one layout
+   * read per density whatever the number of blocks (a block's height, and the share of each
+   * block inside it, never depends on its notes), then the notes that still do not fit counted.
+   */
+  fitBlocks(blocks) {
+    const fits = [];
+    for (const block of blocks) {
+      const ul = block.querySelector(":scope > ul.notes");
+      if (!ul) continue;
+      this.unfit(block);
+      fits.push({ block, ul, level: 0 });
     }
-    if (level === LEVELS && this.overflows(ul)) this.cutBeyond(block, ul, more);
-    this.setDensity(block, level);
+    let pending = fits;
+    for (let level = 1; level <= LEVELS && pending.length; level += 1) {
+      pending = pending.filter((fit) => this.overflows(fit.ul)); // every read first, then every write
+      for (const fit of pending) {
+        fit.level = level;
+        this.setLevel(fit.block, level);
+      }
+    }
+    this.cutBeyond(pending.filter((fit) => this.overflows(fit.ul))
+      .map((fit) => ({ ul: fit.ul, more: fit.block.querySelector(":scope > .block-more") })));
+    for (const fit of fits) this.setDensity(fit.block, fit.level);
   }
 
   overflows(ul) {
     return ul.scrollHeight > ul.clientHeight + 1;
   }
 
-  /** Hide the notes that still do not fit and count them on the "N more" button. */
-  cutBeyond(block, ul, more) {
-    if (!more) {
-      this.cutAt(ul);
-      return;
+  /**
+   * Hide the notes that still do not fit and count them on each block's "N more" button, every
+   * block at once (reads, then writes). The button's text can wrap and take room from the notes:
+   * measured with the longest text it may get, then with the real count, once more if it grew.
+   */
+  cutBeyond(cuts) {
+    for (const cut of cuts) {
+      for (const li of cut.ul.querySelectorAll(":scope > .is-beyond")) li.classList.remove("is-beyond");
+      if (!cut.more) continue;
+      const total = cut.ul.querySelectorAll(":scope > li.note").length;
+      cut.more.hidden = false;
+      cut.more.textContent = tn("more_notes", total, { count: formatNumber(total) });
     }
-    // The button's text can wrap and take room from the notes: measure with the
-    // longest text it may get, then with the real count, once more if it grew.
-    const total = ul.querySelectorAll(":scope > li.note").length;
-    more.hidden = false;
-    more.textContent = tn("more_notes", total, { count: formatNumber(total) });
-    let hidden = this.cutAt(ul);
-    for (let round = 0; round < 2 && hidden; round += 1) {
-      const height = more.offsetHeight;
-      more.textContent = tn("more_notes", hidden, { count: formatNumber(hidden) });
-      if (more.offsetHeight === height) break;
-      hidden = this.cutAt(ul);
+    for (const cut of cuts) {
+      cut.beyond = this.beyond(cut.ul);
+      cut.height = cut.more ? cut.more.offsetHeight : 0;
     }
-    if (!hidden) more.hidden = true;
+    const again = [];
+    for (const cut of cuts) {
+      const hidden = this.markBeyond(cut.beyond);
+      if (!cut.more) continue;
+      if (hidden) cut.more.textContent = tn("more_notes", hidden, { count: formatNumber(hidden) });
+      else cut.more.hidden = true;
+      if (hidden) again.push(cut);
+    }
+    for (const cut of again.filter((c) => c.more.offsetHeight !== c.height)) {
+      for (const li of cut.ul.querySelectorAll(":scope > .is-beyond")) li.classList.remove("is-beyond");
+      const hidden = this.markBeyond(this.beyond(cut.ul));
+      cut.more.textContent = tn("more_notes", hidden, { count: formatNumber(hidden) });
+      if (!hidden) cut.more.hidden = true;
+    }
   }
 
-  /** Mark the notes below the list's end as beyond it; how many notes that is. */
-  cutAt(ul) {
-    for (const li of ul.querySelectorAll(":scope > .is-beyond")) li.classList.remove("is-beyond");
+  /** The list's items below its end (reads only). The note that has the focus stays on the board. */
+  beyond(ul) {
     const limit = ul.getBoundingClientRect().bottom + 1;
-    let hidden = 0;
-    for (const li of ul.querySelectorAll(":scope > li")) {
-      // The note that has the focus stays on the board.
-      if (li.contains(document.activeElement)) continue;
-      if (li.getBoundingClientRect().bottom > limit) {
-        li.classList.add("is-beyond");
-        if (li.classList.contains("note")) hidden += 1;
-      }
-    }
-    return hidden;
+    return [...ul.querySelectorAll(":scope > li")]
+      .filter((li) => !li.contains(document.activeElement) && li.getBoundingClientRect().bottom > limit);
+  }
+
+  /** Mark items as beyond the list's end; how many notes that is. */
+  markBeyond(items) {
+    for (const li of items) li.classList.add("is-beyond");
+    return items.filter((li) => li.classList.contains("note")).length;
   }
 
   /** Only the look, while measuring. */
