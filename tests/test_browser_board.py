@@ -330,7 +330,7 @@ def test_every_block_with_notes_shows_some_at_laptop_sizes(show, size, least):
     a crowded block takes room from blocks with room to spare, so none with notes shows only
     its "N more" button (with the template's proportions "Solución", 37 notes, showed none at
     1280×720), and more notes are on the board, in full or in their first line (with the
-    template's proportions: 42 at 1280×720, 59 at 1280×800; sized by content: 57 and 74)."""
+    template's proportions: 42 at 1280×720, 59 at 1280×800; sized by content: 55 and 79)."""
     page = show(size)
     seen = page.evaluate(SHOWN_BY_BLOCK)
     empty = [block for block, (shown, total, _level) in seen.items() if total and not shown]

@@ -214,8 +214,7 @@ export class BoardView {
       this.fitted = this.signature();
       return;
     }
-    // Inner blocks first: a parent's room depends on its sub-blocks' look.
-    const blocks = [...this.sheet.querySelectorAll(".block")].reverse().filter((block) => !block.closest(".is-open"));
+    const blocks = [...this.sheet.querySelectorAll(".block")].filter((block) => !block.closest(".is-open"));
     // A block open over the board leaves its cell empty: the tracks stay as they were.
     if (!this.grid || this.opened || !this.sizeGrid(blocks)) {
       this.sizeShape();
@@ -281,8 +280,10 @@ export class BoardView {
     const sum = (list) => list.reduce((a, b) => a + b, 0);
     const cols = grid.cols.map((share) => (share / sum(grid.cols)) * width);
     const rows = grid.rows.map((share) => (share / sum(grid.rows)) * height);
-    // A column keeps room for a title's words beside the block's buttons (board.css: .block-head).
-    const { colMin, rowMin, colTies, rowTies } = trackFloors(grid, cols, rows, blocks, em, line, 10.5 * em);
+    // A column keeps room for a title's words beside the block's buttons (board.css: .block-head),
+    // a block inside a block for its own, set further in.
+    const title = (b) => (b.lists.length > 1 ? 12 : 10.5) * em;
+    const { colMin, rowMin, colTies, rowTies } = trackFloors(grid, cols, rows, blocks, em, line, title);
     // Notes flow in rows with gaps: count on filling about four fifths of the room.
     const room = 0.8 * sum(blocks.map((b) => sumOf(cols, b.c0, b.c1) * sumOf(rows, b.r0, b.r1)));
     const needs = blockNeeds(blocks, room);
@@ -319,6 +320,7 @@ export class BoardView {
    * projector), each block inside keeping room for its titles (board.css: --share, --part-head).
    */
   shareParts() {
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
     for (const cell of this.sheet.querySelectorAll(":scope > .block")) {
       const subs = [...cell.querySelectorAll(":scope > .sub-block")];
       if (!subs.length) continue;
@@ -330,7 +332,6 @@ export class BoardView {
         const ul = sub.querySelector(":scope > ul.notes");
         const below = parseFloat(getComputedStyle(sub).paddingBottom) || 0;
         // With notes, room for a line of them and the "N more" button too.
-        const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
         const least = notes(sub) ? 4 * rem : 0;
         if (ul) sub.style.setProperty("--part-head", `${Math.ceil(ul.offsetTop + below + least)}px`);
       }

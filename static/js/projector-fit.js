@@ -179,7 +179,7 @@ export function gridOf(info) {
  * `cols`, `rows`: the template's sizes in px; `blocks`: [{c0, c1, r0, r1, head, entries}] (`head`
  * the px of a block's titles, `entries` its lines of notes); `line`: a note's first line in px.
  * No track below FLOOR of its share, a column wide enough for a title's words (`title` px, with
- * what sits beside it), a row tall enough for its blocks' titles and a line; an empty track of the
+ * what sits beside it, or `title(block)`), a row tall enough for its blocks' titles and a line; an empty track of the
  * template keeps its size; a figure keeps its shape (its rows and its columns tied, their floors in
  * the same proportions).
  */
@@ -187,10 +187,11 @@ export function trackFloors(grid, cols, rows, blocks, em, line, title = 7 * em) 
   const colMin = cols.map((size) => size * FLOOR);
   const rowMin = rows.map((size) => size * FLOOR);
   const used = { cols: cols.map(() => false), rows: rows.map(() => false) };
+  const titleOf = typeof title === "function" ? title : () => title;
   for (const b of blocks) {
     for (let c = b.c0; c <= b.c1; c += 1) {
       used.cols[c] = true;
-      colMin[c] = Math.max(colMin[c], title / (b.c1 - b.c0 + 1)); // room for a title's words
+      colMin[c] = Math.max(colMin[c], titleOf(b) / (b.c1 - b.c0 + 1)); // room for a title's words
     }
     for (let r = b.r0; r <= b.r1; r += 1) {
       used.rows[r] = true;
