@@ -308,3 +308,43 @@ def test_the_value_proposition_canvas_draws_its_square_and_circle(browser, real_
         assert_no_axe_violations(page)
     finally:
         context.close()
+
+
+TRACKS = """() => { const s = document.querySelector('.board-viewport > .sheet').style;
+    return [s.gridTemplateColumns, s.gridTemplateRows]; }"""
+SHOWN_BY_BLOCK = """() => Object.fromEntries([...document.querySelectorAll('.sheet .block')].map(block => {
+    const list = block.querySelector(':scope > ul.notes').getBoundingClientRect();
+    const notes = [...block.querySelectorAll(':scope > ul.notes > li.note')];
+    const shown = notes.filter(li => {
+        if (getComputedStyle(li).display === 'none') return false;
+        const r = li.getBoundingClientRect();
+        return r.height > 0 && r.top >= list.top - 0.5 && r.bottom <= list.bottom + 0.5;
+    });
+    return [block.dataset.block, [shown.length, notes.length, block.dataset.density || '0']];
+}))"""
+
+
+@pytest.mark.parametrize(("size", "least"), [("1280x720", 50), ("1280x800", 70)])
+def test_every_block_with_notes_shows_some_at_laptop_sizes(show, size, least):
+    """The rows and columns are sized by what the blocks hold (projector-fit.js: sizeTracks):
+    a crowded block takes room from blocks with room to spare, so none with notes shows only
+    its "N more" button (with the template's proportions "Solución", 37 notes, showed none at
+    1280×720), and more notes are on the board, in full or in their first line (with the
+    template's proportions: 42 at 1280×720, 59 at 1280×800; sized by content: 55 and 79)."""
+    page = show(size)
+    seen = page.evaluate(SHOWN_BY_BLOCK)
+    empty = [block for block, (shown, total, _level) in seen.items() if total and not shown]
+    assert not empty, seen
+    assert sum(shown for shown, _total, _level in seen.values()) >= least, seen
+    assert_no_page_scroll(page)
+    # The tracks are the template's no more, and the same input gives the same tracks: another
+    # size and back again fits to exactly the same grid.
+    tracks = page.evaluate(TRACKS)
+    assert tracks[0] and tracks[1], tracks
+    width, height = (int(n) for n in size.split("x"))
+    for w, h in ((width - 90, height), (width, height)):
+        fits = page.evaluate(FITS)
+        page.set_viewport_size({"width": w, "height": h})
+        page.wait_for_function(f"() => ({FITS})() > {fits}")
+    assert page.evaluate(TRACKS) == tracks
+    assert page.evaluate(SHOWN_BY_BLOCK) == seen

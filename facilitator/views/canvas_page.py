@@ -42,6 +42,15 @@ def canvas_pdf_urls(canvas: Canvas) -> dict[str, str]:
                           size="a4")}
 
 
+def grid_info(template: Template) -> dict:
+    """The template's grid for the pages that size its rows and columns by what the blocks hold
+    (the board view and the projector, static/js/projector-fit.js): tracks, areas and figures."""
+    layout = template.layout
+    figures = layout.figures
+    return {"layout": {"columns": layout.columns, "rows": layout.rows, "areas": list(layout.areas)},
+            "figures": {"square": list(figures.square), "circle": list(figures.circle)} if figures else None}
+
+
 def render_canvas(canvas: Canvas, actor: board.Actor, token: str) -> str:
     """Render the canvas page; the script gets its data from a JSON block (no inline code)."""
     use_workshop_language(canvas.workshop.language)
@@ -60,6 +69,7 @@ def render_canvas(canvas: Canvas, actor: board.Actor, token: str) -> str:
         "colors": color_choices(),
         "limits": {"text": MAX_NOTE_TEXT},
         "strings": _strings(),
+        **grid_info(template),
     }
     if actor.is_facilitator:  # participants get no download links (the routes refuse them anyway)
         boot["exports"] = {"canvas_pdf": canvas_pdf_urls(canvas)}

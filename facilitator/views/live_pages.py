@@ -18,7 +18,7 @@ from ..links import join_url as join_url  # the other views import it from here
 from ..models import Workshop
 from ..recipes import recipes_of
 from .browser_strings import LIVE_STRINGS, plural_strings
-from .canvas_page import canvas_pdf_urls, color_choices, template_of
+from .canvas_page import canvas_pdf_urls, color_choices, grid_info, template_of
 
 
 def _strings() -> dict:
@@ -91,13 +91,9 @@ def render_projector(workshop: Workshop) -> str:
     boot = _boot(workshop, projector_token(workshop), None)
     by_id = {canvas.id: canvas for canvas in workshop.canvases}
     for info in boot["canvases"]:
-        template = template_of(by_id[info["id"]])
-        layout = template.layout
-        # The areas too: the screen sizes each row and column by what its blocks hold.
-        info["layout"] = {"columns": layout.columns, "rows": layout.rows, "areas": list(layout.areas)}
-        # The shapes the canvas is recognised by (the Value Proposition Canvases' square and circle).
-        figures = template.layout.figures
-        info["figures"] = {"square": list(figures.square), "circle": list(figures.circle)} if figures else None
+        # The grid with its areas and figures: the screen sizes each row and column by what its blocks
+        # hold, and draws the shapes the canvas is recognised by (a Value Proposition Canvas's square and circle).
+        info.update(grid_info(template_of(by_id[info["id"]])))
     return render_template("projector.html", workshop=workshop, boot=boot)
 
 

@@ -5,6 +5,9 @@
 //   only → 3 the same plus "N more" for what still does not fit). Never the page grows.
 //   It runs only when the notes or the room change (a signature of both), never
 //   because of the pointer or the focus, and gives the same result for the same input.
+// - Sizing: the rows and columns start from the template's shares and move room from
+//   blocks with room to spare to crowded ones (projector-fit.js, as the projector does:
+//   no track below a floor, so the canvas keeps its shape), inside the same fit.
 // - Reading: a compacted note under the mouse, or whose text has the focus, shows
 //   its full text in a card next to it (one interaction). The card is drawn apart:
 //   no note and no block moves, so every button stays still under the pointer.
@@ -16,10 +19,13 @@
 //   the board.
 
 import { formatNumber, tn } from "./i18n.js";
+import { blockNeeds, crowdingOf, fillingTracks, gridOf, sizeInRounds, sumOf, trackFloors } from "./projector-fit.js";
 
 const NARROW = "(max-width: 699.98px)";
 const ZOOMS = [0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 2.5, 3];
 const LEVELS = 3;
+const SIZING_ROUNDS = 4; // how many times a block that still cuts notes asks for more room
+const UNSEEN = 1000; // a block with notes that shows none of them weighs as this many cut notes
 const FOCUSABLE = "a[href], button:not([disabled]), textarea:not([disabled]), input:not([disabled]), select, [tabindex]:not([tabindex='-1'])";
 const NOT_PANNING = "li.note, button, a, textarea, input, select, label, form, .note-menu, .cluster-head";
 
@@ -28,9 +34,11 @@ function isTyping(target) {
 }
 
 export class BoardView {
-  constructor(page, sheet) {
+  /** `info`: the template's grid and blocks ({layout, blocks, figures}, from the page's boot). */
+  constructor(page, sheet, info = null) {
     this.page = page;
     this.sheet = sheet;
+    this.grid = info ? gridOf(info) : null;
     this.viewport = page.querySelector(".board-viewport");
     this.level = page.querySelector(".board-zoom-level");
     this.backdrop = page.querySelector(".board-backdrop");
@@ -195,25 +203,147 @@ export class BoardView {
     return parts.join("|");
   }
 
-  /** Give every block on the board the lightest density at which its notes fit. */
+  /** Size the rows and columns by what the blocks hold, and give every block on the board
+   * the lightest density at which its notes fit. */
   fitNow() {
     this.hideReader();
     if (!this.active()) {
       for (const block of this.sheet.querySelectorAll(".block[data-density]")) this.setDensity(block, null);
+      this.sheet.style.removeProperty("grid-template-columns");
+      this.sheet.style.removeProperty("grid-template-rows");
       this.fitted = this.signature();
       return;
     }
-    this.sizeShape();
-    // Inner blocks first: a parent's room depends on its sub-blocks' look.
-    const blocks = [...this.sheet.querySelectorAll(".block")].reverse();
-    for (const block of blocks) {
-      if (block.closest(".is-open")) continue;
-      this.fitBlock(block);
+    const blocks = [...this.sheet.querySelectorAll(".block")].filter((block) => !block.closest(".is-open"));
+    // A block open over the board leaves its cell empty: the tracks stay as they were.
+    if (!this.grid || this.opened || !this.sizeGrid(blocks)) {
+      this.sizeShape();
+      this.fitBlocks(blocks);
     }
     this.fitted = this.signature();
     // How many fits so far: a test reads it to see that hover and focus never refit.
     this.viewport.dataset.fits = String(Number(this.viewport.dataset.fits || 0) + 1);
     this.refreshReader();
+  }
+
+  /**
+   * The rows and columns by what each block holds (projector-fit.js, the projector's rules):
+   * measured with every note in full in the template's grid, then sized (sizeTracks) and
+   * fitted; a block that still cuts notes asks for more room, a few rounds at most, and the
+   * round that cuts fewest stays. Depends only on the notes and the room: the same input gives
+   * the same tracks. False if the grid has no room to size (nothing done).
+   */
+  sizeGrid(fitted) {
+    const { sheet, grid } = this;
+    sheet.style.gridTemplateColumns = fillingTracks(grid.columnTracks);
+    sheet.style.gridTemplateRows = fillingTracks(grid.rowTracks);
+    for (const block of fitted) this.unfit(block);
+    this.shareParts();
+    this.sizeShape();
+    const style = getComputedStyle(sheet);
+    const px = (value) => parseFloat(value) || 0;
+    const width = sheet.clientWidth - px(style.paddingLeft) - px(style.paddingRight) - px(style.columnGap) * (grid.cols.length - 1);
+    const height = sheet.clientHeight - px(style.paddingTop) - px(style.paddingBottom) - px(style.rowGap) * (grid.rows.length - 1);
+    const em = px(getComputedStyle(document.documentElement).fontSize) || 16;
+    if (width <= 0 || height <= 0) return false;
+    // A note in its first line (density 3): its line, padding, frame and gap; its narrowest width.
+    const line = 1.75 * em;
+    const column = 6.25 * em;
+    const blocks = [];
+    for (const span of grid.blocks) {
+      const cell = sheet.querySelector(`:scope > .block[data-block="${CSS.escape(span.id)}"]`);
+      if (!cell) return false;
+      const parts = [cell, ...cell.querySelectorAll(":scope > .sub-block")];
+      const lists = parts.map((part) => part.querySelector(":scope > ul.notes")).filter(Boolean);
+      let full = 0;
+      let listsHeight = 0;
+      // Each part (the block, a block inside it) in first lines: a note or a group's title is one.
+      const partLines = lists.map((ul) => {
+        // What its notes take (the list itself stretches to fill the block: not its height).
+        const top = ul.getBoundingClientRect().top;
+        let bottom = top;
+        for (const li of ul.children) bottom = Math.max(bottom, li.getBoundingClientRect().bottom);
+        full += (bottom - top) * ul.clientWidth;
+        listsHeight += ul.clientHeight;
+        return ul.querySelectorAll(":scope > li").length;
+      });
+      const cellStyle = getComputedStyle(cell);
+      // Titles, padding and the heads of the blocks inside: the part of the cell that is not notes.
+      const head = Math.max(0, cell.clientHeight - listsHeight);
+      const entries = partLines.reduce((a, b) => a + b, 0);
+      const share = lists.map((ul) => Number(ul.style.getPropertyValue("--share")
+        || ul.parentElement.style.getPropertyValue("--share")) || 1);
+      blocks.push({ ...span, cell, lists, full, entries, partLines, share, head,
+        side: px(cellStyle.paddingLeft) + px(cellStyle.paddingRight),
+        lines: entries * line * column, fixed: head * cell.clientWidth, boost: 1 });
+    }
+    const sum = (list) => list.reduce((a, b) => a + b, 0);
+    const cols = grid.cols.map((share) => (share / sum(grid.cols)) * width);
+    const rows = grid.rows.map((share) => (share / sum(grid.rows)) * height);
+    // A column keeps room for a title's words beside the block's buttons (board.css: .block-head),
+    // a block inside a block for its own, set further in.
+    const title = (b) => (b.lists.length > 1 ? 12 : 10.5) * em;
+    const { colMin, rowMin, colTies, rowTies } = trackFloors(grid, cols, rows, blocks, em, line, title);
+    // Notes flow in rows with gaps: count on filling about four fifths of the room.
+    const room = 0.8 * sum(blocks.map((b) => sumOf(cols, b.c0, b.c1) * sumOf(rows, b.r0, b.r1)));
+    const needs = blockNeeds(blocks, room);
+    blocks.forEach((b, i) => {
+      b.need = needs[i];
+      b.crowding = crowdingOf(b, (c, r) => ({ w: sumOf(c, b.c0, b.c1), h: sumOf(r, b.r0, b.r1), inset: false }), line, column);
+    });
+    const apply = (sized) => {
+      sheet.style.gridTemplateColumns = sized.cols.map((size) => `minmax(0, ${size.toFixed(2)}fr)`).join(" ");
+      sheet.style.gridTemplateRows = sized.rows.map((size) => `minmax(0, ${size.toFixed(2)}fr)`).join(" ");
+      this.sizeShape();
+      this.fitBlocks(fitted);
+      // What the board does not show (the fewer the better): cut notes, and most of all a block
+      // with notes that shows none of them.
+      let lost = 0;
+      const counted = blocks.filter((b) => {
+        let cut = 0;
+        for (const ul of b.lists) {
+          const notes = ul.querySelectorAll(":scope > li.note").length;
+          const beyond = ul.querySelectorAll(":scope > li.note.is-beyond").length;
+          cut += beyond + (notes && beyond === notes ? UNSEEN : 0);
+        }
+        lost += cut;
+        return cut > 0;
+      });
+      return { counted, lost };
+    };
+    sizeInRounds({ cols, rows, colMin, rowMin, blocks, colTies, rowTies, reach: 2 }, apply, SIZING_ROUNDS);
+    return true;
+  }
+
+  /**
+   * A block and the blocks inside it share its height by how many notes each holds (as on the
+   * projector), each block inside keeping room for its titles (board.css: --share, --part-head).
+   */
+  shareParts() {
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    for (const cell of this.sheet.querySelectorAll(":scope > .block")) {
+      const subs = [...cell.querySelectorAll(":scope > .sub-block")];
+      if (!subs.length) continue;
+      const notes = (part) => part.querySelectorAll(":scope > ul.notes > li").length;
+      const own = cell.querySelector(":scope > ul.notes");
+      if (own) own.style.setProperty("--share", String(1 + notes(cell)));
+      for (const sub of subs) {
+        sub.style.setProperty("--share", String(1 + notes(sub)));
+        const ul = sub.querySelector(":scope > ul.notes");
+        const below = parseFloat(getComputedStyle(sub).paddingBottom) || 0;
+        // With notes, room for a line of them and the "N more" button too.
+        const least = notes(sub) ? 4 * rem : 0;
+        if (ul) sub.style.setProperty("--part-head", `${Math.ceil(ul.offsetTop + below + least)}px`);
+      }
+    }
+  }
+
+  /** A block back to its full look, every note on it (to measure, or to fit again). */
+  unfit(block) {
+    for (const li of block.querySelectorAll(":scope > ul.notes > .is-beyond")) li.classList.remove("is-beyond");
+    const more = block.querySelector(":scope > .block-more");
+    if (more) more.hidden = true;
+    this.setLevel(block, null);
   }
 
   /**
@@ -239,61 +369,80 @@ export class BoardView {
     this.sheet.style.setProperty("--vpc-y", `${Math.max(0, Math.floor((height - size) / 2))}px`);
   }
 
-  fitBlock(block) {
-    const ul = block.querySelector(":scope > ul.notes");
-    const more = block.querySelector(":scope > .block-more");
-    if (!ul) return;
-    for (const li of ul.querySelectorAll(":scope > .is-beyond")) li.classList.remove("is-beyond");
-    if (more) more.hidden = true;
-    let level = 0;
-    this.setLevel(block, null);
-    while (level < LEVELS && this.overflows(ul)) {
-      level += 1;
-      this.setLevel(block, level);
+  /**
+   * Give each block the lightest density at which its notes fit, all blocks at once: one layout
+   * read per density whatever the number of blocks (a block's height, and the share of each
+   * block inside it, never depends on its notes), then the notes that still do not fit counted.
+   */
+  fitBlocks(blocks) {
+    const fits = [];
+    for (const block of blocks) {
+      const ul = block.querySelector(":scope > ul.notes");
+      if (!ul) continue;
+      this.unfit(block);
+      fits.push({ block, ul, level: 0 });
     }
-    if (level === LEVELS && this.overflows(ul)) this.cutBeyond(block, ul, more);
-    this.setDensity(block, level);
+    let pending = fits;
+    for (let level = 1; level <= LEVELS && pending.length; level += 1) {
+      pending = pending.filter((fit) => this.overflows(fit.ul)); // every read first, then every write
+      for (const fit of pending) {
+        fit.level = level;
+        this.setLevel(fit.block, level);
+      }
+    }
+    this.cutBeyond(pending.filter((fit) => this.overflows(fit.ul))
+      .map((fit) => ({ ul: fit.ul, more: fit.block.querySelector(":scope > .block-more") })));
+    for (const fit of fits) this.setDensity(fit.block, fit.level);
   }
 
   overflows(ul) {
     return ul.scrollHeight > ul.clientHeight + 1;
   }
 
-  /** Hide the notes that still do not fit and count them on the "N more" button. */
-  cutBeyond(block, ul, more) {
-    if (!more) {
-      this.cutAt(ul);
-      return;
+  /**
+   * Hide the notes that still do not fit and count them on each block's "N more" button, every
+   * block at once (reads, then writes). The button's text can wrap and take room from the notes:
+   * measured with the longest text it may get, then with the real count, once more if it grew.
+   */
+  cutBeyond(cuts) {
+    for (const cut of cuts) {
+      for (const li of cut.ul.querySelectorAll(":scope > .is-beyond")) li.classList.remove("is-beyond");
+      if (!cut.more) continue;
+      const total = cut.ul.querySelectorAll(":scope > li.note").length;
+      cut.more.hidden = false;
+      cut.more.textContent = tn("more_notes", total, { count: formatNumber(total) });
     }
-    // The button's text can wrap and take room from the notes: measure with the
-    // longest text it may get, then with the real count, once more if it grew.
-    const total = ul.querySelectorAll(":scope > li.note").length;
-    more.hidden = false;
-    more.textContent = tn("more_notes", total, { count: formatNumber(total) });
-    let hidden = this.cutAt(ul);
-    for (let round = 0; round < 2 && hidden; round += 1) {
-      const height = more.offsetHeight;
-      more.textContent = tn("more_notes", hidden, { count: formatNumber(hidden) });
-      if (more.offsetHeight === height) break;
-      hidden = this.cutAt(ul);
+    for (const cut of cuts) {
+      cut.beyond = this.beyond(cut.ul);
+      cut.height = cut.more ? cut.more.offsetHeight : 0;
     }
-    if (!hidden) more.hidden = true;
+    const again = [];
+    for (const cut of cuts) {
+      const hidden = this.markBeyond(cut.beyond);
+      if (!cut.more) continue;
+      if (hidden) cut.more.textContent = tn("more_notes", hidden, { count: formatNumber(hidden) });
+      else cut.more.hidden = true;
+      if (hidden) again.push(cut);
+    }
+    for (const cut of again.filter((c) => c.more.offsetHeight !== c.height)) {
+      for (const li of cut.ul.querySelectorAll(":scope > .is-beyond")) li.classList.remove("is-beyond");
+      const hidden = this.markBeyond(this.beyond(cut.ul));
+      cut.more.textContent = tn("more_notes", hidden, { count: formatNumber(hidden) });
+      if (!hidden) cut.more.hidden = true;
+    }
   }
 
-  /** Mark the notes below the list's end as beyond it; how many notes that is. */
-  cutAt(ul) {
-    for (const li of ul.querySelectorAll(":scope > .is-beyond")) li.classList.remove("is-beyond");
+  /** The list's items below its end (reads only). The note that has the focus stays on the board. */
+  beyond(ul) {
     const limit = ul.getBoundingClientRect().bottom + 1;
-    let hidden = 0;
-    for (const li of ul.querySelectorAll(":scope > li")) {
-      // The note that has the focus stays on the board.
-      if (li.contains(document.activeElement)) continue;
-      if (li.getBoundingClientRect().bottom > limit) {
-        li.classList.add("is-beyond");
-        if (li.classList.contains("note")) hidden += 1;
-      }
-    }
-    return hidden;
+    return [...ul.querySelectorAll(":scope > li")]
+      .filter((li) => !li.contains(document.activeElement) && li.getBoundingClientRect().bottom > limit);
+  }
+
+  /** Mark items as beyond the list's end; how many notes that is. */
+  markBeyond(items) {
+    for (const li of items) li.classList.add("is-beyond");
+    return items.filter((li) => li.classList.contains("note")).length;
   }
 
   /** Only the look, while measuring. */
@@ -512,6 +661,6 @@ export class BoardView {
   }
 }
 
-export function initBoardView(page, sheet) {
-  return new BoardView(page, sheet);
+export function initBoardView(page, sheet, info = null) {
+  return new BoardView(page, sheet, info);
 }

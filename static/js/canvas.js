@@ -66,7 +66,7 @@ class CanvasPage {
       actions: { resolve: (id, which) => this.resolve(id, which), dismiss: (id) => this.dismiss(id) },
     });
     this.phone = initPhoneView(this.page);
-    this.boardView = initBoardView(this.page, this.sheet);
+    this.boardView = initBoardView(this.page, this.sheet, boot);
     this.menus = new NoteMenus(this.sheet, this);
     initTyping(this.sheet, this);
     initDragAndDrop(this.board, {

@@ -140,6 +140,122 @@ export function areaSpans(areas) {
   return spans;
 }
 
+/** Grid tracks that share the screen and may shrink below their content: `auto` rows get a share too. */
+export function fillingTracks(tracks) {
+  return String(tracks).replace(/\bauto\b/g, "0.6fr").replace(/(\d*\.?\d+)fr/g, "minmax(0, $1fr)");
+}
+
+/** The sum of the sizes of tracks `from` to `to` (inclusive). */
+export const sumOf = (sizes, from, to) => sizes.slice(from, to + 1).reduce((a, b) => a + b, 0);
+
+/** A canvas's grid as the screen sizes it: the template's tracks, each top block's span and the
+ * figures its template draws (a Value Proposition Canvas's square and circle, each around the
+ * blocks the template names). `info`: {layout: {columns, rows, areas}, blocks: [{id, inside}],
+ * figures: {square, circle}}. Null if the grid cannot be read. */
+export function gridOf(info) {
+  const layout = info.layout;
+  if (!layout || !Array.isArray(layout.areas) || !layout.areas.length) return null;
+  const cols = trackShares(layout.columns);
+  const rows = trackShares(layout.rows);
+  const spans = areaSpans(layout.areas);
+  const tops = info.blocks.filter((b) => !b.inside);
+  if (!cols || !rows || rows.length !== layout.areas.length || tops.some((b) => !spans.has(b.id))
+      || layout.areas.some((row) => String(row).trim().split(/\s+/).length !== cols.length)) return null;
+  const blocks = tops.map((b) => ({ id: b.id, ...spans.get(b.id) }));
+  const figures = [];
+  for (const shape of ["square", "circle"]) {
+    const names = info.figures && Array.isArray(info.figures[shape]) ? info.figures[shape] : [];
+    const members = blocks.filter((b) => names.includes(b.id));
+    if (!members.length) continue;
+    figures.push({ shape, blocks: members.map((b) => b.id), c0: Math.min(...members.map((b) => b.c0)),
+      c1: Math.max(...members.map((b) => b.c1)), r0: Math.min(...members.map((b) => b.r0)),
+      r1: Math.max(...members.map((b) => b.r1)) });
+  }
+  return { columnTracks: layout.columns, rowTracks: layout.rows, cols, rows, blocks, figures };
+}
+
+/**
+ * Each track's floor in px and the runs of tracks that keep their proportions, for `sizeTracks`.
+ * `cols`, `rows`: the template's sizes in px; `blocks`: [{c0, c1, r0, r1, head, entries}] (`head`
+ * the px of a block's titles, `entries` its lines of notes); `line`: a note's first line in px.
+ * No track below FLOOR of its share, a column wide enough for a title's words (`title` px, with
+ * what sits beside it, or `title(block)`), a row tall enough for its blocks' titles and a line; an empty track of the
+ * template keeps its size; a figure keeps its shape (its rows and its columns tied, their floors in
+ * the same proportions).
+ */
+export function trackFloors(grid, cols, rows, blocks, em, line, title = 7 * em) {
+  const colMin = cols.map((size) => size * FLOOR);
+  const rowMin = rows.map((size) => size * FLOOR);
+  const used = { cols: cols.map(() => false), rows: rows.map(() => false) };
+  const titleOf = typeof title === "function" ? title : () => title;
+  for (const b of blocks) {
+    for (let c = b.c0; c <= b.c1; c += 1) {
+      used.cols[c] = true;
+      colMin[c] = Math.max(colMin[c], titleOf(b) / (b.c1 - b.c0 + 1)); // room for a title's words
+    }
+    for (let r = b.r0; r <= b.r1; r += 1) {
+      used.rows[r] = true;
+      rowMin[r] = Math.max(rowMin[r], (b.head + (b.entries ? 2 * line : 0)) / (b.r1 - b.r0 + 1)); // its titles and a line
+    }
+  }
+  cols.forEach((size, c) => { if (!used.cols[c]) colMin[c] = size; }); // an empty column of the template keeps its size
+  rows.forEach((size, r) => { if (!used.rows[r]) rowMin[r] = size; });
+  const colTies = grid.figures.map((f) => [f.c0, f.c1]);
+  const rowTies = grid.figures.map((f) => [f.r0, f.r1]);
+  for (const [ties, sizes, mins] of [[colTies, cols, colMin], [rowTies, rows, rowMin]]) {
+    for (const [first, last] of ties) {
+      let part = 0;
+      for (let i = first; i <= last; i += 1) part = Math.max(part, mins[i] / sizes[i]);
+      for (let i = first; i <= last; i += 1) mins[i] = sizes[i] * part;
+    }
+  }
+  return { colMin, rowMin, colTies, rowTies };
+}
+
+/**
+ * How crowded block `b` is in tracks (c, r), for `sizeTracks`: by area (`b.need` against its room),
+ * or by its first lines (how many fit in columns of `column` px, each part of the block, a block
+ * drawn inside it, getting its `share` of the height below the titles), times `b.boost`.
+ * `room(c, r)`: {w, h, inset} its room (inset: already inside its padding). `b`: {need, entries,
+ * partLines, share, head, side, boost}.
+ */
+export function crowdingOf(b, room, line, column) {
+  return (c, r) => {
+    const { w, h, inset } = room(c, r);
+    const inner = inset ? w : w - b.side;
+    const byArea = b.need / Math.max(1, w * h);
+    if (!b.entries) return byArea;
+    const columns = Math.max(1, Math.floor(inner / column));
+    const shares = b.share.reduce((x, y) => x + y, 0);
+    let byLines = 0;
+    b.partLines.forEach((count, i) => {
+      if (!count) return;
+      const fit = Math.max(0, Math.floor(((h - b.head) * b.share[i]) / shares / line)) * columns;
+      byLines = Math.max(byLines, count / Math.max(0.5, fit));
+    });
+    return b.boost * Math.max(byArea, byLines);
+  };
+}
+
+/**
+ * Size the tracks (`sizeTracks(args)`), draw them (`apply(sized)` returns {counted: the blocks
+ * that still cannot show all their notes, lost: how much is not shown}), and while some block is
+ * short, let those ask for more room (their `boost`), `rounds` times at most; the sizing that
+ * loses least is what stays drawn. Deterministic: the same blocks give the same tracks.
+ */
+export function sizeInRounds(args, apply, rounds) {
+  let best = null;
+  for (let round = 0; round < rounds; round += 1) {
+    const sized = sizeTracks(args);
+    const drawn = apply(sized);
+    if (!best || drawn.lost < best.lost) best = { sized, lost: drawn.lost, round };
+    if (!drawn.counted.length) return sized;
+    for (const b of drawn.counted) b.boost *= 1.4; // it needs more than the estimate says
+  }
+  if (best.round !== rounds - 1) apply(best.sized);
+  return best.sized;
+}
+
 const total = (sizes, from, to) => {
   let sum = 0;
   for (let i = from; i <= to; i += 1) sum += sizes[i];
@@ -155,8 +271,9 @@ const total = (sizes, from, to) => {
  * ones; stops as soon as every block has what it needs (so a canvas that fits keeps its
  * template's exact shape). `colTies`, `rowTies`: [first, last] runs of tracks that keep their
  * proportions (a figure's halves), grown together (their floors in the same proportions).
+ * `reach`: how many neighbouring tracks may give room together (see `givers`).
  */
-export function sizeTracks({ cols, rows, colMin, rowMin, blocks, colTies = [], rowTies = [] }) {
+export function sizeTracks({ cols, rows, colMin, rowMin, blocks, colTies = [], rowTies = [], reach = 1 }) {
   const crowding = (c, r) => blocks.map((b) => b.crowding(c, r));
   // A soft maximum: lowering the most crowded block counts most, but not alone (no stalemates between two).
   const cost = (p) => p.reduce((sum, x) => sum + x ** 8, 0);
@@ -180,12 +297,15 @@ export function sizeTracks({ cols, rows, colMin, rowMin, blocks, colTies = [], r
       return size;
     });
   };
-  // The runs a track can give from: each track, or its whole tie.
+  // The runs a track can give from: each track, or its whole tie; with `reach` > 1, also up to that
+  // many neighbouring tracks together (a block two tracks wide that has room to spare gives from both).
   const givers = (count, ties) => {
     const runs = [];
     for (let i = 0; i < count; i += 1) {
-      const run = widen(ties, i, i);
-      if (!runs.some(([a, b]) => a === run[0] && b === run[1])) runs.push(run);
+      for (let j = i; j < Math.min(count, i + reach); j += 1) {
+        const run = widen(ties, i, j);
+        if (!runs.some(([a, b]) => a === run[0] && b === run[1])) runs.push(run);
+      }
     }
     return runs;
   };

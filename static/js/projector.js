@@ -18,7 +18,8 @@ import { showConnectionState, startPage } from "./page.js";
 import { localized, roomPhase } from "./phase.js";
 import { CanvasState, isRedacted } from "./state.js";
 import {
-  COLUMN_LEVELS, COUNT_LEVEL, FLOOR, areaSpans, blockNeeds, debounce, fitBoxes, fitNoteBoxes, insideEllipse, sizeTracks, trackShares,
+  COLUMN_LEVELS, COUNT_LEVEL, blockNeeds, crowdingOf, debounce, fillingTracks, fitBoxes, fitNoteBoxes, gridOf, insideEllipse,
+  sizeInRounds, sumOf, trackFloors,
 } from "./projector-fit.js";
 import { TimerView } from "./timer-view.js";
 import { byBlock, withGroups } from "./view.js";
@@ -32,40 +33,8 @@ const SIZING_ROUNDS = 4; // how many times a block still drawn as a count asks f
 const FOCUS_ROOM = 1.5; // how much more room (by area) the focused block asks for
 const SVG = "http://www.w3.org/2000/svg";
 
-/** Grid tracks that share the screen and may shrink below their content: `auto` rows get a share too. */
-function fillingTracks(tracks) {
-  return String(tracks).replace(/\bauto\b/g, "0.6fr").replace(/(\d*\.?\d+)fr/g, "minmax(0, $1fr)");
-}
-
 function firstLine(text) {
   return String(text || "").split("\n").find((line) => line.trim()) || "";
-}
-
-const sumOf = (sizes, from, to) => sizes.slice(from, to + 1).reduce((a, b) => a + b, 0);
-
-/** A canvas's grid as the projector sizes it: the template's tracks, each top block's span
- * and the figures its template draws (a Value Proposition Canvas's square and circle, each around
- * the blocks the template names). Null if the grid cannot be read. */
-function gridOf(info) {
-  const layout = info.layout;
-  if (!layout || !Array.isArray(layout.areas) || !layout.areas.length) return null;
-  const cols = trackShares(layout.columns);
-  const rows = trackShares(layout.rows);
-  const spans = areaSpans(layout.areas);
-  const tops = info.blocks.filter((b) => !b.inside);
-  if (!cols || !rows || rows.length !== layout.areas.length || tops.some((b) => !spans.has(b.id))
-      || layout.areas.some((row) => String(row).trim().split(/\s+/).length !== cols.length)) return null;
-  const blocks = tops.map((b) => ({ id: b.id, ...spans.get(b.id) }));
-  const figures = [];
-  for (const shape of ["square", "circle"]) {
-    const names = info.figures && Array.isArray(info.figures[shape]) ? info.figures[shape] : [];
-    const members = blocks.filter((b) => names.includes(b.id));
-    if (!members.length) continue;
-    figures.push({ shape, blocks: members.map((b) => b.id), c0: Math.min(...members.map((b) => b.c0)),
-      c1: Math.max(...members.map((b) => b.c1)), r0: Math.min(...members.map((b) => b.r0)),
-      r1: Math.max(...members.map((b) => b.r1)) });
-  }
-  return { columnTracks: layout.columns, rowTracks: layout.rows, cols, rows, blocks, figures };
 }
 
 /** Where a block of the circle may draw (px, from its cell's corner): inside its cell and the ellipse. */
@@ -384,31 +353,8 @@ class Projector {
     const sum = (list) => list.reduce((a, b) => a + b, 0);
     const cols = grid.cols.map((share) => (share / sum(grid.cols)) * width);
     const rows = grid.rows.map((share) => (share / sum(grid.rows)) * height);
-    const colMin = cols.map((size) => size * FLOOR);
-    const rowMin = rows.map((size) => size * FLOOR);
-    const used = { cols: cols.map(() => false), rows: rows.map(() => false) };
-    for (const b of blocks) {
-      for (let c = b.c0; c <= b.c1; c += 1) {
-        used.cols[c] = true;
-        colMin[c] = Math.max(colMin[c], (7 * em) / (b.c1 - b.c0 + 1)); // room for a title's words
-      }
-      for (let r = b.r0; r <= b.r1; r += 1) {
-        used.rows[r] = true;
-        rowMin[r] = Math.max(rowMin[r], (b.head + (b.entries ? 2 * line : 0)) / (b.r1 - b.r0 + 1)); // its titles and a line
-      }
-    }
-    cols.forEach((size, c) => { if (!used.cols[c]) colMin[c] = size; }); // an empty column of the template keeps its size
-    rows.forEach((size, r) => { if (!used.rows[r]) rowMin[r] = size; });
-    // A figure keeps its shape: its rows and its columns keep their proportions, with floors to match.
-    const colTies = grid.figures.map((f) => [f.c0, f.c1]);
-    const rowTies = grid.figures.map((f) => [f.r0, f.r1]);
-    for (const [ties, sizes, mins] of [[colTies, cols, colMin], [rowTies, rows, rowMin]]) {
-      for (const [first, last] of ties) {
-        let part = 0;
-        for (let i = first; i <= last; i += 1) part = Math.max(part, mins[i] / sizes[i]);
-        for (let i = first; i <= last; i += 1) mins[i] = sizes[i] * part;
-      }
-    }
+    // Floors (no track below FLOOR of its share, room for titles) and a figure's tied tracks.
+    const { colMin, rowMin, colTies, rowTies } = trackFloors(grid, cols, rows, blocks, em, line);
     // A block whose first lines alone would take half the screen cannot be read whatever its room: it
     // will be drawn as its count (the last resort), so it asks for no more room than a count takes.
     for (const b of blocks) {
@@ -428,21 +374,7 @@ class Projector {
         : (c, r) => ({ w: sumOf(c, b.c0, b.c1), h: sumOf(r, b.r0, b.r1), inset: false });
       // Crowded by area (the density the canvas is drawn at), or by its first lines: how many fit in
       // its columns of at least the narrowest width (the count is what is left when they do not).
-      b.crowding = (c, r) => {
-        const { w, h, inset } = room(c, r);
-        const inner = inset ? w : w - b.side;
-        const byArea = b.need / Math.max(1, w * h);
-        if (!b.entries) return byArea;
-        const columns = Math.max(1, Math.floor(inner / column));
-        const shares = b.share.reduce((x, y) => x + y, 0);
-        let byLines = 0;
-        b.partLines.forEach((count, i) => {
-          if (!count) return;
-          const fit = Math.max(0, Math.floor(((h - b.head) * b.share[i]) / shares / line)) * columns;
-          byLines = Math.max(byLines, count / Math.max(0.5, fit));
-        });
-        return b.boost * Math.max(byArea, byLines);
-      };
+      b.crowding = crowdingOf(b, room, line, column);
     });
     const apply = (sized) => {
       sheet.style.gridTemplateColumns = sized.cols.map((size) => `minmax(0, ${size.toFixed(3)}fr)`).join(" ");
@@ -453,15 +385,7 @@ class Projector {
       const counted = blocks.filter((b) => b.parts.some((part) => part.box.dataset.level === String(COUNT_LEVEL)));
       return { counted, lost: sum(counted.map((b) => b.entries)) };
     };
-    let best = null;
-    for (let round = 0; round < SIZING_ROUNDS; round += 1) {
-      const sized = sizeTracks({ cols, rows, colMin, rowMin, blocks, colTies, rowTies });
-      const drawn = apply(sized);
-      if (!best || drawn.lost < best.lost) best = { sized, lost: drawn.lost, round };
-      if (!drawn.counted.length) return;
-      for (const b of drawn.counted) b.boost *= 1.4; // it needs more than the estimate says
-    }
-    if (best.round !== SIZING_ROUNDS - 1) apply(best.sized);
+    sizeInRounds({ cols, rows, colMin, rowMin, blocks, colTies, rowTies }, apply, SIZING_ROUNDS);
   }
 
   sheet(info) {
