@@ -348,3 +348,34 @@ def test_every_block_with_notes_shows_some_at_laptop_sizes(show, size, least):
         page.wait_for_function(f"() => ({FITS})() > {fits}")
     assert page.evaluate(TRACKS) == tracks
     assert page.evaluate(SHOWN_BY_BLOCK) == seen
+
+
+def settle(page) -> None:
+    """Let the page draw what it has received and fit after it (a render, then a fit, each in a frame)."""
+    page.evaluate("() => new Promise(done => { let n = 4; "
+                  "const next = () => (--n ? requestAnimationFrame(next) : done()); requestAnimationFrame(next); })")
+
+
+def test_typing_in_a_note_never_refits_the_board_until_the_note_is_left(show):
+    """A refit measures 150 notes (a few hundred ms): it must not stall the typing each time the
+    text is saved. The note keeps its place while it has the focus; leaving it fits it."""
+    page = show("1280x800")
+    block = page.evaluate("""() => [...document.querySelectorAll('.sheet > .block')]
+        .map(b => [b.dataset.block, b.querySelectorAll(':scope > ul.notes > li.note').length])
+        .sort((a, b) => a[1] - b[1])[0][0]""")
+    page.click(f".block[data-block='{block}'] > .add-note")
+    page.wait_for_function("() => document.activeElement && document.activeElement.matches('li.note textarea')")
+    note_id = page.evaluate("() => document.activeElement.closest('li.note').dataset.noteId")
+    page.keyboard.type("Una primera línea")
+    wait_saved(page, note_id)
+    settle(page)
+    fits = page.get_attribute("#board-viewport", "data-fits")
+    text = " que sigue creciendo letra por letra, con más ideas para el tablero de la mesa"
+    page.keyboard.type(text, delay=20)
+    wait_saved(page, note_id)
+    settle(page)
+    assert page.get_attribute("#board-viewport", "data-fits") == fits
+    assert page.evaluate("() => document.activeElement.value").endswith(text)
+    # Leaving the note fits the board with its new text.
+    page.keyboard.press("Tab")
+    page.wait_for_function("(fits) => document.querySelector('#board-viewport').dataset.fits !== fits", arg=fits)

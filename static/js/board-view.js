@@ -195,6 +195,12 @@ export class BoardView {
       parts.push(`#${ul.dataset.block}`);
       for (const li of ul.children) {
         const text = li.lienzo && li.lienzo.text;
+        // The note being typed in keeps its fit until it is left: a refit costs a few hundred
+        // ms at 150 notes, which would stall the typing each time the text is saved.
+        if (text && text === document.activeElement && text.value !== undefined) {
+          parts.push(`${li.dataset.noteId || ""}:typing`); // nor its save status, which changes as it is saved
+          continue;
+        }
         const length = text ? (text.value !== undefined ? text.value.length : text.textContent.length) : 0;
         const shown = [...li.children].map((child) => (child.hidden ? 0 : 1)).join("");
         parts.push(`${li.dataset.noteId || ""}:${li.className.replace(" is-beyond", "")}:${length}:${li.textContent.length}:${shown}`);
@@ -488,6 +494,10 @@ export class BoardView {
     };
     this.sheet.addEventListener("focusin", () => this.refreshReader());
     this.sheet.addEventListener("focusout", () => queueMicrotask(() => this.refreshReader()));
+    // Leaving a note that was typed in: fit it with its new text.
+    this.sheet.addEventListener("focusout", (event) => {
+      if (event.target.matches && event.target.matches("li.note textarea")) this.scheduleFit();
+    });
     this.sheet.addEventListener("pointerover", (event) => {
       if (event.pointerType !== "mouse") return;
       const li = noteOf(event.target);
