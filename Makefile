@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export HOST PORT
 
-VENDOR := static/vendor/socket.io.esm.min.js static/vendor/sortable.esm.js
+VENDOR := static/vendor/socket.io.esm.min.js static/vendor/sortable.esm.js build/min/manifest.json
 
 .PHONY: run test install install-dev vendor db lint translations clean screenshots
 
@@ -44,6 +44,11 @@ vendor: $(VENDOR)
 
 db: $(VENV)/.installed
 	$(BIN)/flask --app facilitator db upgrade
+
+# Our own modules, minified by terser into build/min/ (facilitator/assets.py sends them instead of
+# the commented sources while the manifest says they match): 95 KB -> 59 KB compressed.
+build/min/manifest.json: $(wildcard static/js/*.js) tools/minify.mjs node_modules/.package-lock.json
+	node tools/minify.mjs static/js build/min
 
 run: install db
 	$(BIN)/python wsgi.py

@@ -10,6 +10,11 @@ the unversioned URL. An import map in the page's head maps each module's plain U
 versioned one (the no-bundler way to version a module graph), and ``modulepreload`` links
 for the page's graph let the browser fetch every module at once instead of level by level.
 The import map is an inline script: the Content-Security-Policy allows it by its hash.
+
+Our own modules are sent minified when the set-up made minified copies (``make install``
+runs tools/minify.mjs, terser, into build/min/): same URLs, a third of the bytes. A copy
+is used only while the manifest's hash of its source matches the file on disk, so a module
+edited since is sent as it is.
 """
 
 from __future__ import annotations
@@ -33,19 +38,33 @@ _RELATIVE_IMPORT = re.compile(r"""\b(?:from|import)\s*["'](\.{1,2}/[^"'\s]+)["']
 class Assets:
     """The static folder's content hashes and the module graph of its scripts, read once."""
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, minified: str | Path | None = None) -> None:
         self.folder = Path(folder)
         self.versions: dict[str, str] = {}
+        self.minified: dict[str, bytes] = {}  # static name -> the minified copy to send instead
         self.imports: dict[str, list[str]] = {}
         sources: dict[str, bytes] = {}
         for path in sorted(p for p in self.folder.rglob("*") if p.is_file()):
             name = path.relative_to(self.folder).as_posix()
             sources[name] = path.read_bytes()
             self.versions[name] = hashlib.sha256(sources[name]).hexdigest()[:VERSION_LENGTH]
+        if minified is not None:
+            self._read_minified(Path(minified), sources)
         for name, content in sources.items():
             if name.endswith(".js"):
                 self.imports[name] = self._relative_imports(name, content.decode("utf-8", "replace"))
         self._maps: dict[str, tuple[str, str]] = {}
+
+    def _read_minified(self, folder: Path, sources: dict[str, bytes]) -> None:
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # no minified copies (a checkout without `make install`): send the sources
+        for name, digest in manifest.items():
+            source = sources.get(name)
+            copy = folder / name
+            if source is not None and hashlib.sha256(source).hexdigest() == digest and copy.is_file():
+                self.minified[name] = copy.read_bytes()
 
     def _relative_imports(self, name: str, source: str) -> list[str]:
         base = Path(name).parent
@@ -107,8 +126,18 @@ def script_sources(app: Flask) -> str:
 
 def init_app(app: Flask) -> None:
     """Hash the static folder, version static URLs, cache versioned answers for a year."""
-    assets = Assets(app.static_folder or "")
+    static = Path(app.static_folder or "")
+    assets = Assets(static, minified=static.parent / "build" / "min")
     app.extensions["lienzo.assets"] = assets
+    send_static = app.view_functions["static"]
+
+    def static_file(filename: str) -> Response:
+        body = assets.minified.get(filename)
+        if body is None:
+            return send_static(filename=filename)
+        return Response(body, mimetype="text/javascript")
+
+    app.view_functions["static"] = static_file
 
     @app.url_defaults
     def _versioned(endpoint: str, values: dict) -> None:

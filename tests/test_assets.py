@@ -100,3 +100,46 @@ def test_with_debug_on_static_files_are_not_kept_for_a_year(app, client):
         assert "immutable" not in client.get(versioned).headers.get("Cache-Control", "")
     finally:
         app.debug = False
+
+
+def _static_with_copy(tmp_path, copy_of: bytes):
+    """A static folder with one module, and a minified copy recorded against ``copy_of``."""
+    static = tmp_path / "static"
+    (static / "js").mkdir(parents=True)
+    source = b"// a long comment that the minified copy does not carry\nexport const answer = 42;\n"
+    (static / "js" / "a.js").write_bytes(source)
+    (tmp_path / "build" / "min" / "js").mkdir(parents=True)
+    (tmp_path / "build" / "min" / "js" / "a.js").write_bytes(b"export const answer=42;")
+    manifest = {"js/a.js": hashlib.sha256(copy_of).hexdigest()}
+    (tmp_path / "build" / "min" / "manifest.json").write_text(json.dumps(manifest))
+    return static, source
+
+
+def _serve(static):
+    from flask import Flask
+
+    from facilitator import assets
+
+    app = Flask("minified", static_folder=str(static))
+    assets.init_app(app)
+    return app.test_client()
+
+
+def test_a_module_is_sent_minified_while_its_copy_matches_the_source(tmp_path):
+    static, _source = _static_with_copy(tmp_path, copy_of=b"// a long comment that the minified copy "
+                                       b"does not carry\nexport const answer = 42;\n")
+    answer = _serve(static).get("/static/js/a.js")
+    assert answer.status_code == 200 and answer.mimetype == "text/javascript"
+    assert answer.data == b"export const answer=42;"
+
+
+def test_a_module_edited_since_it_was_minified_is_sent_as_it_is(tmp_path):
+    static, source = _static_with_copy(tmp_path, copy_of=b"export const answer = 41;\n")
+    answer = _serve(static).get("/static/js/a.js")
+    assert answer.status_code == 200 and answer.data == source
+
+
+def test_without_minified_copies_the_sources_are_sent(tmp_path):
+    static, source = _static_with_copy(tmp_path, copy_of=b"")
+    (tmp_path / "build" / "min" / "manifest.json").unlink()
+    assert _serve(static).get("/static/js/a.js").data == source
