@@ -322,6 +322,9 @@ def test_the_control_room_zooms_the_projector_on_the_focused_block(server, room,
     desk = open_page(viewport={"width": 1280, "height": 800})
     log_in(desk, server.url, room["email"], PASSWORD)
     desk.goto(f"{server.url}/f/workshops/{room['workshop_id']}/room")
+    # A control sent before the room's socket has joined is refused ("no connection"), as it should be.
+    desk.wait_for_selector("#control-room[data-ready='true']")
+    desk.wait_for_selector("#connection[data-state='connected']", state="attached")
     desk.select_option("#projector-choice", f"canvas:{room['canvas_id']}")
     zoom = desk.get_by_label("Ampliar el bloque en foco")
     zoom.check()
