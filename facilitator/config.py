@@ -123,6 +123,9 @@ class Config:
 
     # Public URL used in join links when the app runs behind a proxy.
     PUBLIC_URL = os.environ.get("PUBLIC_URL") or None
+    # Where this installation publishes its source (the AGPL's section 13); unset: the
+    # running code itself, as /source.tar.gz (views/about.py).
+    SOURCE_URL = os.environ.get("SOURCE_URL") or None
     # How many proxies (e.g. 1 for nginx) set X-Forwarded-For/-Proto/-Host that
     # Lienzo should believe; 0 trusts none (the app is reached directly).
     PROXY_COUNT = _int("PROXY_COUNT", 0)

@@ -15,7 +15,7 @@ from ..board.schemas import MAX_INTEGER
 from ..database import database_failed
 from ..db import db
 from ..extensions import csrf
-from . import api, exports, facilitator, limits, public
+from . import about, api, exports, facilitator, limits, public
 from .identity import current_facilitator
 
 
@@ -44,6 +44,7 @@ def _describe(error: HTTPException) -> str:
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseId  # before the blueprints' rules are added
     app.register_blueprint(public.bp)
+    app.register_blueprint(about.bp)
     app.register_blueprint(facilitator.bp)
     app.register_blueprint(exports.bp)
     exports.init_app(app)
@@ -59,7 +60,7 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
             facilitator = None
         return {"current_lang": str(get_locale()), "languages": app.config["LANGUAGES"],
-                "current_facilitator": facilitator}
+                "current_facilitator": facilitator, "source_url": about.source_url}
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
