@@ -327,3 +327,25 @@ def missing_glyphs(page, chars: list[str] | None = None) -> list[str]:
     if chars is None:
         chars = page.evaluate(SHOWN_CHARS_JS)
     return page.evaluate(GLYPHS_JS, chars)
+
+
+def fetch_export(page, url: str):
+    """GET an export as the browser would, with the page's session. An export that takes
+    longer than the server's EXPORT_WAIT answers with its progress page (a loaded machine
+    makes any PDF long): then its state is followed, while it progresses, to the file."""
+    from .waiting import wait_until
+
+    answer = page.request.get(url)
+    if answer.ok and "/exports/" in answer.url and answer.headers["content-type"].startswith("text/html"):
+        status_url = answer.url.split("?")[0]
+        state: dict = {}
+
+        def ready() -> bool:
+            state.update(page.request.get(status_url, headers={"Accept": "application/json"}).json())
+            return state["state"] != "working"
+
+        assert wait_until(ready, progress=lambda: (state.get("done"), state.get("total"))), state
+        assert state["state"] == "ready", state
+        answer = page.request.get(state["file_url"] if "://" in state["file_url"]
+                                  else url.split("/f/")[0] + state["file_url"])
+    return answer

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from .browser_support import (
+    fetch_export,
     join_by_code,
     log_in,
     notes,
@@ -274,7 +275,7 @@ def test_the_facilitator_downloads_the_results_from_the_room_and_the_canvas_page
 
     def fetch(page, scope, name: str):
         """Follow the link as the browser would, with the facilitator's session."""
-        answer = page.request.get(server.url + scope.get_by_role("link", name=name).get_attribute("href"))
+        answer = fetch_export(page, server.url + scope.get_by_role("link", name=name).get_attribute("href"))
         assert answer.status == 200, (name, answer.status)
         return answer.headers["content-type"].split(";")[0], answer.headers["content-disposition"]
 
