@@ -29,7 +29,9 @@ EMAIL = "lucia@example.org"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with running_server(tmp_path_factory.mktemp("cockpit")) as process:
+    # A click on a download link here must download (test_browser_exports covers the progress
+    # page of a long export): the request may wait for its file as long as a loaded machine needs.
+    with running_server(tmp_path_factory.mktemp("cockpit"), env={"EXPORT_WAIT": "120"}) as process:
         yield process
 
 
