@@ -18,6 +18,7 @@ import io
 import json
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from . import labels
 from .data import CanvasData, NoteData, WorkshopData
@@ -61,7 +62,7 @@ def _candidates(canvas: CanvasData) -> list[tuple[int, int, dict[str, str]]]:
         votes = sum(tallies.get(n.id, 0) for n in members)
         if votes and members:
             lines = "\n".join(f"- {n.text.strip()}" for n in members if n.text.strip())
-            body = "\n\n".join([_("A group of %(num)d notes:", num=len(members)), lines,
+            body = "\n\n".join([ngettext("A group of %(num)d note:", "A group of %(num)d notes:", len(members)), lines,
                                 _context(canvas, group.block, votes)])
             found.append((votes, min(n.order for n in members), {"title": title_of(group.title), "body": body}))
     for note in canvas.notes:
