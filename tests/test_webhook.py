@@ -21,7 +21,7 @@ from facilitator.extensions import db
 from facilitator.models import WebhookDelivery
 
 from .conftest import PASSWORD, World, ok, op
-from .waiting import wait_until
+from .waiting import CAP, STALL, wait_until
 
 SECRET = "s3cr3t-shared-with-the-receiver"
 DOC = Path(__file__).resolve().parents[1] / "docs" / "export-format.md"
@@ -229,3 +229,78 @@ def test_off_unless_set_and_refused_when_half_set(app, world, receiver, tmp_path
         create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WEBHOOK_URL="http://127.0.0.1:9/")
     with pytest.raises(SystemExit, match="not an http:// or https:// address"):
         create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WEBHOOK_URL="ftp://example.org/", WEBHOOK_SECRET="x")
+
+
+class HeldReceiver(Receiver):
+    """A receiver whose first POST is held open until ``release`` is set, then answered 500."""
+
+    def __init__(self):
+        super().__init__([200])
+        self.release = threading.Event()
+        self.holding = threading.Event()
+        handler = self.server.RequestHandlerClass
+        receiver = self
+
+        class Holding(handler):
+            def do_POST(self):  # http.server's name for it
+                if not receiver.holding.is_set():
+                    receiver.holding.set()
+                    self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                    receiver.release.wait(CAP)
+                    receiver.requests.append(({}, b"held"))
+                    self.send_response(500)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                super().do_POST()
+
+        self.server.RequestHandlerClass = Holding
+
+
+@pytest.mark.server
+def test_the_real_server_delivers_without_holding_the_room(tmp_path):
+    """On eventlet (``python wsgi.py``) with an export worker: while the receiver holds the
+    first post open, another workshop's notes are still acknowledged; once it answers 500,
+    the retry delivers and the workshop page shows both attempts."""
+    import socketio
+
+    from .servers import ServerProcess
+
+    hook = HeldReceiver()
+    server = ServerProcess(tmp_path, env={
+        "WEBHOOK_URL": hook.url, "WEBHOOK_SECRET": SECRET, "WEBHOOK_RETRY_DELAY": "0.1",
+        "WEBHOOK_TIMEOUT": str(CAP), "EXPORT_WORKERS": "1"}).prepare(facilitator=True)
+    clients: list[socketio.Client] = []
+    try:
+        server.start()
+        closing, other = server.seed(title="Taller que se cierra"), server.seed(title="Taller que sigue")
+        http = closing["http"]
+        seat = http.post(f"{server.url}/api/workshops/{closing['workshop_id']}/seat", timeout=STALL).json()["token"]
+        facilitator, participant = socketio.Client(reconnection=False), socketio.Client(reconnection=False)
+        clients += [facilitator, participant]
+        facilitator.connect(server.url, auth={"token": seat}, transports=["websocket"], wait_timeout=STALL)
+        participant.connect(server.url, auth={"token": server.join(other["code"], "Ana")}, transports=["websocket"],
+                            wait_timeout=STALL)
+        assert participant.call("canvas:join", {"canvas_id": other["canvas_ids"][0]}, timeout=STALL)["ok"]
+        assert facilitator.call("workshop:close", op(), timeout=STALL)["ok"]
+        assert hook.holding.wait(CAP), server.log()
+        for i in range(3):  # the receiver still holds the post: the room goes on
+            ack = participant.call("note:add", op(block="problem", text=f"sigo escribiendo {i}"), timeout=STALL)
+            assert ack["ok"], ack
+        assert not hook.release.is_set() and len(hook.requests) == 0
+        hook.release.set()
+        page = f"{server.url}/f/workshops/{closing['workshop_id']}"
+        assert wait_until(lambda: 'data-state="delivered"' in http.get(page, timeout=STALL).text,
+                          progress=lambda: len(hook.requests)), server.log()
+        text = http.get(page, timeout=STALL).text
+        assert "respuesta 500" in text and "respuesta 200" in text
+        headers, body = hook.requests[-1]
+        assert documented_check()(SECRET, body, headers[SIGNATURE_HEADER])
+        assert json.loads(body)["workshop"]["title"] == "Taller que se cierra"
+    finally:
+        hook.release.set()
+        for client in clients:
+            if client.connected:
+                client.disconnect()
+        server.stop()
+        hook.close()
