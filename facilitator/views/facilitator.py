@@ -133,7 +133,12 @@ def workshop(workshop_id: int):
     return render_template("f_workshop.html", workshop=workshop, templates=list(catalog_of(current_app)),
                            join_url=join_url(workshop.code), lone=visibility.lone_institutions(workshop),
                            webhook_on=webhook_of(current_app).enabled, deliveries=webhook.log_of(workshop.id),
-                           when=labels.when)
+                           clock=_clock, zone=labels.zone_name())
+
+
+def _clock(moment, time_only: bool = False) -> str:
+    """A logged moment as the wall-clock time of the TIMEZONE setting (the page names the zone once)."""
+    return f"{labels.local(moment):%H:%M:%S}" if time_only else f"{labels.local(moment):%Y-%m-%d %H:%M:%S}"
 
 
 @bp.post("/workshops/<int:workshop_id>/canvases")
