@@ -1,6 +1,7 @@
 """Exports of a workshop's results: canvas PDFs, the workshop report (PDF and
-Markdown), XLSX, CSV and JSON, all rendered from one read model (data.py) in
-the workshop's language, plus the import of JSON files (importing.py).
+Markdown), XLSX, CSV and JSON, and the hand-off to Decidim (decidim.py), all
+rendered from one read model (data.py) in the workshop's language, plus the
+import of JSON files (importing.py) and the closed-workshop webhook (webhook.py).
 
 Layers: this package reads through the board (visibility, voting) and the
 models; views and the CLI call ``render``. It knows nothing of HTTP.
