@@ -32,6 +32,7 @@ def create_app(config_class: type[Config] = Config, **overrides: object) -> Flas
     app.config.update(overrides)
     _check_production(app)
     _check_timezone(app)
+    _check_webhook(app)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "lienzo.db")
@@ -99,6 +100,15 @@ def _check_timezone(app: Flask) -> None:
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise SystemExit(f"Lienzo cannot start: TIMEZONE={name!r} is not a time zone name. "
                          "Use one like America/Lima, Europe/Madrid or UTC.") from None
+
+
+def _check_webhook(app: Flask) -> None:
+    """Webhook settings that could never deliver stop the start, rather than the first close."""
+    from .export.webhook import check_settings
+
+    problem = check_settings(app.config)
+    if problem:
+        raise SystemExit(f"Lienzo cannot start: {problem}")
 
 
 def _check_production(app: Flask) -> None:

@@ -118,6 +118,16 @@ class Config:
     EXPORT_WAIT = float(os.environ.get("EXPORT_WAIT") or 2)
     EXPORT_TIMEOUT = float(os.environ.get("EXPORT_TIMEOUT") or 300)
 
+    # The webhook (export/webhook.py): when a workshop is closed, its JSON file is posted to
+    # WEBHOOK_URL, signed with HMAC-SHA256 under WEBHOOK_SECRET; off unless both are set.
+    # Network errors and 5xx answers are tried again after WEBHOOK_RETRY_DELAY seconds,
+    # doubling each time, WEBHOOK_ATTEMPTS attempts in all; each waits WEBHOOK_TIMEOUT seconds.
+    WEBHOOK_URL = os.environ.get("WEBHOOK_URL") or None
+    WEBHOOK_SECRET = os.environ.get("WEBHOOK_SECRET") or None
+    WEBHOOK_ATTEMPTS = _int("WEBHOOK_ATTEMPTS", 5)
+    WEBHOOK_RETRY_DELAY = float(os.environ.get("WEBHOOK_RETRY_DELAY") or 30)
+    WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT") or 10)
+
     # The time zone of the times that exports show people (IANA name); JSON stays in UTC.
     TIMEZONE = os.environ.get("TIMEZONE") or "UTC"
 

@@ -231,3 +231,20 @@ class Event(db.Model):
     actor_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
     op_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookDelivery(db.Model):
+    """One attempt to post a closed workshop's file to the installation's webhook
+    (export/webhook.py): the delivery log the facilitator reads on the workshop page.
+    The attempts of one delivery share its ``delivery_id`` (the receiver's key against
+    duplicates); ``next_retry_at`` is set while another attempt is due."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    delivery_id: Mapped[str] = mapped_column(String(32), index=True)
+    reason: Mapped[str] = mapped_column(String(10))  # "closed": on closing; "again": the facilitator's button
+    attempt: Mapped[int]
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_code: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(String(200))
+    next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -670,6 +670,10 @@ REQUESTS: dict[tuple[str, str], Request] = {
     ("POST", "/f/workshops/<int:workshop_id>/institutions/hide"): Request(
         _url(W_ROUTE + "/institutions/hide"), ok=(302,),
         done=lambda m: not get(Workshop, m.w.workshop_id).anonymous_shows_institution),
+    # The world's workshop is open and sets no webhook: the facilitator is sent back with a message.
+    ("POST", "/f/workshops/<int:workshop_id>/handoff/send"): Request(
+        _url(W_ROUTE + "/handoff/send"), ok=(302,),
+        answer=lambda r, m, role: r.headers["Location"].endswith(f"/f/workshops/{m.w.workshop_id}#handoff")),
     ("POST", "/api/login"): Request(_url("/api/login"), kwargs=lambda m: {"json": {
         "email": m.w.facilitator_email, "password": PASSWORD}}),
     ("POST", "/api/logout"): Request(_url("/api/logout")),

@@ -114,6 +114,7 @@ def test_the_projector_follows_one_canvas_at_a_time(app):
 
 EXPORT_KINDS = {"report-pdf": "application/pdf", "report-md": "text/markdown", "pdf": "application/pdf",
                 "pdf-a4": "application/pdf", "csv": "text/csv", "json": "application/json",
+                "decidim-csv": "text/csv", "decidim-json": "application/json",
                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
@@ -128,7 +129,8 @@ def test_the_facilitators_pages_offer_the_downloads_and_no_one_elses_do(app, cli
     assert room["exports"] == {"report-pdf": f"{base}/export/report-pdf", "report-md": f"{base}/export/report-md",
                                "pdf": f"{base}/export/pdf", "pdf-a4": f"{base}/export/pdf?size=a4",
                                "xlsx": f"{base}/export/xlsx", "csv": f"{base}/export/csv",
-                               "json": f"{base}/export/json"}
+                               "json": f"{base}/export/json", "decidim-csv": f"{base}/export/decidim-csv",
+                               "decidim-json": f"{base}/export/decidim-json"}
     assert [c["pdf"] for c in room["canvases"]] == [canvas_pdf]
     for key, url in [*room["exports"].items(), *(("pdf", url) for url in canvas_pdf.values())]:
         answer = client.get(url)

@@ -1,6 +1,7 @@
 """Exports of a workshop's results: canvas PDFs, the workshop report (PDF and
-Markdown), XLSX, CSV and JSON, all rendered from one read model (data.py) in
-the workshop's language, plus the import of JSON files (importing.py).
+Markdown), XLSX, CSV and JSON, and the hand-off to Decidim (decidim.py), all
+rendered from one read model (data.py) in the workshop's language, plus the
+import of JSON files (importing.py) and the closed-workshop webhook (webhook.py).
 
 Layers: this package reads through the board (visibility, voting) and the
 models; views and the CLI call ``render``. It knows nothing of HTTP.
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 
 from ..board.actors import Actor
 from ..models import Canvas, Workshop
-from . import jsonfile, labels, markdown, pdf, report, sheets
-from .data import read_workshop
+from . import decidim, jsonfile, labels, markdown, pdf, report, sheets
+from .data import commitments_of, read_workshop
 
 SIZES = pdf.SIZES
 FORMATS = {  # name -> (extension, MIME type)
@@ -26,10 +27,14 @@ FORMATS = {  # name -> (extension, MIME type)
     "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "csv": ("csv", "text/csv"),
     "json": ("json", "application/json"),
+    "decidim-csv": ("csv", "text/csv"),
+    "decidim-json": ("json", "application/json"),
 }
 # The workshop report is written for people outside the workshop: it leaves out
 # notes not yet revealed unless asked to hold them. Every other file holds them, marked.
 REPORTS = ("report-pdf", "report-md")
+# The hand-off files to Decidim become public proposals: never a note not yet revealed.
+HANDOFF = ("decidim-csv", "decidim-json")
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ def filename(workshop: Workshop, fmt: str, canvas: Canvas | None = None) -> str:
         parts.append(slug(canvas.name, 40))
     elif fmt.startswith("report"):
         parts.append("report" if workshop.language == "en" else "informe")
+    elif fmt in HANDOFF:
+        parts.append("decidim")
     return "-".join(parts) + "." + FORMATS[fmt][0]
 
 
@@ -78,7 +85,7 @@ def render(workshop: Workshop, fmt: str, *, canvas: Canvas | None = None, size: 
         raise ValueError(f"unknown paper size {size!r}")
     if unrevealed is not None and fmt not in REPORTS:
         raise ValueError(f"only the report leaves out notes not yet revealed, not {fmt!r}")
-    keep = fmt not in REPORTS or bool(unrevealed)
+    keep = bool(unrevealed) if fmt in REPORTS else fmt not in HANDOFF
     with labels.in_language(workshop.language):
         data = read_workshop(workshop, viewer, [canvas.id] if canvas is not None else None, unrevealed=keep)
         if fmt == "pdf":
@@ -91,6 +98,10 @@ def render(workshop: Workshop, fmt: str, *, canvas: Canvas | None = None, size: 
             content = sheets.xlsx(data, pause)
         elif fmt == "csv":
             content = sheets.csv_bytes(data)
+        elif fmt == "decidim-csv":
+            content = decidim.csv_bytes(data, commitments_of(workshop))
+        elif fmt == "decidim-json":
+            content = decidim.json_bytes(data, commitments_of(workshop))
         else:
             content = jsonfile.json_bytes(data)
     return Export(content, filename(workshop, fmt, canvas), FORMATS[fmt][1])

@@ -20,7 +20,8 @@ from .importing import ImportFailed, import_workshop
 @click.command("export")
 @click.option("--workshop", "workshop_id", type=int, required=True, help="Id of the workshop.")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), required=True,
-              help="pdf (canvases), report-pdf, report-md, xlsx, csv or json.")
+              help="pdf (canvases), report-pdf, report-md, xlsx, csv, json, or decidim-csv / decidim-json "
+                   "(proposals for Decidim's import).")
 @click.option("--canvas", "canvas_id", type=int, help="Only this canvas (with --format pdf).")
 @click.option("--size", type=click.Choice(SIZES), help="Paper for PDFs: a3 (canvas default) or a4 (report default).")
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),

@@ -275,3 +275,10 @@ def read_workshop(workshop: Workshop, viewer: Actor | None = None,
                           [r for r in rounds if r.canvas_id == c.id], viewer, refs, language, unrevealed)
                   for c in canvases],
         exported_at=utcnow())
+
+
+def commitments_of(workshop: Workshop) -> list[dict]:
+    """The workshop's commitments as plain dicts, for the hand-off files (export/decidim.py):
+    ``{"title": str, "description": str | None, "owner": str | None, "institution": str | None,
+    "due": "YYYY-MM-DD" | None}``. Empty until the Commitment model is merged; it is wired here."""
+    return []

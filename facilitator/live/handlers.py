@@ -21,6 +21,7 @@ from ..board.schemas import Editing, JoinCanvas, Resync, parse
 from ..board.session import mark_seen
 from ..database import database_failed
 from ..db import db
+from ..export.webhook import webhook_of
 from ..extensions import socketio
 from ..i18n import use_workshop_language
 from ..links import facilitator_links
@@ -293,6 +294,7 @@ def for_the_room(change: board.Change, send) -> None:
         _new_code(change)
     elif kind == "workshop.closed":
         _end_projectors(change.workshop_id, "closed", _("This workshop is closed: the projector shows nothing more."))
+        webhook_of(current_app).workshop_closed(change.workshop_id)  # in the background (export/webhook.py)
 
 
 def _end_session(participant_id: int) -> None:

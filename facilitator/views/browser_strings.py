@@ -332,6 +332,8 @@ LIVE_STRINGS = {
     "export_xlsx": _l("Spreadsheet (XLSX)"),
     "export_csv": _l("All notes (CSV)"),
     "export_json": _l("Workshop file to import elsewhere (JSON)"),
+    "export_decidim_csv": _l("Most-voted ideas and commitments for Decidim (CSV)"),
+    "export_decidim_json": _l("Most-voted ideas and commitments for Decidim (JSON)"),
     "card_pdf": _l("PDF:"),
     "card_pdf_size": _l("Download %(name)s as a PDF, %(size)s"),
     # The recipe: its agenda, the phase now, next and previous phase.

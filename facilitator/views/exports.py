@@ -34,6 +34,7 @@ from ..board.workshops import facilitator_seat
 from ..db import db
 from ..export.importing import ImportFailed, import_workshop
 from ..export.pool import CRASHED, GONE, STOPPING, TIMEOUT, ExportJobs, ExportPool, Job, Rendered
+from ..export.webhook import Webhook, webhook_of
 from ..export.worker import render_job
 from ..live.handlers import apply_from_page
 from .facilitator import _canvas_or_404, _workshop_or_404
@@ -56,6 +57,8 @@ def init_app(app: Flask) -> None:
                 db.session.remove()
 
     app.extensions["lienzo.exports"] = ExportJobs(pool, inline)
+    # The webhook renders its file like any export: in a worker process, never on the event loop.
+    app.extensions["lienzo.webhook"] = Webhook(app, pool.run if pool is not None else inline)
 
 
 def jobs_of(app: Flask) -> ExportJobs:
@@ -207,6 +210,22 @@ def hide_institutions(workshop_id: int):
     else:
         flash(_("Anonymous canvases no longer show institutions: not live, not in the exports."), "success")
     return redirect(url_for("facilitator.workshop", workshop_id=workshop.id) + "#export")
+
+
+@bp.post("/workshops/<int:workshop_id>/handoff/send")
+@login_required
+def send_again(workshop_id: int):
+    """The delivery log's "Send again": post the closed workshop's file to the webhook anew."""
+    workshop = _workshop_or_404(workshop_id)
+    webhook = webhook_of(current_app)
+    if not webhook.enabled:
+        flash(_("This server sends workshops nowhere: its webhook is not set up."), "error")
+    elif not workshop.is_closed:
+        flash(_("Only a closed workshop is sent. Close it first, in the control room."), "error")
+    else:
+        webhook.send(workshop.id)
+        flash(_("The workshop is being sent again. Reload this page to see how it went."), "success")
+    return redirect(url_for("facilitator.workshop", workshop_id=workshop.id) + "#handoff")
 
 
 def _dashboard(status: int):

@@ -23,6 +23,8 @@ from ..board.workshops import (
 )
 from ..catalog import catalog_of
 from ..db import db
+from ..export import labels, webhook
+from ..export.webhook import webhook_of
 from ..models import Canvas, Facilitator, Workshop
 from .canvas_page import render_canvas
 from .identity import current_facilitator, log_in, log_out, login_required
@@ -129,7 +131,14 @@ def _canvas_or_404(workshop_id: int, canvas_id: int) -> tuple[Workshop, Canvas]:
 def workshop(workshop_id: int):
     workshop = _workshop_or_404(workshop_id)
     return render_template("f_workshop.html", workshop=workshop, templates=list(catalog_of(current_app)),
-                           join_url=join_url(workshop.code), lone=visibility.lone_institutions(workshop))
+                           join_url=join_url(workshop.code), lone=visibility.lone_institutions(workshop),
+                           webhook_on=webhook_of(current_app).enabled, deliveries=webhook.log_of(workshop.id),
+                           clock=_clock, zone=labels.zone_name())
+
+
+def _clock(moment, time_only: bool = False) -> str:
+    """A logged moment as the wall-clock time of the TIMEZONE setting (the page names the zone once)."""
+    return f"{labels.local(moment):%H:%M:%S}" if time_only else f"{labels.local(moment):%Y-%m-%d %H:%M:%S}"
 
 
 @bp.post("/workshops/<int:workshop_id>/canvases")

@@ -60,7 +60,8 @@ def export_urls(workshop: Workshop) -> dict[str, str]:
         return url_for("exports.export_workshop", workshop_id=workshop.id, fmt=fmt, **args)
 
     return {"report-pdf": url("report-pdf"), "report-md": url("report-md"), "pdf": url("pdf"),
-            "pdf-a4": url("pdf", size="a4"), "xlsx": url("xlsx"), "csv": url("csv"), "json": url("json")}
+            "pdf-a4": url("pdf", size="a4"), "xlsx": url("xlsx"), "csv": url("csv"), "json": url("json"),
+            "decidim-csv": url("decidim-csv"), "decidim-json": url("decidim-json")}
 
 
 def report_urls_with_hidden(workshop: Workshop) -> dict[str, str]:

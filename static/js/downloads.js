@@ -8,6 +8,7 @@ import { t } from "./i18n.js";
 const WORKSHOP_EXPORTS = [
   ["report-pdf", "export_report_pdf"], ["report-md", "export_report_md"], ["pdf", "export_pdf"],
   ["pdf-a4", "export_pdf_a4"], ["xlsx", "export_xlsx"], ["csv", "export_csv"], ["json", "export_json"],
+  ["decidim-csv", "export_decidim_csv"], ["decidim-json", "export_decidim_json"],
 ];
 
 /**
