@@ -101,3 +101,6 @@ joins = limiter.shared_limit(_setting("RATELIMIT_JOINS"), scope="joins", methods
 login_failures = limiter.shared_limit(_setting("RATELIMIT_LOGIN_FAILURES"), scope="login-failures",
                                       methods=["POST"], on_breach=_note_retry_after,
                                       deduct_when=lambda response: response.status_code == 401)
+link_failures = limiter.shared_limit(_setting("RATELIMIT_LINK_FAILURES"), scope="link-failures",
+                                     on_breach=_note_retry_after,
+                                     deduct_when=lambda response: response.status_code in (404, 410))
