@@ -25,7 +25,7 @@ def test_an_administrator_invites_and_the_new_person_gets_in(server, open_page):
     admin = open_page(viewport={"width": 1280, "height": 800})
     log_in(admin, server.url, "ana@example.org", PASSWORD)
     admin.get_by_role("link", name="Personas").click()
-    admin.get_by_label("Su correo (opcional)").fill("carla@example.org")
+    admin.get_by_label("Correo de la persona (opcional)").fill("carla@example.org")
     admin.get_by_role("button", name="Crear enlace de invitación").click()
     link = admin.locator("#new-link-url").input_value()
     assert link.startswith(server.url + "/f/link/")
