@@ -311,3 +311,18 @@ def test_guessing_link_tokens_is_rate_limited_like_logins(tmp_path):
     # Another address is not affected, and a right link never counts.
     for _ in range(4):
         assert app.test_client().get(link, environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 200
+
+
+def test_upgrading_makes_the_oldest_existing_account_the_administrator(tmp_path):
+    from flask_migrate import upgrade
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'old.db'}")
+    with app.app_context():
+        upgrade(revision="0005")
+        for email in ("primera@example.org", "segunda@example.org"):
+            db.session.execute(db.text("INSERT INTO facilitator (email, name, password_hash, created_at) "
+                                       "VALUES (:email, 'X', 'x', '2026-01-01 00:00:00')"), {"email": email})
+        db.session.commit()
+        upgrade()
+        admins = dict(db.session.execute(db.text("SELECT email, is_admin FROM facilitator")).all())
+    assert admins == {"primera@example.org": True, "segunda@example.org": False}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser_support import assert_no_axe_violations, assert_no_sideways_scroll, log_in
+from .browser_support import assert_no_axe_violations, assert_no_sideways_scroll, assert_touch_targets, log_in
 from .servers import PASSWORD, running_server
 
 pytestmark = pytest.mark.browser
@@ -51,3 +51,14 @@ def test_an_administrator_invites_and_the_new_person_gets_in(server, open_page):
     # (Fetched, not opened: a page answered 410 is a console error, which fails any browser test.)
     late = open_page(viewport={"width": 1280, "height": 800}).request.get(link)
     assert late.status == 410 and "Este enlace ya se usó" in late.text()
+
+
+def test_the_people_page_on_a_phone(server, open_page):
+    phone = open_page(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    log_in(phone, server.url, "ana@example.org", PASSWORD)
+    phone.goto(server.url + "/f/people")
+    phone.get_by_role("button", name="Crear enlace de invitación").click()
+    phone.locator("#new-link-url").wait_for()
+    assert_no_sideways_scroll(phone)
+    assert_touch_targets(phone, "main button, main a[href], main input:not([type=hidden])")
+    assert_no_axe_violations(phone)
