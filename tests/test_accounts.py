@@ -326,3 +326,13 @@ def test_upgrading_makes_the_oldest_existing_account_the_administrator(tmp_path)
         upgrade()
         admins = dict(db.session.execute(db.text("SELECT email, is_admin FROM facilitator")).all())
     assert admins == {"primera@example.org": True, "segunda@example.org": False}
+
+
+def test_a_new_cofacilitator_link_shows_on_its_own_workshop_only(app, people):
+    with app.app_context():
+        other = create_workshop(db.session.get(Facilitator, people["beto"]), NewWorkshop(title="Otro taller")).id
+    beto = as_facilitator(app.test_client(), people["beto"])
+    beto.post(f"/f/workshops/{people['workshop']}/invite")
+    assert not LINK.findall(beto.get(f"/f/workshops/{other}").get_data(as_text=True))
+    assert not LINK.findall(beto.get("/f/people").get_data(as_text=True))  # (403 for Beto anyway)
+    assert len(LINK.findall(beto.get(f"/f/workshops/{people['workshop']}").get_data(as_text=True))) == 1

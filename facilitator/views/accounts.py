@@ -39,16 +39,17 @@ def admin_required(view):
     return wrapped
 
 
-def _show_once(token: str, kind: str, label: str) -> None:
+def _show_once(token: str, kind: str, label: str, workshop_id: int | None = None) -> None:
     """Keep the new link for the next page: its token is never stored in clear."""
     session["new_link"] = {"url": url_for("accounts.link", token=token, _external=True), "kind": kind,
-                           "label": label}
+                           "label": label, "workshop_id": workshop_id}
 
 
-def _new_link(*kinds: str) -> dict | None:
-    """The link just made, if it is of one of ``kinds``: shown on this page, then forgotten."""
+def _new_link(*kinds: str, workshop_id: int | None = None) -> dict | None:
+    """The link just made, if it is of one of ``kinds`` (and for this workshop): shown on
+    this page, then forgotten."""
     shown = session.get("new_link")
-    if isinstance(shown, dict) and shown.get("kind") in kinds:
+    if isinstance(shown, dict) and shown.get("kind") in kinds and shown.get("workshop_id") == workshop_id:
         return session.pop("new_link")
     return None
 
@@ -56,7 +57,7 @@ def _new_link(*kinds: str) -> dict | None:
 @bp.app_context_processor
 def _workshop_page_helpers() -> dict:
     """For the workshop page's co-facilitator section, which facilitator.py renders."""
-    return {"new_cofacilitator_link": lambda: _new_link("cofacilitate"),
+    return {"new_cofacilitator_link": lambda workshop: _new_link("cofacilitate", workshop_id=workshop.id),
             "cofacilitator_links": lambda workshop: accounts.pending_links(workshop)}
 
 
@@ -107,7 +108,7 @@ def invite_cofacilitator(workshop_id: int):
         abort(404, description=_("This workshop does not exist."))
     token = accounts.make_link("cofacilitate", current_facilitator(),
                                accounts.lifetime("cofacilitate", current_app.config), workshop=workshop)
-    _show_once(token, "cofacilitate", workshop.title)
+    _show_once(token, "cofacilitate", workshop.title, workshop.id)
     return redirect(url_for("facilitator.workshop", workshop_id=workshop.id, _anchor="new-link"))
 
 
