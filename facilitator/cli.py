@@ -7,15 +7,12 @@ import sys
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
+from .accounts import AccountError, check_password, clean_email, clean_name, email_taken, new_facilitator, set_password
 from .db import db
 from .models import Facilitator
-from .text import MAX_NAME, TextError, single_line
-
-MIN_PASSWORD = 10
-MAX_EMAIL = 254
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -24,35 +21,33 @@ def _read_password(from_stdin: bool) -> str:
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise click.ClickException(f"The password must have at least {MIN_PASSWORD} characters.")
+def _refusal(error: AccountError) -> click.ClickException:
+    """The rule's own message (accounts.py), in English as every message of the CLI."""
+    with force_locale("en"):
+        return click.ClickException(str(error.message))
 
 
 @click.command("create-facilitator")
 @click.option("--email", required=True, help="Login email of the facilitator.")
 @click.option("--name", required=True, help="Name shown to participants.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--admin", is_flag=True,
+              help="Make the account an administrator (who invites people from the People page). "
+                   "The first account ever made always is one.")
 @with_appcontext
-def create_facilitator(email: str, name: str, password_stdin: bool) -> None:
+def create_facilitator(email: str, name: str, password_stdin: bool, admin: bool) -> None:
     """Create a facilitator account (the password is asked for, and stored hashed)."""
     try:
-        email = single_line(email, MAX_EMAIL).lower()
-    except TextError:
-        raise click.ClickException("Give a valid email address.") from None
-    if "@" not in email or " " in email:
-        raise click.ClickException("Give a valid email address.")
-    try:
-        name = single_line(name, MAX_NAME)  # the same rule as every name people type
-    except TextError as error:
-        raise click.ClickException(f"The name {error}.") from None
-    if db.session.scalar(select(Facilitator).filter_by(email=email)) is not None:
-        raise click.ClickException(f"A facilitator with the email {email} already exists.")
-    password = _read_password(password_stdin)
-    _check_password(password)
-    db.session.add(Facilitator(email=email, name=name, password_hash=generate_password_hash(password)))
+        email, name = clean_email(email), clean_name(name)
+        if email_taken(email):
+            raise click.ClickException(f"A facilitator with the email {email} already exists.")
+        password = _read_password(password_stdin)
+        facilitator = new_facilitator(email, name, password, admin=admin)
+    except AccountError as error:
+        raise _refusal(error) from None
     db.session.commit()
-    click.echo(f"Facilitator {email} created. Log in at /f/login.")
+    role = " (administrator)" if facilitator.is_admin else ""
+    click.echo(f"Facilitator {email}{role} created. Log in at /f/login.")
 
 
 @click.command("reset-password")
@@ -65,8 +60,11 @@ def reset_password(email: str, password_stdin: bool) -> None:
     if facilitator is None:
         raise click.ClickException(f"No facilitator has the email {email}.")
     password = _read_password(password_stdin)
-    _check_password(password)
-    facilitator.password_hash = generate_password_hash(password)
+    try:
+        check_password(password)
+        set_password(facilitator, password)
+    except AccountError as error:
+        raise _refusal(error) from None
     db.session.commit()
     click.echo(f"Password of {facilitator.email} changed.")
 

@@ -104,6 +104,14 @@ class Config:
     RATELIMIT_JOIN_GUESSES = os.environ.get("RATELIMIT_JOIN_GUESSES") or "300 per hour"
     RATELIMIT_JOINS = os.environ.get("RATELIMIT_JOINS") or "600 per minute"
     RATELIMIT_LOGIN_FAILURES = os.environ.get("RATELIMIT_LOGIN_FAILURES") or "10 per minute;50 per hour"
+    # Opening a one-time account link (an invitation, a password reset) that does not work:
+    # a wrong, used or expired token counts like a wrong password (views/accounts.py).
+    RATELIMIT_LINK_FAILURES = os.environ.get("RATELIMIT_LINK_FAILURES") or "10 per minute;50 per hour"
+
+    # How long one-time account links work (facilitator/accounts.py): invitations (to make an
+    # account, or to co-facilitate a workshop) and password resets.
+    INVITE_LINK_HOURS = _int("INVITE_LINK_HOURS", 7 * 24)
+    RESET_LINK_MINUTES = _int("RESET_LINK_MINUTES", 60)
 
     # Uploads: no request body above MAX_CONTENT_LENGTH; workshop files to import up to IMPORT_MAX_BYTES.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)

@@ -66,8 +66,37 @@ class Facilitator(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Administrators see the People page: they invite facilitators and make reset links
+    # (facilitator/accounts.py). The first account ever made is one.
+    is_admin: Mapped[bool] = mapped_column(default=False)
 
     workshops: Mapped[list[Workshop]] = relationship(secondary=workshop_facilitators, back_populates="facilitators")
+
+
+class AccountLink(db.Model):
+    """A one-time link someone copies and sends by hand: an invitation to make an account, a
+    password reset, or an invitation to co-facilitate a workshop (facilitator/accounts.py).
+
+    Only a hash of its token is kept, so the table read by someone else opens no account.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "invite", "reset" or "cofacilitate"
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("facilitator.id", ondelete="SET NULL"))
+    # Whose password a reset link sets.
+    facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("facilitator.id", ondelete="CASCADE"))
+    # The workshop a co-facilitator link shares.
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"))
+    # An invitation's email, when the inviter gave one: the new account gets it, unchangeable.
+    email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[Facilitator | None] = relationship(foreign_keys=[created_by_id])
+    facilitator: Mapped[Facilitator | None] = relationship(foreign_keys=[facilitator_id])
+    workshop: Mapped[Workshop | None] = relationship()
 
 
 class Workshop(db.Model):

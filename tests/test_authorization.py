@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ import pytest
 from sqlalchemy import event, select
 from werkzeug.security import generate_password_hash
 
-from facilitator import board, catalog_of, create_app, export
+from facilitator import accounts, board, catalog_of, create_app, export
 from facilitator.board.actors import projector_token
 from facilitator.board.schemas import JoinWorkshop, NewCanvases, NewWorkshop
 from facilitator.board.workshops import (
@@ -39,7 +40,18 @@ from facilitator.board.workshops import (
 )
 from facilitator.config import TestConfig
 from facilitator.extensions import db, socketio
-from facilitator.models import Canvas, Cluster, Event, Facilitator, Note, Participant, Vote, VotingRound, Workshop
+from facilitator.models import (
+    AccountLink,
+    Canvas,
+    Cluster,
+    Event,
+    Facilitator,
+    Note,
+    Participant,
+    Vote,
+    VotingRound,
+    Workshop,
+)
 from facilitator.views.exports import jobs_of
 
 from .conftest import PASSWORD
@@ -150,6 +162,8 @@ class Matrix:
     spare_email: str
     export_json: bytes = b""
     job_id: str = ""  # an export W's facilitator asked for (its progress page and file)
+    link_token: str = ""  # a co-facilitator invitation to W that W's facilitator made
+    link_id: int = 0
     live: list = field(default_factory=list)  # socket clients of the current cell
 
     def side(self, role: str) -> Side:
@@ -222,6 +236,9 @@ def matrix(tmp_path_factory):
         w2 = _build_side(app, "Taller W2", "w2@example.org", "co-w2@example.org")
         _account("dora@example.org", "Dora")
         exported = export.render(db.session.get(Workshop, w.workshop_id), "json").content
+        link_token = accounts.make_link("cofacilitate", db.session.get(Facilitator, w.facilitator), timedelta(days=7),
+                                        workshop=db.session.get(Workshop, w.workshop_id))
+        link_id = db.session.scalar(select(AccountLink.id))
         job = jobs_of(app).submit(w.facilitator, {"workshop_id": w.workshop_id, "fmt": "json", "canvas_id": None,
                                                   "size": None, "unrevealed": None})
         assert job.finished.wait(60) and job.state == "ready"
@@ -230,7 +247,7 @@ def matrix(tmp_path_factory):
     with closing(sqlite3.connect(work)) as connection:  # fold the write-ahead log into the file
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copyfile(work, pristine)
-    return Matrix(app, work, pristine, w, w2, "dora@example.org", exported, job.id)
+    return Matrix(app, work, pristine, w, w2, "dora@example.org", exported, job.id, link_token, link_id)
 
 
 @pytest.fixture
@@ -252,7 +269,7 @@ def fresh(matrix):
 # ---- what changed -------------------------------------------------------------------
 
 TABLES = ("workshop", "workshop_facilitator", "facilitator", "canvas", "participant", "note", "cluster",
-          "voting_round", "vote", "event")
+          "voting_round", "vote", "event", "account_link")
 
 
 def _digest(rows: list) -> tuple[int, str]:
@@ -587,6 +604,7 @@ class Request:
     kwargs: Callable[[Matrix], dict] = lambda m: {}
     done: Callable[[Matrix], bool] | None = None  # a change: true afterwards
     answer: Callable[[Any, Matrix, str], bool] | None = None  # the answer, for this role
+    unchanged_for: tuple[str, ...] = ()  # roles for whom a ✓ changes nothing (there is nothing to do)
 
 
 def _exists(model, **where) -> Callable[[Matrix], bool]:
@@ -674,6 +692,19 @@ REQUESTS: dict[tuple[str, str], Request] = {
     ("POST", "/f/workshops/<int:workshop_id>/handoff/send"): Request(
         _url(W_ROUTE + "/handoff/send"), ok=(302,),
         answer=lambda r, m, role: r.headers["Location"].endswith(f"/f/workshops/{m.w.workshop_id}#handoff")),
+    ("POST", "/f/workshops/<int:workshop_id>/invite"): Request(
+        _url(W_ROUTE + "/invite"), ok=(302,), done=lambda m: count(AccountLink, workshop_id=m.w.workshop_id) == 2),
+    ("GET", "/f/people"): Request(_url("/f/people")),
+    ("POST", "/f/people/invite"): Request(_url("/f/people/invite"), ok=(302,)),
+    ("POST", "/f/people/<int:facilitator_id>/reset"): Request(_url("/f/people/{m.w.cofacilitator}/reset"), ok=(302,)),
+    ("POST", "/f/links/<int:link_id>/revoke"): Request(_url("/f/links/{m.link_id}/revoke"), ok=(302,),
+                                                       done=lambda m: count(AccountLink, id=m.link_id) == 0),
+    ("GET", "/f/link/<token>"): Request(_url("/f/link/{m.link_token}"), answer=lambda r, m, role: m.w.title in r.text),
+    ("POST", "/f/link/<token>"): Request(
+        _url("/f/link/{m.link_token}"), ok=(302,), unchanged_for=("facilitator",),
+        kwargs=lambda m: {"data": {"name": "Nueva", "email": "nueva@example.org", "password": PASSWORD,
+                                   "password2": PASSWORD}},
+        done=lambda m: get(AccountLink, m.link_id).used_at is not None and len(_facilitators(m)) == 3),
     ("POST", "/api/login"): Request(_url("/api/login"), kwargs=lambda m: {"json": {
         "email": m.w.facilitator_email, "password": PASSWORD}}),
     ("POST", "/api/logout"): Request(_url("/api/logout")),
@@ -738,7 +769,7 @@ def test_http_cell(fresh, key, role, cell):
 
     assert status in request.ok, f"{what}: expected {request.ok}, got {status} {location}"
     assert location != "/f/login", f"{what}: sent to the login page"
-    if request.done is not None:
+    if request.done is not None and role not in request.unchanged_for:
         assert not was_done and query(matrix, lambda: request.done(matrix)), f"{what}: nothing was created"
     else:
         assert_unchanged(before, after, what)

@@ -14,6 +14,10 @@ Join codes have two limits per address:
   right one as well as a 404 would, so this one caps what a guesser learns;
   beyond it every code check from the address is refused unread.
 
+Wrong passwords (401) and one-time account links that do not work (a wrong, used or
+expired token: 404 or 410, views/accounts.py) have limits of their own,
+``RATELIMIT_LOGIN_FAILURES`` and ``RATELIMIT_LINK_FAILURES``.
+
 A 429 carries ``Retry-After``: whole seconds until the limit that refused it
 frees a place, rounded up (never 0); no other answer carries it. Flask-Limiter's
 own headers are off (``RATELIMIT_HEADERS_ENABLED``): they went on every answer,
@@ -101,3 +105,6 @@ joins = limiter.shared_limit(_setting("RATELIMIT_JOINS"), scope="joins", methods
 login_failures = limiter.shared_limit(_setting("RATELIMIT_LOGIN_FAILURES"), scope="login-failures",
                                       methods=["POST"], on_breach=_note_retry_after,
                                       deduct_when=lambda response: response.status_code == 401)
+link_failures = limiter.shared_limit(_setting("RATELIMIT_LINK_FAILURES"), scope="link-failures",
+                                     on_breach=_note_retry_after,
+                                     deduct_when=lambda response: response.status_code in (404, 410))
