@@ -638,6 +638,10 @@ def _url(template: str) -> Callable[[Matrix], str]:
 
 REQUESTS: dict[tuple[str, str], Request] = {
     ("GET", "/"): Request(_url("/")),
+    # The licence and the source are everyone's (the AGPL's section 13).
+    ("GET", "/licence"): Request(_url("/licence")),
+    ("GET", "/licence.txt"): Request(_url("/licence.txt"), answer=lambda r, m, role: "AFFERO" in r.text),
+    ("GET", "/source.tar.gz"): Request(_url("/source.tar.gz"), answer=lambda r, m, role: r.data[:2] == b"\x1f\x8b"),
     ("GET", "/join"): Request(_url("/join?code={m.w.code}"), ok=(302,),
                               answer=lambda r, m, role: r.headers["Location"].endswith(f"/j/{m.w.code}")),
     ("GET", "/j/<code>"): Request(_url("/j/{m.w.code}")),
