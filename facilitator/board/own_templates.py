@@ -9,7 +9,7 @@ in ``canvases/``; ``template_from_design`` and ``design_of`` turn one into the o
 from __future__ import annotations
 
 import tomllib
-from typing import Any
+from typing import Any, NoReturn
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -58,11 +58,15 @@ def _number(design: dict, field: str, low: int, high: int) -> int:
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise TemplateError(field, "required", f"{field}: required") from None
+        raise TemplateError(field, "required", f"{field}: required") from None  # explained by the views
     if not low <= number <= high:
-        problem = f"must be between {low} and {high}"
-        raise TemplateError(field, problem, f"{field}: {problem}")
+        _refuse(field, _l("Between %(low)d and %(high)d.", low=low, high=high))
     return number
+
+
+def _refuse(field: str, problem: Any) -> NoReturn:
+    """Refuse the design at ``field``; the problem is said in the person's language."""
+    raise TemplateError(field, str(problem), f"{field}: {problem}")
 
 
 def _localized(value: Any) -> dict:
@@ -85,10 +89,9 @@ def template_from_design(design: dict, previous: dict | None = None) -> dict:
     rows = _number(design, "rows", 1, MAX_TRACKS)
     raw_blocks = design.get("blocks") if isinstance(design.get("blocks"), list) else []
     if not raw_blocks:
-        raise TemplateError("blocks", "add at least one block", "blocks: add at least one block")
+        _refuse("blocks", _l("Add at least one block."))
     if len(raw_blocks) > MAX_BLOCKS:
-        problem = f"at most {MAX_BLOCKS} blocks"
-        raise TemplateError("blocks", problem, f"blocks: {problem}")
+        _refuse("blocks", _l("At most %(num)d blocks.", num=MAX_BLOCKS))
     grid = [["."] * columns for _ in range(rows)]
     blocks = []
     for i, raw in enumerate(raw_blocks):
@@ -105,14 +108,12 @@ def template_from_design(design: dict, previous: dict | None = None) -> dict:
             for r in range(row - 1, row - 1 + row_span):
                 for c in range(col - 1, col - 1 + col_span):
                     if grid[r][c] != ".":
-                        problem = f"overlaps the block {grid[r][c]!r}"
-                        raise TemplateError(f"blocks[{i}].row", problem, f"blocks[{i}].row: {problem}")
+                        _refuse(f"blocks[{i}].row", _l("It overlaps the block “%(block)s”.", block=grid[r][c]))
                     grid[r][c] = block["id"] or f"block{i}"
         blocks.append(block)
     for r, line in enumerate(grid):
         if all(cell == "." for cell in line):
-            problem = f"row {r + 1} of the grid has no block: remove it or place a block there"
-            raise TemplateError("rows", problem, f"rows: {problem}")
+            _refuse("rows", _l("Row %(row)d of the grid has no block: place one there or use fewer rows.", row=r + 1))
     top = {b["id"] for b in blocks if "inside" not in b}
     old_layout = previous["layout"] if previous else None
     old_grid = [line.split() for line in old_layout["areas"]] if old_layout else None
@@ -171,12 +172,10 @@ def design_of(data: dict) -> dict:
 
 def _check_id(facilitator: Facilitator, shipped: Catalog, slug: str, row: OwnTemplate | None) -> None:
     if shipped.get(slug) is not None:
-        problem = "a shipped template has this id: choose another"
-        raise TemplateError("id", problem, f"id: {problem}")
+        _refuse("id", _l("A shipped template has this id: choose another."))
     other = db.session.scalar(select(OwnTemplate).filter_by(owner_id=facilitator.id, slug=slug))
     if other is not None and other is not row:
-        problem = "another of your templates has this id: choose another"
-        raise TemplateError("id", problem, f"id: {problem}")
+        _refuse("id", _l("Another of your templates has this id: choose another."))
 
 
 def _check_credit(template: Template, copied_from: str | None) -> None:
