@@ -11,6 +11,7 @@ from html import unescape
 import pytest
 
 from facilitator import catalog_of
+from facilitator.board.own_templates import design_of, template_from_design
 from facilitator.catalog import TemplateError, load_file, template_toml, validate_template
 from facilitator.extensions import db
 from facilitator.models import Canvas, OwnTemplate
@@ -219,3 +220,26 @@ def test_toml_export_and_import_round_trip_and_import_refusals_name_the_field(ap
     assert garbage.status_code == 400
     with app.app_context():
         assert db.session.query(OwnTemplate).count() == 2
+
+
+def test_the_editor_design_of_every_shipped_template_gives_the_same_template_back(app):
+    """Areas become rows, columns and spans and back, sub-blocks stay inside, tracks and figures stay."""
+    for template in catalog_of(app):
+        data = template.model_dump(mode="json", exclude_none=True)
+        again = template_from_design(design_of(data), data)
+        assert validate_template(again) == template.model_copy(update={"version": template.version + 1}), template.id
+
+
+def test_deleting_a_template_leaves_the_canvases_made_from_it(app, ana):
+    template_id = new_own(ana)
+    ana.post(f"/f/canvases/{template_id}", data=three_blocks())
+    workshop = ana.post("/f/workshops/new", data={"title": "Taller", "language": "es"})
+    workshop_id = int(workshop.headers["Location"].rstrip("/").split("/")[-1])
+    ana.post(f"/f/workshops/{workshop_id}/canvases", data={"template_id": "my-three", "name": "Mesa"})
+    assert ana.post(f"/f/canvases/{template_id}/delete").status_code == 302
+    assert ana.get(f"/f/canvases/{template_id}").status_code == 404
+    with app.app_context():
+        canvas = db.session.query(Canvas).filter_by(workshop_id=workshop_id).one()
+        canvas_id = canvas.id
+        assert [b["id"] for b in canvas.template["blocks"]] == ["need", "idea", "next"]
+    assert ana.get(f"/f/workshops/{workshop_id}/canvases/{canvas_id}").status_code == 200

@@ -40,8 +40,16 @@ def own_template_for(facilitator: Facilitator, template_id: int) -> OwnTemplate:
 
 
 def catalog_for(shipped: Catalog, facilitator: Facilitator) -> Catalog:
-    """What this facilitator may make canvases from: the shipped templates, then their own."""
-    own = {row.slug: validate_template(row.data) for row in own_templates(facilitator)}
+    """What this facilitator may make canvases from: the shipped templates, then their own.
+    An own template is left out while a shipped one has its id (a file added since) or while it
+    fails a rule made stricter since it was saved: the editor names what to change."""
+    own = {}
+    for row in own_templates(facilitator):
+        if shipped.get(row.slug) is None:
+            try:
+                own[row.slug] = validate_template(row.data)
+            except TemplateError:
+                continue
     return Catalog({**shipped.templates, **dict(sorted(own.items()))})
 
 
