@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser_support import log_in
+from .browser_support import assert_no_axe_violations, assert_no_sideways_scroll, log_in
 from .export_world import pdf_lines, squash
 from .servers import PASSWORD, ServerProcess
 
@@ -97,6 +97,16 @@ def test_design_a_three_block_canvas_use_it_and_export_its_pdf(server, editor_pa
     page.click("#save-template")
     page.wait_for_selector(".flash-success")
     assert page.locator("[aria-invalid=true]").count() == 0
+    assert_no_axe_violations(page)
+    editor_url = page.url
+    page.set_viewport_size({"width": 375, "height": 812})  # a phone: one column, nothing sideways
+    page.goto(editor_url)
+    assert_no_sideways_scroll(page)
+    assert preview_titles(page, "page") == [b[1] for b in BLOCKS]
+    page.goto(server.url + "/f/canvases/")
+    assert_no_sideways_scroll(page)
+    assert_no_axe_violations(page)
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     page.goto(server.url + "/f/workshops/new")
     page.fill("input[name=title]", "Taller con lienzo propio")
