@@ -244,7 +244,8 @@ class OwnTemplate(db.Model):
     # The template's ``id``: what canvases made from it record as their template_id.
     slug: Mapped[str] = mapped_column(String(60))
     data: Mapped[dict] = mapped_column(JSON)
-    # The shipped template it was copied from, if any: its credit and licence must stay.
+    # The template it was copied from, if it came with a credit (a shipped one, or an imported
+    # file that names its author): its credit and licence must stay.
     copied_from: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

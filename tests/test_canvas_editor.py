@@ -243,3 +243,14 @@ def test_deleting_a_template_leaves_the_canvases_made_from_it(app, ana):
         canvas_id = canvas.id
         assert [b["id"] for b in canvas.template["blocks"]] == ["need", "idea", "next"]
     assert ana.get(f"/f/workshops/{workshop_id}/canvases/{canvas_id}").status_code == 200
+
+
+def test_an_imported_template_that_names_its_author_keeps_its_credit(app, ana):
+    text = template_toml(catalog_of(app).get("lean-canvas")).replace('id = "lean-canvas"', 'id = "lean-local"')
+    answer = ana.post("/f/canvases/import", data={"file": (io.BytesIO(text.encode()), "lean-local.toml")})
+    template_id = int(answer.headers["Location"].rstrip("/").split("/")[-1])
+    form = _inputs(ana.get(f"/f/canvases/{template_id}").text)
+    refused = ana.post(f"/f/canvases/{template_id}", data=form | {k: "" for k in form if k.startswith("credit.")})
+    assert refused.status_code == 400 and 'id="credit-author-error"' in refused.text
+    with app.app_context():
+        assert db.session.get(OwnTemplate, template_id).data["credit"]["licence"] == "CC BY-SA 3.0"

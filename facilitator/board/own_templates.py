@@ -264,4 +264,6 @@ def import_toml(facilitator: Facilitator, shipped: Catalog, text: str) -> OwnTem
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise TemplateError("file", str(error), f"file: {error}") from None
-    return _store(facilitator, shipped, data, None, None)
+    credited = isinstance(data, dict) and isinstance(data.get("credit"), dict)
+    source = str(data.get("id"))[:60] if credited else None  # someone's canvas: its credit stays with it
+    return _store(facilitator, shipped, data, None, source)
