@@ -715,8 +715,8 @@ REQUESTS: dict[tuple[str, str], Request] = {
                                    "blocks[0].title.es": "I", "blocks[0].title.en": "I", "blocks[0].question.es": "Q",
                                    "blocks[0].question.en": "Q", "blocks[0].row": "1", "blocks[0].col": "1",
                                    "blocks[0].row_span": "1", "blocks[0].col_span": "1"}}),
-    ("GET", "/f/canvases/<int:template_id>/export.toml"): Request(
-        _url("/f/canvases/{m.w.own_template}/export.toml"), answer=lambda r, m, role: "[[blocks]]" in r.text),
+    ("GET", "/f/canvases/<int:template_id>/file.toml"): Request(
+        _url("/f/canvases/{m.w.own_template}/file.toml"), answer=lambda r, m, role: "[[blocks]]" in r.text),
     ("POST", "/f/canvases/<int:template_id>/delete"): Request(
         _url("/f/canvases/{m.w.own_template}/delete"), ok=(302,),
         done=lambda m: count(OwnTemplate, id=m.w.own_template) == 0),

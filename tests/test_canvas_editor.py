@@ -128,7 +128,7 @@ def test_a_three_block_design_is_saved_and_offered_only_to_its_owner(app, ana):
     login(ana, "bea@example.org")
     assert ana.get(f"/f/canvases/{template_id}").status_code == 404
     assert ana.post(f"/f/canvases/{template_id}", data=three_blocks("stolen")).status_code == 404
-    assert ana.get(f"/f/canvases/{template_id}/export.toml").status_code == 404
+    assert ana.get(f"/f/canvases/{template_id}/file.toml").status_code == 404
     assert ana.post(f"/f/canvases/{template_id}/delete").status_code == 404
     assert "my-three" not in ana.get("/f/canvases/").text
     other = ana.post("/f/workshops/new", data={"title": "Otro", "language": "es"})
@@ -202,7 +202,7 @@ def _inputs(html: str) -> dict:
 def test_toml_export_and_import_round_trip_and_import_refusals_name_the_field(app, ana):
     template_id = new_own(ana)
     ana.post(f"/f/canvases/{template_id}", data=three_blocks())
-    exported = ana.get(f"/f/canvases/{template_id}/export.toml")
+    exported = ana.get(f"/f/canvases/{template_id}/file.toml")
     assert exported.status_code == 200 and "my-three.toml" in exported.headers["Content-Disposition"]
     text = exported.text
     taken = ana.post("/f/canvases/import", data={"file": (io.BytesIO(text.encode()), "t.toml")})

@@ -140,7 +140,7 @@ def edit(template_id: int):
                            mine=own.own_templates(current_facilitator())), status
 
 
-@bp.get("/<int:template_id>/export.toml")
+@bp.get("/<int:template_id>/file.toml")
 @login_required
 def export(template_id: int):
     row = _mine_or_404(template_id)
