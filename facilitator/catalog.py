@@ -6,6 +6,7 @@ names the file and the field, not with a traceback deep in a page render.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,17 @@ Url = Annotated[Text, StringConstraints(pattern=r"^https?://[^\s]+$")]
 
 class CatalogError(Exception):
     """A template file that cannot be used; the message names file and field."""
+
+
+class TemplateError(CatalogError):
+    """A template's data refused by ``validate_template``: ``field`` names the field by position
+    (``blocks[2].title.es``), as the editor's inputs are named; the message names blocks by id,
+    as a person reading a file looks for them."""
+
+    def __init__(self, field: str, problem: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.problem = problem
 
 
 class Localized(BaseModel):
@@ -98,7 +110,8 @@ class Template(BaseModel):
     description: Localized
     kind: str = Field(default="grid", pattern=r"^(grid|form)$")
     layout: Layout
-    credit: Credit
+    # Required in shipped files (``load_file``); a facilitator's own template may have none.
+    credit: Credit | None = None
     blocks: tuple[Block, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -131,6 +144,10 @@ class Template(BaseModel):
                 raise ValueError(f"layout.figures: {name!r} cannot be in both the square and the circle")
         return self
 
+    def credit_line(self, lang: str) -> str:
+        """The credit shown under the canvas and in every export ("" when the template has none)."""
+        return self.credit.line.get(lang) if self.credit is not None else ""
+
     def block(self, block_id: str) -> Block | None:
         return next((b for b in self.blocks if b.id == block_id), None)
 
@@ -157,6 +174,18 @@ def _check_rectangle(grid: list[list[str]], name: str) -> None:
         raise ValueError(f"layout.areas: the area of {name!r} is not a rectangle")
 
 
+def _problem(first: dict) -> str:
+    return "required" if first["type"] == "missing" else first["msg"].removeprefix("Value error, ")
+
+
+def _indexed(loc: list) -> str:
+    """``blocks[2].title.es``: the field as a form names it, by position."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 def _describe(error: ValidationError, data: Any) -> str:
     """``field.path: problem``, naming blocks by their id rather than their index."""
     first = error.errors()[0]
@@ -174,12 +203,40 @@ def _describe(error: ValidationError, data: Any) -> str:
     return f"{'.'.join(str(p) for p in loc)}: {message}"
 
 
-def parse_template(data: dict[str, Any], source: str) -> Template:
-    """Validate one template's data; ``source`` names it in error messages."""
+def _field_of(error: ValidationError, data: Any) -> tuple[str, str]:
+    """The refused field by position and the problem, also for the whole-template checks
+    (``_check_geometry``), whose message starts with the field, blocks named by id."""
+    first = error.errors()[0]
+    if first["loc"]:
+        return _indexed(list(first["loc"])), _problem(first)
+    message = _problem(first)
+    field, _sep, problem = message.partition(": ")
+    parts = field.split(".")
+    if len(parts) >= 2 and parts[0] == "blocks":
+        blocks = data.get("blocks") if isinstance(data, dict) else None
+        ids = [b.get("id") if isinstance(b, dict) else None for b in blocks or []]
+        if parts[1] in ids:
+            parts[1] = ids.index(parts[1])
+            return _indexed(parts), problem
+    return field, problem
+
+
+def validate_template(data: Any) -> Template:
+    """The one check of a template's data, wherever it comes from (a shipped file, the editor,
+    an imported TOML or workshop file); a refusal is a TemplateError naming the field."""
     try:
         return Template.model_validate(data)
     except ValidationError as error:
-        raise CatalogError(f"{source}: {_describe(error, data)}") from None
+        field, problem = _field_of(error, data)
+        raise TemplateError(field, problem, _describe(error, data)) from None
+
+
+def parse_template(data: dict[str, Any], source: str) -> Template:
+    """Validate one template's data; ``source`` names it in error messages."""
+    try:
+        return validate_template(data)
+    except TemplateError as error:
+        raise TemplateError(error.field, error.problem, f"{source}: {error}") from None
 
 
 def load_file(path: Path) -> Template:
@@ -189,6 +246,8 @@ def load_file(path: Path) -> Template:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise CatalogError(f"{path.name}: {error}") from None
     template = parse_template(data, path.name)
+    if template.credit is None:  # every shipped canvas says whose it is and under which licence
+        raise TemplateError("credit", "required", f"{path.name}: credit: Field required")
     if template.id != path.stem:
         raise CatalogError(f"{path.name}: id: must equal the file name ({path.stem!r})")
     return template
@@ -225,3 +284,43 @@ def load_catalog(folder: Path) -> Catalog:
 def catalog_of(app) -> Catalog:
     """The template catalog loaded at start-up (``create_app``)."""
     return app.extensions["lienzo.catalog"]
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):  # a JSON string is a TOML basic string (same escapes)
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"no TOML for {type(value).__name__}")
+
+
+def _toml_table(name: str, table: dict) -> list[str]:
+    lines = [f"[{name}]"]
+    nested = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            nested.append((key, value))
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    for key, value in nested:
+        lines += ["", *_toml_table(f"{name}.{key}", value)]
+    return lines
+
+
+def template_toml(template: Template) -> str:
+    """The template as a ``canvases/*.toml`` file: what ``load_file`` reads back to the same
+    template (the shipped files' shape: tables, then one ``[[blocks]]`` per block)."""
+    data = template.model_dump(mode="json", exclude_none=True)
+    lines = [f"{key} = {_toml_value(data[key])}" for key in ("id", "version", "kind")]
+    for key in ("name", "description", "credit", "layout"):
+        if key in data:
+            lines += ["", *_toml_table(key, data[key])]
+    for block in data["blocks"]:
+        lines += ["", "[[blocks]]", *(f"{k} = {_toml_value(v)}" for k, v in block.items())]
+    return "\n".join(lines) + "\n"

@@ -277,3 +277,21 @@ class WebhookDelivery(db.Model):
     status_code: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(String(200))
     next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OwnTemplate(db.Model):
+    """A canvas template a facilitator designed or copied (views/canvas_editor.py): the same data
+    as a ``canvases/*.toml`` file, checked by the same validator, offered only to its owner."""
+
+    __table_args__ = (UniqueConstraint("owner_id", "slug", name="uq_own_template_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("facilitator.id", ondelete="CASCADE"), index=True)
+    # The template's ``id``: what canvases made from it record as their template_id.
+    slug: Mapped[str] = mapped_column(String(60))
+    data: Mapped[dict] = mapped_column(JSON)
+    # The template it was copied from, if it came with a credit (a shipped one, or an imported
+    # file that names its author): its credit and licence must stay.
+    copied_from: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

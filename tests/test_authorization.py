@@ -29,6 +29,7 @@ from sqlalchemy import event, select
 from werkzeug.security import generate_password_hash
 
 from facilitator import accounts, board, catalog_of, create_app, export
+from facilitator.board import own_templates
 from facilitator.board.actors import projector_token
 from facilitator.board.schemas import JoinWorkshop, NewCanvases, NewWorkshop
 from facilitator.board.workshops import (
@@ -47,6 +48,7 @@ from facilitator.models import (
     Event,
     Facilitator,
     Note,
+    OwnTemplate,
     Participant,
     Vote,
     VotingRound,
@@ -150,6 +152,7 @@ class Side:
     note_hidden: str = ""
     cluster: int = 0
     projector: str = ""
+    own_template: int = 0  # a canvas template of the facilitator's own (views/canvas_editor.py)
 
 
 @dataclass
@@ -218,6 +221,7 @@ def _build_side(app, title: str, email: str, co_email: str) -> Side:
     apply(fac, None, "timer:start", canvas_id=c1.id, seconds=3600)
     apply(fac, None, "participant:remove", participant_id=r.id)
     side.projector = projector_token(db.session.get(Workshop, workshop.id))
+    side.own_template = own_templates.new_template(account, catalog_of(app), f"Plantilla {title}", "Prueba").id
     return side
 
 
@@ -269,7 +273,7 @@ def fresh(matrix):
 # ---- what changed -------------------------------------------------------------------
 
 TABLES = ("workshop", "workshop_facilitator", "facilitator", "canvas", "participant", "note", "cluster",
-          "voting_round", "vote", "event", "account_link")
+          "voting_round", "vote", "event", "account_link", "own_template")
 
 
 def _digest(rows: list) -> tuple[int, str]:
@@ -287,7 +291,9 @@ def world_state(matrix: Matrix) -> dict[str, dict[str, tuple[int, str]]]:
             db.session.remove()
     canvas = {row["id"]: row["workshop_id"] for row in tables["canvas"]}
     round_ = {row["id"]: canvas[row["canvas_id"]] for row in tables["voting_round"]}
+    creator = {matrix.w.facilitator: matrix.w.workshop_id, matrix.w2.facilitator: matrix.w2.workshop_id}
     owner = {
+        "own_template": lambda row: creator.get(row["owner_id"]),
         "workshop": lambda row: row["id"],
         "note": lambda row: canvas[row["canvas_id"]],
         "cluster": lambda row: canvas[row["canvas_id"]],
@@ -636,6 +642,18 @@ def _url(template: str) -> Callable[[Matrix], str]:
     return lambda m: template.format(m=m)
 
 
+IMPORTED_TOML = b"""id = "imported-one"
+version = 1
+name = { es = "Importada", en = "Imported" }
+description = { es = "Prueba", en = "Test" }
+layout = { columns = "1fr", rows = "1fr", areas = ["idea"] }
+
+[[blocks]]
+id = "idea"
+title = { es = "Idea", en = "Idea" }
+question = { es = "Pregunta", en = "What?" }
+"""
+
 REQUESTS: dict[tuple[str, str], Request] = {
     ("GET", "/"): Request(_url("/")),
     # The licence and the source are everyone's (the AGPL's section 13).
@@ -709,6 +727,28 @@ REQUESTS: dict[tuple[str, str], Request] = {
         kwargs=lambda m: {"data": {"name": "Nueva", "email": "nueva@example.org", "password": PASSWORD,
                                    "password2": PASSWORD}},
         done=lambda m: get(AccountLink, m.link_id).used_at is not None and len(_facilitators(m)) == 3),
+    ("GET", "/f/canvases/"): Request(_url("/f/canvases/"), answer=lambda r, m, role: (
+        f'href="/f/canvases/{m.w.own_template}"' in r.text) == (role == "facilitator")),
+    ("POST", "/f/canvases/new"): Request(_url("/f/canvases/new"), ok=(302,), kwargs=lambda m: {"data": {"name": "N"}},
+                                         done=lambda m: count(OwnTemplate) == 3),
+    ("POST", "/f/canvases/copy/<template_id>"): Request(_url("/f/canvases/copy/lean-canvas"), ok=(302,),
+                                                        done=_exists(OwnTemplate, copied_from="lean-canvas")),
+    ("POST", "/f/canvases/import"): Request(
+        _url("/f/canvases/import"), ok=(302,), done=_exists(OwnTemplate, slug="imported-one"),
+        kwargs=lambda m: {"data": {"file": (io.BytesIO(IMPORTED_TOML), "t.toml")}}),
+    ("GET", "/f/canvases/<int:template_id>"): Request(_url("/f/canvases/{m.w.own_template}")),
+    ("POST", "/f/canvases/<int:template_id>"): Request(
+        _url("/f/canvases/{m.w.own_template}"), ok=(302,), done=_exists(OwnTemplate, slug="renamed"),
+        kwargs=lambda m: {"data": {"id": "renamed", "name.es": "R", "name.en": "R", "description.es": "D",
+                                   "description.en": "D", "columns": "1", "rows": "1", "blocks[0].id": "idea",
+                                   "blocks[0].title.es": "I", "blocks[0].title.en": "I", "blocks[0].question.es": "Q",
+                                   "blocks[0].question.en": "Q", "blocks[0].row": "1", "blocks[0].col": "1",
+                                   "blocks[0].row_span": "1", "blocks[0].col_span": "1"}}),
+    ("GET", "/f/canvases/<int:template_id>/file.toml"): Request(
+        _url("/f/canvases/{m.w.own_template}/file.toml"), answer=lambda r, m, role: "[[blocks]]" in r.text),
+    ("POST", "/f/canvases/<int:template_id>/delete"): Request(
+        _url("/f/canvases/{m.w.own_template}/delete"), ok=(302,),
+        done=lambda m: count(OwnTemplate, id=m.w.own_template) == 0),
     ("POST", "/api/login"): Request(_url("/api/login"), kwargs=lambda m: {"json": {
         "email": m.w.facilitator_email, "password": PASSWORD}}),
     ("POST", "/api/logout"): Request(_url("/api/logout")),

@@ -105,7 +105,7 @@ class CanvasData:
 
     @property
     def credit_line(self) -> str:
-        return self.template.credit.line.get(self.language)
+        return self.template.credit_line(self.language)
 
     @property
     def notes(self) -> list[NoteData]:

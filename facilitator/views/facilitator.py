@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash
 
 from .. import board
 from ..board import visibility
+from ..board.own_templates import catalog_for
 from ..board.schemas import NewCanvases, NewWorkshop, parse
 from ..board.workshops import (
     add_canvases,
@@ -130,7 +131,10 @@ def _canvas_or_404(workshop_id: int, canvas_id: int) -> tuple[Workshop, Canvas]:
 @login_required
 def workshop(workshop_id: int):
     workshop = _workshop_or_404(workshop_id)
-    return render_template("f_workshop.html", workshop=workshop, templates=list(catalog_of(current_app)),
+    shipped = catalog_of(current_app)
+    offered = catalog_for(shipped, current_facilitator())
+    return render_template("f_workshop.html", workshop=workshop, templates=list(shipped),
+                           own_templates=[t for t in offered if shipped.get(t.id) is None],
                            join_url=join_url(workshop.code), lone=visibility.lone_institutions(workshop),
                            webhook_on=webhook_of(current_app).enabled, deliveries=webhook.log_of(workshop.id),
                            clock=_clock, zone=labels.zone_name())
@@ -148,7 +152,8 @@ def add_canvas(workshop_id: int):
     data = {"template_id": request.form.get("template_id", ""), "name": request.form.get("name", ""),
             "count": request.form.get("count", "1") or "1"}
     try:
-        created = add_canvases(catalog_of(current_app), workshop, parse(NewCanvases, data, lenient=True))
+        created = add_canvases(catalog_for(catalog_of(current_app), current_facilitator()), workshop,
+                               parse(NewCanvases, data, lenient=True))
     except board.BoardError as refused:
         db.session.rollback()
         flash(_refusal(refused), "error")

@@ -33,7 +33,7 @@ def _canvases(workshop: Workshop, lang: str) -> list[dict]:
             **serialize.canvas(canvas),
             "template_name": template.name.get(lang),
             "kind": template.kind,
-            "credit": template.credit.line.get(lang),
+            "credit": template.credit_line(lang),
             "layout_css": url_for("public.canvas_layout", canvas_id=canvas.id),
             "blocks": [{"id": b.id, "title": b.title.get(lang), "question": b.question.get(lang),
                         "inside": b.inside} for b in template.blocks],
