@@ -54,10 +54,7 @@ def choose_recipe(actor: Actor, op: ChooseRecipe) -> Change:
         recipe = recipes_of(current_app).get(op.recipe_id)
         if recipe is None:
             raise BoardError("invalid", _l("There is no recipe “%(id)s”.", id=op.recipe_id), field="recipe_id")
-        data = recipe.model_dump(mode="json")
-        workshop.recipe = {"id": recipe.id, "version": recipe.version, "template": recipe.template,
-                           "name": data["name"], "phases": data["phases"], "phase": None, "tables": {},
-                           "started_at": None}
+        workshop.recipe = recipe.workshop_copy()
 
     return session.facilitator_op(actor, op, "workshop.recipe", change)
 
