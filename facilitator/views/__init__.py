@@ -15,7 +15,7 @@ from ..board.schemas import MAX_INTEGER
 from ..database import database_failed
 from ..db import db
 from ..extensions import csrf
-from . import api, exports, facilitator, limits, public
+from . import api, exports, facilitator, limits, public, reuse
 from .identity import current_facilitator
 
 
@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseId  # before the blueprints' rules are added
     app.register_blueprint(public.bp)
     app.register_blueprint(facilitator.bp)
+    app.register_blueprint(reuse.bp)
     app.register_blueprint(exports.bp)
     exports.init_app(app)
     app.register_blueprint(api.bp)
