@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ..catalog import LANGS, Catalog, CatalogError
 from ..db import db
 from ..models import Canvas, Facilitator, SavedRecipe, Workshop
-from ..recipes import ACTIONS, Recipe, Recipes, parse_recipe, recipe_data
+from ..recipes import ACTIONS, MAX_RECIPE_NAME, Recipe, Recipes, parse_recipe, recipe_data
 from ..text import MAX_TITLE
 from .errors import BoardError
 from .schemas import NewCanvases, NewWorkshop, parse
@@ -80,8 +80,12 @@ def save_recipe(facilitator: Facilitator, workshop: Workshop, name: str, catalog
     try:
         recipe = parse_recipe(data, "recipe", catalog)
     except CatalogError as error:
+        if ": name." in str(error):
+            raise BoardError("invalid", _l("Give the recipe a name: one line of up to %(max)s characters, with no "
+                                           "control characters (%(reason)s).", max=MAX_RECIPE_NAME,
+                                           reason=str(error)), field="name") from None
         raise BoardError("invalid", _l("This recipe cannot be saved: %(reason)s", reason=str(error)),
-                         field="name" if ": name." in str(error) else "recipe") from None
+                         field="recipe") from None
     if db.session.scalar(select(SavedRecipe.id).filter_by(facilitator_id=facilitator.id,
                                                           name=recipe.name.es)) is not None:
         raise BoardError("conflict", _l("You already have a recipe called “%(name)s”. Choose another name.",
