@@ -88,7 +88,7 @@ class Database:
              "participant": "workshop_id", "event": "workshop_id", "note": ("canvas_id", "canvas"),
              "cluster": ("canvas_id", "canvas"), "voting_round": ("canvas_id", "canvas"),
              "vote": ("round_id", "voting_round")}
-    SHARED: ClassVar[set] = {"alembic_version", "facilitator"}
+    SHARED: ClassVar[set] = {"alembic_version", "facilitator", "saved_recipe"}  # saved_recipe: a facilitator's
 
     def __init__(self, location: Path | str):
         """A SQLite file (read-only), or a PostgreSQL URL."""
