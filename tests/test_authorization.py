@@ -39,7 +39,19 @@ from facilitator.board.workshops import (
 )
 from facilitator.config import TestConfig
 from facilitator.extensions import db, socketio
-from facilitator.models import Canvas, Cluster, Event, Facilitator, Note, Participant, Vote, VotingRound, Workshop
+from facilitator.models import (
+    Canvas,
+    Cluster,
+    Event,
+    Facilitator,
+    Note,
+    Participant,
+    SavedRecipe,
+    Vote,
+    VotingRound,
+    Workshop,
+)
+from facilitator.recipes import recipes_of
 from facilitator.views.exports import jobs_of
 
 from .conftest import PASSWORD
@@ -138,6 +150,7 @@ class Side:
     note_hidden: str = ""
     cluster: int = 0
     projector: str = ""
+    recipe: int = 0  # an own recipe of the facilitator who created the workshop
 
 
 @dataclass
@@ -204,6 +217,11 @@ def _build_side(app, title: str, email: str, co_email: str) -> Side:
     apply(fac, None, "timer:start", canvas_id=c1.id, seconds=3600)
     apply(fac, None, "participant:remove", participant_id=r.id)
     side.projector = projector_token(db.session.get(Workshop, workshop.id))
+    own = SavedRecipe(facilitator_id=account.id, name=f"Receta {title}",
+                      data=recipes_of(app).get("public-policy-lean-canvas-90").model_dump(mode="json"))
+    db.session.add(own)
+    db.session.commit()
+    side.recipe = own.id
     return side
 
 
@@ -252,7 +270,8 @@ def fresh(matrix):
 # ---- what changed -------------------------------------------------------------------
 
 TABLES = ("workshop", "workshop_facilitator", "facilitator", "canvas", "participant", "note", "cluster",
-          "voting_round", "vote", "event")
+          "voting_round", "vote", "event", "saved_recipe")
+ACCOUNT_TABLES = {"facilitator", "saved_recipe"}  # rows of an account, not of a workshop
 
 
 def _digest(rows: list) -> tuple[int, str]:
@@ -280,7 +299,7 @@ def world_state(matrix: Matrix) -> dict[str, dict[str, tuple[int, str]]]:
     state = {"all": {name: _digest(rows) for name, rows in tables.items()}}
     for key, workshop_id in (("w", matrix.w.workshop_id), ("w2", matrix.w2.workshop_id)):
         state[key] = {name: _digest([row for row in rows if owner.get(name, lambda r: r["workshop_id"])(row)
-                                     == workshop_id]) for name, rows in tables.items() if name != "facilitator"}
+                                     == workshop_id]) for name, rows in tables.items() if name not in ACCOUNT_TABLES}
     return state
 
 
@@ -670,6 +689,19 @@ REQUESTS: dict[tuple[str, str], Request] = {
     ("POST", "/f/workshops/<int:workshop_id>/institutions/hide"): Request(
         _url(W_ROUTE + "/institutions/hide"), ok=(302,),
         done=lambda m: not get(Workshop, m.w.workshop_id).anonymous_shows_institution),
+    ("POST", "/f/workshops/<int:workshop_id>/duplicate"): Request(
+        _url(W_ROUTE + "/duplicate"), ok=(302,), done=_exists(Workshop, title="Taller W (copia)")),
+    ("GET", "/f/workshops/<int:workshop_id>/save-recipe"): Request(_url(W_ROUTE + "/save-recipe")),
+    ("POST", "/f/workshops/<int:workshop_id>/save-recipe"): Request(
+        _url(W_ROUTE + "/save-recipe"), ok=(302,), kwargs=lambda m: {"data": {"name": "Receta nueva"}},
+        done=_exists(SavedRecipe, name="Receta nueva")),
+    ("GET", "/f/recipes/start"): Request(_url("/f/recipes/start?recipe=own:{m.w.recipe}"),
+                                         answer=lambda r, m, role: f'value="own:{m.w.recipe}" selected' in r.text),
+    ("POST", "/f/recipes/start"): Request(
+        _url("/f/recipes/start"), ok=(302,), done=_exists(Workshop, title="Taller con receta"),
+        kwargs=lambda m: {"data": {"title": "Taller con receta", "recipe": f"own:{m.w.recipe}", "tables": "2"}}),
+    ("POST", "/f/recipes/<int:recipe_id>/delete"): Request(
+        _url("/f/recipes/{m.w.recipe}/delete"), ok=(302,), done=lambda m: count(SavedRecipe, id=m.w.recipe) == 0),
     ("POST", "/api/login"): Request(_url("/api/login"), kwargs=lambda m: {"json": {
         "email": m.w.facilitator_email, "password": PASSWORD}}),
     ("POST", "/api/logout"): Request(_url("/api/logout")),

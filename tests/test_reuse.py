@@ -316,3 +316,25 @@ def test_a_file_without_a_recipe_imports_as_before(app):
     with app.app_context(), app.test_request_context():
         workshop = import_workshop(json.dumps(doc).encode(), db.session.get(Facilitator, world.facilitator_id))
         assert workshop.recipe is None
+
+
+def test_the_control_room_offers_and_follows_ones_own_recipe_only(app, client, running):
+    login(client)
+    client.post(f"/f/workshops/{running.workshop_id}/save-recipe", data={"name": "Propia"}, follow_redirects=True)
+    with app.app_context():
+        recipe_id = f"own-{db.session.scalars(select(SavedRecipe)).one().id}"
+    room = client.get(f"/f/workshops/{running.workshop_id}/room")
+    assert f'"id": "{recipe_id}"' in room.text or f'"id":"{recipe_id}"' in room.text
+    fac = running.socket(running.seat())
+    ack = ok(fac, "recipe:choose", op(recipe_id=recipe_id))
+    assert ack["event"]["data"]["recipe"]["id"] == recipe_id
+    assert ack["event"]["data"]["recipe"]["phase"] is None
+    # Eve, facilitating a workshop of her own, cannot follow Ana's recipe by its id.
+    other = World(app, email="eve@example.org")
+    eve = other.socket(other.seat())
+    refused = eve.emit("recipe:choose", op(recipe_id=recipe_id), callback=True)
+    assert refused["ok"] is False and refused["error"]["code"] == "invalid"
+    with app.app_context():
+        assert db.session.get(Workshop, other.workshop_id).recipe is None
+    running.disconnect()
+    other.disconnect()

@@ -7,6 +7,8 @@ shipped or own, goes through the one validator (``recipes.parse_recipe``).
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,9 +16,10 @@ from sqlalchemy import select
 
 from ..catalog import LANGS, Catalog, CatalogError
 from ..db import db
-from ..models import Canvas, Facilitator, SavedRecipe, Workshop
+from ..models import Canvas, Facilitator, Participant, SavedRecipe, Workshop
 from ..recipes import ACTIONS, MAX_RECIPE_NAME, Recipe, Recipes, parse_recipe, recipe_data
 from ..text import MAX_TITLE
+from .actors import Actor
 from .errors import BoardError
 from .schemas import NewCanvases, NewWorkshop, parse
 from .workshops import add_canvases, create_workshop, new_code
@@ -137,6 +140,20 @@ def chosen_recipe(facilitator: Facilitator, choice: str, catalog: Catalog, shipp
     if recipe is None:
         raise BoardError("not_found", _l("This recipe does not exist."), field="recipe")
     return recipe
+
+
+def own_recipe_of_actor(actor: Actor, recipe_id: str, catalog: Catalog) -> Recipe | None:
+    """The own recipe ``own-<n>`` of the facilitator behind ``actor`` (``recipe:choose``), checked
+    again; None for another id, for anyone else's recipe, or for one its canvases no longer fit."""
+    match = re.fullmatch(r"own-([0-9]{1,9})", recipe_id)
+    seat = db.session.get(Participant, actor.participant_id) if match and actor.participant_id else None
+    row = db.session.get(SavedRecipe, int(match[1])) if seat is not None else None
+    if row is None or seat.facilitator_id != row.facilitator_id:
+        return None
+    try:
+        return parse_recipe(row.data, "recipe", catalog)
+    except CatalogError:
+        return None
 
 
 def start_workshop(facilitator: Facilitator, request: NewWorkshop, recipe: Recipe | None, tables: str,

@@ -13,7 +13,7 @@ from ..board.schemas import NewWorkshop, parse
 from ..board.workshops import workshop_for
 from ..catalog import catalog_of
 from ..db import db
-from ..models import Facilitator, Workshop
+from ..models import Facilitator, Participant, Workshop
 from ..recipes import recipes_of
 from .identity import current_facilitator, login_required
 
@@ -35,6 +35,17 @@ def recipe_menu(facilitator: Facilitator) -> list[dict]:
     shipped = [entry(r.id, r.model_dump(mode="json"), None) for r in recipes_of(current_app)]
     own = [entry(f"{reuse.OWN}{row.id}", row.data, row.id) for row in reuse.own_recipes(facilitator)]
     return shipped + own
+
+
+def own_recipe_options(actor: board.Actor, lang: str) -> list[dict]:
+    """The control room's menu entries for the own recipes of the facilitator in this seat."""
+    seat = db.session.get(Participant, actor.participant_id) if actor.participant_id else None
+    facilitator = db.session.get(Facilitator, seat.facilitator_id) if seat and seat.facilitator_id else None
+    if facilitator is None:
+        return []
+    return [{"id": row.data["id"], "name": row.data["name"].get(lang) or row.name, "template": row.data["template"],
+             "minutes": sum(p.get("minutes") or 0 for p in row.data["phases"])}
+            for row in reuse.own_recipes(facilitator)]
 
 
 def _workshop_or_404(workshop_id: int) -> Workshop:
