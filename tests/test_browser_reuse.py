@@ -84,6 +84,8 @@ def test_start_from_a_recipe_save_it_as_ones_own_duplicate_and_delete(server, br
     assert "suya" in own.inner_text() and "52 min" in own.inner_text()
     assert page.locator(".workshop-list:not(.recipe-list) tbody tr").count() == 2
     shot(page, "dashboard-own-1280")
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    shot(page, "dashboard-1920")
     page.set_viewport_size({"width": 375, "height": 812})
     shot(page, "dashboard-375")
     own.get_by_role("button", name="Eliminar").click()
