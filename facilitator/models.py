@@ -295,3 +295,17 @@ class OwnTemplate(db.Model):
     copied_from: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SavedRecipe(db.Model):
+    """A facilitator's own recipe, saved from a workshop's set-up: seen and used by its owner
+    only. ``data`` has the shape of a recipe file once loaded, checked by the one validator of
+    recipes (``recipes.parse_recipe``) when saved and again when used."""
+
+    __table_args__ = (UniqueConstraint("facilitator_id", "name", name="uq_saved_recipe_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facilitator_id: Mapped[int] = mapped_column(ForeignKey("facilitator.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    data: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

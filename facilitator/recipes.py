@@ -14,15 +14,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
 
 from .catalog import Catalog, CatalogError, Ident, Localized
+from .text import SingleLine
 
 # What a participant may do in a phase: add notes; edit, recolour or delete their notes;
 # move notes between blocks; group notes; vote. Facilitators may always do everything.
 ACTIONS = ("add", "edit", "move", "group", "vote")
 Action = Literal["add", "edit", "move", "group", "vote"]
 RecipeId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,59}$")]
+MAX_RECIPE_NAME = 80
+# A line of a menu: the single-line rule of what people type (facilitators name their own).
+ShortText = SingleLine(MAX_RECIPE_NAME)
+
+
+class RecipeName(Localized):
+    """A recipe's name: a line of a menu, so shorter than its other texts."""
+
+    es: ShortText
+    en: ShortText
 
 
 class VoteSettings(BaseModel):
@@ -84,7 +103,7 @@ class Recipe(BaseModel):
     id: RecipeId
     version: StrictInt = Field(ge=1)
     template: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,59}$")]
-    name: Localized
+    name: RecipeName
     description: Localized
     phases: tuple[Phase, ...] = Field(min_length=1, max_length=40)
 
@@ -98,6 +117,27 @@ class Recipe(BaseModel):
 
     def minutes(self) -> int:
         return sum(p.minutes or 0 for p in self.phases)
+
+    def workshop_copy(self) -> dict:
+        """The copy a workshop keeps (``Workshop.recipe``), as a canvas keeps its template's:
+        the recipe itself plus where the room is in it, not started yet."""
+        data = self.model_dump(mode="json")
+        return {"id": self.id, "version": self.version, "template": self.template, "name": data["name"],
+                "description": data["description"], "phases": data["phases"], "phase": None, "tables": {},
+                "started_at": None}
+
+
+RECIPE_FIELDS = ("id", "version", "template", "name", "description", "phases")
+
+
+def recipe_data(copy: dict, shipped: Recipes | None = None) -> dict:
+    """The recipe a workshop's copy was made from, in the shape of a recipe file (no phase
+    state). Copies made before they kept the description take the shipped recipe's, or the name."""
+    data = {key: copy[key] for key in RECIPE_FIELDS if key in copy}
+    if "description" not in data:
+        original = shipped.get(copy.get("id", "")) if shipped is not None else None
+        data["description"] = original.model_dump(mode="json")["description"] if original else copy.get("name")
+    return data
 
 
 def _describe(error: ValidationError, data: Any) -> str:
@@ -115,8 +155,10 @@ def _describe(error: ValidationError, data: Any) -> str:
     return f"{'.'.join(str(p) for p in loc)}: {message}" if loc else message
 
 
-def parse_recipe(data: dict[str, Any], source: str, templates: Catalog) -> Recipe:
-    """Validate one recipe against its canvas template; ``source`` names it in errors."""
+def parse_recipe(data: Any, source: str, templates: Catalog) -> Recipe:
+    """Validate one recipe, as data (a file's, a facilitator's own, an imported workshop's),
+    against its canvas template; the one validator of recipes. ``source`` names it in errors,
+    which name the field: ``source: phases.vote.minutes: ...``."""
     try:
         recipe = Recipe.model_validate(data)
     except ValidationError as error:

@@ -50,10 +50,12 @@ from facilitator.models import (
     Note,
     OwnTemplate,
     Participant,
+    SavedRecipe,
     Vote,
     VotingRound,
     Workshop,
 )
+from facilitator.recipes import recipes_of
 from facilitator.views.exports import jobs_of
 
 from .conftest import PASSWORD
@@ -153,6 +155,7 @@ class Side:
     cluster: int = 0
     projector: str = ""
     own_template: int = 0  # a canvas template of the facilitator's own (views/canvas_editor.py)
+    recipe: int = 0  # an own recipe of the facilitator who created the workshop
 
 
 @dataclass
@@ -222,6 +225,11 @@ def _build_side(app, title: str, email: str, co_email: str) -> Side:
     apply(fac, None, "participant:remove", participant_id=r.id)
     side.projector = projector_token(db.session.get(Workshop, workshop.id))
     side.own_template = own_templates.new_template(account, catalog_of(app), f"Plantilla {title}", "Prueba").id
+    own = SavedRecipe(facilitator_id=account.id, name=f"Receta {title}",
+                      data=recipes_of(app).get("public-policy-lean-canvas-90").model_dump(mode="json"))
+    db.session.add(own)
+    db.session.commit()
+    side.recipe = own.id
     return side
 
 
@@ -273,7 +281,8 @@ def fresh(matrix):
 # ---- what changed -------------------------------------------------------------------
 
 TABLES = ("workshop", "workshop_facilitator", "facilitator", "canvas", "participant", "note", "cluster",
-          "voting_round", "vote", "event", "account_link", "own_template")
+          "voting_round", "vote", "event", "account_link", "own_template", "saved_recipe")
+ACCOUNT_TABLES = {"facilitator", "saved_recipe"}  # rows of an account, not of a workshop
 
 
 def _digest(rows: list) -> tuple[int, str]:
@@ -303,7 +312,7 @@ def world_state(matrix: Matrix) -> dict[str, dict[str, tuple[int, str]]]:
     state = {"all": {name: _digest(rows) for name, rows in tables.items()}}
     for key, workshop_id in (("w", matrix.w.workshop_id), ("w2", matrix.w2.workshop_id)):
         state[key] = {name: _digest([row for row in rows if owner.get(name, lambda r: r["workshop_id"])(row)
-                                     == workshop_id]) for name, rows in tables.items() if name != "facilitator"}
+                                     == workshop_id]) for name, rows in tables.items() if name not in ACCOUNT_TABLES}
     return state
 
 
@@ -749,6 +758,19 @@ REQUESTS: dict[tuple[str, str], Request] = {
     ("POST", "/f/canvases/<int:template_id>/delete"): Request(
         _url("/f/canvases/{m.w.own_template}/delete"), ok=(302,),
         done=lambda m: count(OwnTemplate, id=m.w.own_template) == 0),
+    ("POST", "/f/workshops/<int:workshop_id>/duplicate"): Request(
+        _url(W_ROUTE + "/duplicate"), ok=(302,), done=_exists(Workshop, title="Taller W (copia)")),
+    ("GET", "/f/workshops/<int:workshop_id>/save-recipe"): Request(_url(W_ROUTE + "/save-recipe")),
+    ("POST", "/f/workshops/<int:workshop_id>/save-recipe"): Request(
+        _url(W_ROUTE + "/save-recipe"), ok=(302,), kwargs=lambda m: {"data": {"name": "Receta nueva"}},
+        done=_exists(SavedRecipe, name="Receta nueva")),
+    ("GET", "/f/recipes/start"): Request(_url("/f/recipes/start?recipe=own:{m.w.recipe}"),
+                                         answer=lambda r, m, role: f'value="own:{m.w.recipe}" selected' in r.text),
+    ("POST", "/f/recipes/start"): Request(
+        _url("/f/recipes/start"), ok=(302,), done=_exists(Workshop, title="Taller con receta"),
+        kwargs=lambda m: {"data": {"title": "Taller con receta", "recipe": f"own:{m.w.recipe}", "tables": "2"}}),
+    ("POST", "/f/recipes/<int:recipe_id>/delete"): Request(
+        _url("/f/recipes/{m.w.recipe}/delete"), ok=(302,), done=lambda m: count(SavedRecipe, id=m.w.recipe) == 0),
     ("POST", "/api/login"): Request(_url("/api/login"), kwargs=lambda m: {"json": {
         "email": m.w.facilitator_email, "password": PASSWORD}}),
     ("POST", "/api/logout"): Request(_url("/api/logout")),

@@ -88,8 +88,8 @@ class Database:
              "participant": "workshop_id", "event": "workshop_id", "note": ("canvas_id", "canvas"),
              "cluster": ("canvas_id", "canvas"), "voting_round": ("canvas_id", "canvas"),
              "vote": ("round_id", "voting_round"), "webhook_delivery": "workshop_id"}
-    # A facilitator's account data, no workshop's: one-time links, own canvas templates.
-    SHARED: ClassVar[set] = {"alembic_version", "facilitator", "account_link", "own_template"}
+    # A facilitator's account data, no workshop's: one-time links, own canvas templates, own recipes.
+    SHARED: ClassVar[set] = {"alembic_version", "facilitator", "account_link", "own_template", "saved_recipe"}
 
     def __init__(self, location: Path | str):
         """A SQLite file (read-only), or a PostgreSQL URL."""

@@ -22,10 +22,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..catalog import catalog_of
 from ..db import db
 from ..models import Canvas, Note, Workshop
 from ..recipes import recipes_of
-from . import controls, rules, session, timers, voting
+from . import controls, reuse, rules, session, timers, voting
 from .actors import Actor
 from .errors import BoardError
 from .log import Change
@@ -44,20 +45,18 @@ from .schemas import (
 
 
 def choose_recipe(actor: Actor, op: ChooseRecipe) -> Change:
-    """Follow a recipe (a copy of it, as a canvas copies its template), or none again.
-    No phase is applied yet: "next phase" starts the first."""
+    """Follow a recipe (a copy of it, as a canvas copies its template): a shipped one or the
+    facilitator's own (``own-<n>``), or none again. No phase is applied yet: "next phase" starts the first."""
 
     def change(workshop: Workshop) -> None:
         if op.recipe_id is None:
             workshop.recipe = None
             return
-        recipe = recipes_of(current_app).get(op.recipe_id)
+        recipe = recipes_of(current_app).get(op.recipe_id) or reuse.own_recipe_of_actor(
+            actor, op.recipe_id, catalog_of(current_app))
         if recipe is None:
             raise BoardError("invalid", _l("There is no recipe “%(id)s”.", id=op.recipe_id), field="recipe_id")
-        data = recipe.model_dump(mode="json")
-        workshop.recipe = {"id": recipe.id, "version": recipe.version, "template": recipe.template,
-                           "name": data["name"], "phases": data["phases"], "phase": None, "tables": {},
-                           "started_at": None}
+        workshop.recipe = recipe.workshop_copy()
 
     return session.facilitator_op(actor, op, "workshop.recipe", change)
 

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -22,6 +23,7 @@ from ..board.actors import Actor
 from ..catalog import Template
 from ..db import db
 from ..models import Canvas, Cluster, Note, Participant, VotingRound, Workshop, utcnow
+from ..recipes import recipe_data, recipes_of
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,8 @@ class WorkshopData:
     attendance: list[tuple[str | None, int]]  # (institution, participants), most first
     canvases: list[CanvasData]
     exported_at: datetime
+    # The recipe the workshop follows (its copy, with the room's phase and each table's), or None.
+    recipe: dict | None = None
 
     @property
     def participants(self) -> list[PersonData] | None:
@@ -242,6 +246,14 @@ def _attendance(people: list[Participant]) -> list[tuple[str | None, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0] is None, (item[0] or "").casefold()))
 
 
+def _recipe(workshop: Workshop) -> dict | None:
+    """The workshop's copy of its recipe, whole (copies made before they kept the description
+    get the shipped recipe's, ``recipes.recipe_data``)."""
+    if not workshop.recipe:
+        return None
+    return {**workshop.recipe, **recipe_data(workshop.recipe, recipes_of(current_app))}
+
+
 def read_workshop(workshop: Workshop, viewer: Actor | None = None,
                   canvas_ids: list[int] | None = None, *, unrevealed: bool = True) -> WorkshopData:
     """The workshop as ``viewer`` (by default, a facilitator) may export it;
@@ -274,7 +286,7 @@ def read_workshop(workshop: Workshop, viewer: Actor | None = None,
         canvases=[_canvas(c, [n for n in notes if n.canvas_id == c.id], [k for k in clusters if k.canvas_id == c.id],
                           [r for r in rounds if r.canvas_id == c.id], viewer, refs, language, unrevealed)
                   for c in canvases],
-        exported_at=utcnow())
+        exported_at=utcnow(), recipe=_recipe(workshop))
 
 
 def commitments_of(workshop: Workshop) -> list[dict]:

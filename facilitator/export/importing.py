@@ -19,9 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from ..board.schemas import MAX_NAME, BlockId, CanvasName, ClusterTitle, Color, Institution, Name, NoteText, Title
 from ..board.workshops import new_code
-from ..catalog import CatalogError, Template, parse_template
+from ..catalog import Catalog, CatalogError, Template, catalog_of, parse_template
 from ..db import db
 from ..models import Canvas, Cluster, Facilitator, Note, Participant, Vote, VotingRound, Workshop, utcnow
+from ..recipes import Recipe, parse_recipe
 from ..text import SingleLine
 from .jsonfile import FORMAT, VERSION
 
@@ -108,6 +109,19 @@ class CanvasIn(Strict):
     votes: list[RoundIn] = []
 
 
+class RecipeTableIn(Strict):
+    canvas: Annotated[int, Field(ge=0, lt=MAX_CANVASES)]
+    phase: Annotated[int, Field(ge=0, le=40)]
+
+
+class RecipeStateIn(Strict):
+    """Where the room is in its recipe; the recipe itself is checked by ``recipes.parse_recipe``."""
+
+    phase: Annotated[int, Field(ge=0, le=40)] | None = None
+    tables: Annotated[list[RecipeTableIn], Field(max_length=MAX_CANVASES)] = []
+    started_at: datetime | None = None
+
+
 class FileIn(Strict):
     format: Literal["lienzo.workshop"]
     version: Literal[1]
@@ -116,6 +130,7 @@ class FileIn(Strict):
     templates: list[TemplateIn]
     people: list[PersonIn] | None = None
     canvases: Annotated[list[CanvasIn], Field(max_length=MAX_CANVASES)]
+    recipe: dict | None = None
 
 
 def _where(loc: tuple) -> str:
@@ -159,6 +174,40 @@ def _templates(parsed: FileIn) -> dict[str, Template]:
         except CatalogError as error:
             raise ImportFailed(str(error)) from None
     return templates
+
+
+def _recipe(parsed: FileIn, templates: dict[str, Template]) -> tuple[Recipe, RecipeStateIn] | None:
+    """The recipe the workshop follows, checked like a recipe file against the file's templates
+    (and the catalog's, for a recipe whose canvas has no table yet), and the room's place in it."""
+    if parsed.recipe is None:
+        return None
+    state_keys = ("phase", "tables", "started_at")
+    try:
+        state = RecipeStateIn.model_validate({k: v for k, v in parsed.recipe.items() if k in state_keys})
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        raise ImportFailed(f"{_where(('recipe', *first['loc']))}: {first['msg']}") from None
+    known = Catalog({**catalog_of(current_app).templates, **{t.id: t for t in templates.values()}})
+    try:
+        recipe = parse_recipe({k: v for k, v in parsed.recipe.items() if k not in state_keys}, "recipe", known)
+    except CatalogError as error:
+        raise ImportFailed(str(error)) from None
+    phases = len(recipe.phases)
+    if state.phase is not None and state.phase >= phases:
+        raise ImportFailed(_("%(where)s: the recipe has %(count)s phases.", where="recipe.phase", count=phases))
+    seen = set()
+    for t, table in enumerate(state.tables):
+        where = f"recipe.tables[{t}]"
+        if table.canvas >= len(parsed.canvases) or table.canvas in seen:
+            raise ImportFailed(_("%(where)s: there is no canvas %(ref)s, or it is named twice.",
+                                 where=f"{where}.canvas", ref=table.canvas))
+        seen.add(table.canvas)
+        if templates[parsed.canvases[table.canvas].template].id != recipe.template:
+            raise ImportFailed(_("%(where)s: this canvas is not one the recipe runs on.", where=f"{where}.canvas"))
+        if table.phase >= phases:
+            raise ImportFailed(_("%(where)s: the recipe has %(count)s phases.", where=f"{where}.phase",
+                                 count=phases))
+    return recipe, state
 
 
 def _check_capacity(parsed: FileIn) -> None:
@@ -219,6 +268,7 @@ def _check_references(parsed: FileIn) -> None:
                 _check_block(blocks, block, f"{where}.votes[{r}].blocks[{b}]")
         total += len(canvas.notes)
         dots += sum(count for r in canvas.votes for count in r.tallies.values())
+    _recipe(parsed, templates)
     if total > MAX_NOTES:
         raise ImportFailed(_("The file has more than %(max)s notes.", max=MAX_NOTES))
     if dots > MAX_DOTS:
@@ -257,6 +307,7 @@ def _create(parsed: FileIn, facilitator: Facilitator) -> Workshop:
         unnamed = _("Anonymous")
     stand_ins: dict[str | None, Participant] = {}
     templates = {t.ref: t.template for t in parsed.templates}
+    canvases = []
     for position, entry in enumerate(parsed.canvases, start=1):
         data = templates[entry.template]
         canvas = Canvas(workshop=workshop, name=entry.name, template_id=data["id"], template=data, position=position,
@@ -264,6 +315,7 @@ def _create(parsed: FileIn, facilitator: Facilitator) -> Workshop:
                         locked_blocks=list(entry.locked_blocks), notes_editable_by_all=entry.editable_by_all)
         db.session.add(canvas)
         db.session.flush()
+        canvases.append(canvas)
         groups = {g.ref: Cluster(canvas_id=canvas.id, block=g.block, title=g.title, created_at=now)
                   for g in entry.groups}
         db.session.add_all(groups.values())
@@ -295,6 +347,13 @@ def _create(parsed: FileIn, facilitator: Facilitator) -> Workshop:
             db.session.add_all(Vote(round_id=round_.id, note_id=notes[ref].id, participant_id=None,
                                     created_at=round_.closed_at)
                                for ref, count in item.tallies.items() for _ in range(count))
+    followed = _recipe(parsed, _templates(parsed))
+    if followed is not None:
+        recipe, state = followed
+        started = _utc(state.started_at)
+        workshop.recipe = {**recipe.workshop_copy(), "phase": state.phase,
+                           "tables": {str(canvases[t.canvas].id): t.phase for t in state.tables},
+                           "started_at": None if started is None else round(started.timestamp() * 1000)}
     return workshop
 
 

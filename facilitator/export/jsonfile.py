@@ -10,8 +10,10 @@ exported, imported and exported again gives the same file but for its
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
+from ..recipes import RECIPE_FIELDS
 from .data import CanvasData, NoteData, WorkshopData
 
 FORMAT = "lienzo.workshop"
@@ -56,6 +58,22 @@ def _canvas(canvas: CanvasData, template_ref: str, note_refs: dict[str, str], gr
     }
 
 
+def _recipe(workshop: WorkshopData) -> dict | None:
+    """The recipe followed, with the room's phase and each table's, tables named by their
+    place among the file's canvases (``canvases[i]``)."""
+    copy = workshop.recipe
+    if not copy:
+        return None
+    places = {c.id: i for i, c in enumerate(workshop.canvases)}
+    tables = sorted((places[int(canvas_id)], phase) for canvas_id, phase in (copy.get("tables") or {}).items()
+                    if int(canvas_id) in places)
+    started = copy.get("started_at")
+    return {**{key: copy[key] for key in RECIPE_FIELDS}, "phase": copy.get("phase"),
+            "tables": [{"canvas": place, "phase": phase} for place, phase in tables],
+            "started_at": None if started is None else
+            datetime.fromtimestamp(started / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+
+
 def to_dict(workshop: WorkshopData) -> dict:
     templates: list[dict] = []
     canvas_templates = []
@@ -80,6 +98,7 @@ def to_dict(workshop: WorkshopData) -> dict:
              "joined_at": _iso(p.joined_at), "removed_at": _iso(p.removed_at)} for p in workshop.people],
         "canvases": [_canvas(c, t, note_refs, group_refs) for c, t in zip(workshop.canvases, canvas_templates,
                                                                           strict=True)],
+        "recipe": _recipe(workshop),
     }
 
 

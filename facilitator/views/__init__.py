@@ -15,7 +15,7 @@ from ..board.schemas import MAX_INTEGER
 from ..database import database_failed
 from ..db import db
 from ..extensions import csrf
-from . import about, accounts, api, canvas_editor, exports, facilitator, limits, public
+from . import about, accounts, api, canvas_editor, exports, facilitator, limits, public, reuse
 from .identity import current_facilitator
 
 
@@ -48,6 +48,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(facilitator.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(canvas_editor.bp)
+    app.register_blueprint(reuse.bp)
     app.register_blueprint(exports.bp)
     exports.init_app(app)
     app.register_blueprint(api.bp)

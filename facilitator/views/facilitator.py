@@ -31,6 +31,7 @@ from .canvas_page import render_canvas
 from .identity import current_facilitator, log_in, log_out, login_required
 from .limits import login_failures
 from .live_pages import join_url, render_control_room
+from .reuse import recipe_menu
 
 bp = Blueprint("facilitator", __name__, url_prefix="/f")
 
@@ -77,7 +78,7 @@ def logout():
 @login_required
 def dashboard():
     workshops = sorted(current_facilitator().workshops, key=lambda w: w.created_at, reverse=True)
-    return render_template("f_dashboard.html", workshops=workshops)
+    return render_template("f_dashboard.html", workshops=workshops, recipes=recipe_menu(current_facilitator()))
 
 
 @bp.route("/workshops/new", methods=["GET", "POST"])

@@ -19,6 +19,7 @@ from ..models import Workshop
 from ..recipes import recipes_of
 from .browser_strings import LIVE_STRINGS, plural_strings
 from .canvas_page import canvas_pdf_urls, color_choices, grid_info, template_of
+from .reuse import own_recipe_options
 
 
 def _strings() -> dict:
@@ -80,6 +81,7 @@ def render_control_room(workshop: Workshop, actor: board.Actor, token: str) -> s
     lang = boot["lang"]
     boot["recipes"] = [{"id": r.id, "name": r.name.get(lang), "template": r.template, "minutes": r.minutes()}
                        for r in recipes_of(current_app)]
+    boot["recipes"] += own_recipe_options(actor, lang)
     by_id = {canvas.id: canvas for canvas in workshop.canvases}
     for info in boot["canvases"]:  # the control room's only: the projector's boot has no downloads
         info["pdf"] = canvas_pdf_urls(by_id[info["id"]])
