@@ -9,14 +9,16 @@ across a phase change, also after a reload, until it follows again."""
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
+from pathlib import Path
 
 import pytest
 
 from .browser_support import PageErrors, open_control_room, open_projector_from, server_notes, wait_connected
 from .servers import PASSWORD, ROOT, running_server
-from .waiting import BROWSER_MS, STALL
+from .waiting import BROWSER_MS, STALL, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -25,13 +27,22 @@ PHASES = tomllib.loads((ROOT / "recipes" / f"{RECIPE}.toml").read_text(encoding=
 BLOCKS = tomllib.loads((ROOT / "canvases" / "public-policy-lean-canvas.toml").read_text(encoding="utf-8"))["blocks"]
 LAPTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
-SHOTS = {2: "vote", 3: "population"}  # phases whose pages are saved as pictures (/tmp) to look at
+IN_BLOCK = ".canvas-page[data-view='block'] .sheet .block.is-current"  # the phone's open block
+SHOTS = {2: "vote", 3: "population", 6: "share"}  # phases whose pages are kept as pictures (LIENZO_SCREENSHOTS)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     with running_server(tmp_path_factory.mktemp("recipe-run"), facilitator=True) as process:
         yield process
+
+
+def screenshot(page, name: str) -> None:
+    """Kept for people to look at when LIENZO_SCREENSHOTS names a folder."""
+    folder = os.environ.get("LIENZO_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))
 
 
 def in_play(phase: dict) -> set[str]:
@@ -118,6 +129,7 @@ def test_a_recipe_runs_through_every_phase_and_the_pages_follow(server, browser,
         phone, phone_errors = opened[-1][1], opened[-1][2]
 
         recipe = room.locator("#room-recipe")
+        recipe.locator(".phase-now").filter(has_text="Sin receta").wait_for()
         recipe.locator("#recipe-choice").select_option(RECIPE)
         recipe.get_by_role("button", name="Seguir", exact=True).click()
         recipe.locator(".phase-now").filter(has_text="ninguna fase ha empezado").wait_for()
@@ -143,39 +155,41 @@ def test_a_recipe_runs_through_every_phase_and_the_pages_follow(server, browser,
 
             if index == 4:
                 # The phone stayed in the previous phase's block (chosen in phase 4, below).
-                phone.wait_for_selector(".canvas-page[data-view='block'] .sheet .block.is-current[data-block='population']")
+                phone.wait_for_selector(f"{IN_BLOCK}[data-block='population']")
                 assert stay.get_attribute("aria-pressed") == "true"
                 phone.reload()  # remembered for the page
                 wait_connected(phone)
                 phone.locator("#phase-text").filter(has_text=instruction).wait_for()
-                phone.wait_for_selector(".sheet .block.is-current[data-block='population']")
-                assert phone.get_by_role("button", name="Quedarme aquí", exact=True).get_attribute("aria-pressed") == "true"
+                phone.wait_for_selector(f"{IN_BLOCK}[data-block='population']")
+                assert stay.get_attribute("aria-pressed") == "true"
                 stay.click()  # following again: to the room's block at once
                 assert stay.get_attribute("aria-pressed") == "false"
 
             # The phone goes to the phase's block by itself (or to the list when it names none),
             # and its list offers only the blocks in play.
             if focus:
-                phone.wait_for_selector(f".canvas-page[data-view='block'] .sheet .block.is-current[data-block='{focus}']")
+                phone.wait_for_selector(f"{IN_BLOCK}[data-block='{focus}']")
                 phone.get_by_role("button", name="Todos los bloques").click()
                 phone.wait_for_selector(".canvas-page[data-view='list']")
             else:
                 phone.wait_for_selector(".canvas-page[data-view='list']")
             assert shown_blocks(phone) == play
+            if index in SHOTS:
+                screenshot(phone, f"recipe-run-375x812-{SHOTS[index]}-list")
             if focus:
                 phone.click(f".block-index-item[data-block='{focus}']")
                 phone.wait_for_selector(f".sheet .block.is-current[data-block='{focus}']")
             # The laptop marks the phase's block and leaves the others out of play.
-            laptop.wait_for_function("(b) => !b || document.querySelector(`.sheet .block.is-phase-block[data-block='${b}']`)",
-                                     arg=focus)
+            laptop.wait_for_function(
+                "(b) => !b || document.querySelector(`.sheet .block.is-phase-block[data-block='${b}']`)", arg=focus)
             assert out_of_play(laptop) == {b["id"] for b in BLOCKS} - play
             if focus:
                 box = laptop.locator(f".sheet .block[data-block='{focus}']").bounding_box()
                 assert box and box["y"] >= 0 and box["y"] + 40 <= 800
 
             if index in SHOTS:
-                phone.screenshot(path=f"/tmp/phones-run-375x812-{SHOTS[index]}.png")
-                laptop.screenshot(path=f"/tmp/phones-run-1280x800-{SHOTS[index]}.png")
+                screenshot(phone, f"recipe-run-375x812-{SHOTS[index]}")
+                screenshot(laptop, f"recipe-run-1280x800-{SHOTS[index]}")
 
             before = server_note_count(seat, server, table)
             if "add" in phase["allow"]:
@@ -200,7 +214,7 @@ def test_a_recipe_runs_through_every_phase_and_the_pages_follow(server, browser,
                 phone.goto(f"{server.url}/c/{table}")
                 wait_connected(phone)
                 phone.locator("#phase-text").filter(has_text=instruction).wait_for()
-                phone.wait_for_selector(f".canvas-page[data-view='block'] .sheet .block.is-current[data-block='{focus}']")
+                phone.wait_for_selector(f"{IN_BLOCK}[data-block='{focus}']")
             if index == 3:
                 # "Show the whole canvas" shows the rest until the next phase.
                 laptop.get_by_role("button", name="Ver todo el lienzo").click()
@@ -212,17 +226,10 @@ def test_a_recipe_runs_through_every_phase_and_the_pages_follow(server, browser,
         assert recipe.get_by_role("button", name="Fase siguiente", exact=True).is_disabled()
         errors = phone_errors.errors + laptop_errors.errors + projector_errors.errors
         assert not errors, errors
-    except BaseException:
-        for context, page, _errors in opened:
-            page.screenshot(path=f"/tmp/phones-fail-{page.viewport_size['width']}.png")
-            print(page.url, page.evaluate("() => [document.querySelector('.canvas-page').dataset.view, history.length, JSON.stringify(history.state), document.getElementById('phase-text').textContent]"))
-        raise
     finally:
         for context, _page, _errors in opened:
             context.close()
 
 
 def _wait_count(seat: str, server, canvas_id: int, count: int) -> bool:
-    from .waiting import wait_until
-
     return wait_until(lambda: server_note_count(seat, server, canvas_id) >= count)

@@ -89,7 +89,8 @@ export class CanvasPhase {
     const recipe = this.page.live.workshop.state.recipe;
     const phase = this.phase();
     if (!phase) return null;
-    return `${recipe.id}:${recipe.tables[String(this.page.canvasId)]}:${recipe.started_at || ""}`;
+    // The table's own phase (not the room's start time: a phase sent to other tables is no change here).
+    return `${recipe.id}:${recipe.tables[String(this.page.canvasId)]}`;
   }
 
   /** The block the page follows to in this phase (null: the whole canvas). */
