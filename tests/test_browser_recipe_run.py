@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import requests
 
 from .browser_support import PageErrors, open_control_room, open_projector_from, server_notes, wait_connected
 from .servers import PASSWORD, ROOT, running_server
@@ -85,6 +86,18 @@ def out_of_play(page) -> set[str]:
     return set(page.eval_on_selector_all(".sheet .block.is-out-of-play", "nodes => nodes.map(n => n.dataset.block)"))
 
 
+def table_follows(seat: str, server, canvas_id: int, phase: dict) -> bool:
+    """The table's settings on the server are the phase's: silent writing, locked blocks, its timer running."""
+    answer = requests.get(f"{server.url}/api/canvases/{canvas_id}", headers={"Authorization": f"Bearer {seat}"},
+                          timeout=STALL)
+    answer.raise_for_status()
+    controls = answer.json()["controls"]
+    timer = controls["timer"] or {}
+    return (controls["hidden"] == phase.get("silent", False)
+            and set(controls["locked_blocks"]) == set(phase.get("locked_blocks", []))
+            and timer.get("state") == "running")
+
+
 def server_note_count(seat: str, server, canvas_id: int) -> int:
     """How many notes the canvas holds on the server (read with the facilitator's seat: every note)."""
     return len(server_notes(server, canvas_id, seat))
@@ -143,6 +156,10 @@ def test_a_recipe_runs_through_every_phase_and_the_pages_follow(server, browser,
             recipe.locator(".phase-now").filter(has_text=f"Fase {index + 1} de {len(PHASES)}").wait_for()
             instruction, focus, play = phase["instruction"]["es"], phase.get("focus"), in_play(phase)
 
+            # Each of the three tables is in the phase (the server holds its settings).
+            for canvas_id in workshop["canvas_ids"]:
+                followed = wait_until(lambda c=canvas_id, p=phase: table_follows(seat, server, c, p))
+                assert followed, (canvas_id, phase["id"])
             # Every page shows the phase's instruction near the top.
             for page in (phone, laptop):
                 page.locator("#phase-text").filter(has_text=instruction).wait_for()
