@@ -179,6 +179,7 @@ def test_a_recipe_runs_through_every_phase_and_the_pages_follow(server, browser,
                 phone.locator("#phase-text").filter(has_text=instruction).wait_for()
                 phone.wait_for_selector(f"{IN_BLOCK}[data-block='population']")
                 assert stay.get_attribute("aria-pressed") == "true"
+                phone.locator("#focus-prompt").wait_for()  # staying, the invitation to the room's block is offered
                 stay.click()  # following again: to the room's block at once
                 assert stay.get_attribute("aria-pressed") == "false"
 
@@ -186,6 +187,7 @@ def test_a_recipe_runs_through_every_phase_and_the_pages_follow(server, browser,
             # and its list offers only the blocks in play.
             if focus:
                 phone.wait_for_selector(f"{IN_BLOCK}[data-block='{focus}']")
+                assert phone.locator("#focus-prompt").is_hidden()  # no "Go there": it is there
                 phone.get_by_role("button", name="Todos los bloques").click()
                 phone.wait_for_selector(".canvas-page[data-view='list']")
             else:

@@ -181,5 +181,6 @@ export class CanvasPhase {
     setPressed(this.stayButton, stay);
     announce(t(stay ? "phase_staying" : "phase_following"));
     if (!stay) this.follow();
+    this.page.state.touch("phase"); // the invitation to the room's block shows only to who stays
   }
 }
