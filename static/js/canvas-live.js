@@ -7,7 +7,7 @@ import { announce } from "./announce.js";
 import { Clock, formatDuration, locksNow } from "./clock.js";
 import { el, setPressed, setText, syncChildren } from "./dom.js";
 import { invitationFor } from "./focus.js";
-import { localized, tablePhase } from "./phase.js";
+import { CanvasPhase } from "./canvas-phase.js";
 import { t, tn } from "./i18n.js";
 import { reasonOf } from "./send.js";
 import { TimerView } from "./timer-view.js";
@@ -31,6 +31,7 @@ export class CanvasLive {
     this.timeLockedBefore = false;
     this.wireStatus();
     this.wireFocus();
+    this.phase = new CanvasPhase(page);
     setInterval(() => this.checkTimeLock(), 500);
   }
 
@@ -151,6 +152,7 @@ export class CanvasLive {
     document.body.classList.toggle("is-closed", this.closed);
     this.renderNotices(controls);
     this.renderBlocks(hiddenCounts);
+    this.phase.render();
     this.renderStatus();
     this.renderFocus();
     this.renderVoteBar();
@@ -159,10 +161,6 @@ export class CanvasLive {
   renderNotices(controls) {
     const facilitator = this.me.facilitator;
     const notices = [];
-    const phase = tablePhase(this.workshop.state.recipe, this.page.canvasId);
-    if (phase && !this.closed) {
-      notices.push(["phase", t("phase_notice", { name: localized(phase.name), instruction: localized(phase.instruction) })]);
-    }
     if (this.closed) notices.push(["closed", t("notice_closed")]);
     else {
       if (controls.locked) notices.push(["locked", t(facilitator ? "notice_locked_facilitator" : "notice_locked")]);
@@ -290,8 +288,10 @@ export class CanvasLive {
     const key = JSON.stringify(focus);
     if (this.focusDismissed !== null && key !== this.focusDismissed) this.focusDismissed = null; // a new invitation
     const here = Boolean(focus && focus.canvas_id === this.page.canvasId);
+    // A page that follows the phase is taken to its block already: no invitation to go there.
+    const followed = here && this.phase.following && focus.block === this.phase.target(this.phase.phase());
     const show = Boolean(focus && !this.me.facilitator && !this.closed && !(here && !focus.block)
-      && key !== this.focusDismissed);
+      && key !== this.focusDismissed && !followed);
     this.focusBox.hidden = !show;
     if (show) {
       const text = t("focus_invite", { place: this.focusPlace(focus) });

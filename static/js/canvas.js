@@ -16,6 +16,7 @@ import { PageState } from "./page-state.js";
 import { showConnectionState, startPage } from "./page.js";
 import { People } from "./people.js";
 import { pdfLinks } from "./downloads.js";
+import { tablePhase } from "./phase.js";
 import { initPhoneView } from "./phone.js";
 import { reasonOf, sendOnce } from "./send.js";
 import { isRedacted } from "./state.js";
@@ -522,7 +523,10 @@ class CanvasPage {
       announce(t("conflict_title"));
       return;
     }
-    const message = t(ERROR_KEYS[code] || "error_generic") || t("error_generic");
+    // A phase's refusal names the phase and what it does not allow: the server's own words.
+    const phaseRefusal = code === "locked" && tablePhase(this.live.workshop.state.recipe, this.canvasId)
+      && ack.error && ack.error.message;
+    const message = phaseRefusal || t(ERROR_KEYS[code] || "error_generic") || t("error_generic");
     this.state.refused(op, { message, text: typing ? li.lienzo.text.value : null });
     announce(message);
   }

@@ -36,9 +36,12 @@ export function initPhoneView(page) {
     }
   }
 
+  // `push`: a new history entry; "replace": this entry becomes the block (one block follows
+  // another: Back still goes to the list).
   function open(block, push) {
     current = block;
-    if (push) history.pushState({ lienzoBlock: block }, "", `#${block}`);
+    if (push === "replace") history.replaceState({ lienzoBlock: block }, "", `#${block}`);
+    else if (push) history.pushState({ lienzoBlock: block }, "", `#${block}`);
     apply();
     window.scrollTo(0, 0);
     focusTitle(block);
@@ -91,6 +94,16 @@ export function initPhoneView(page) {
     get current() { return current; },
     /** Open one block (the phone's way of going to it). */
     open(block) { open(block, true); },
+    /** Go to another block in place of the open one (the page follows the room): Back still leads to the list. */
+    follow(block) {
+      open(block, current && history.state && history.state.lienzoBlock ? "replace" : true);
+    },
+    /** Back to the list of blocks (the room's phase names no block). */
+    list() {
+      if (!current) return;
+      if (history.state && history.state.lienzoBlock) history.back();
+      else close();
+    },
     /** Whether a block's notes are on screen now. */
     shows(block) {
       if (!media.matches) return true;
