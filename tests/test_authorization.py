@@ -39,7 +39,18 @@ from facilitator.board.workshops import (
 )
 from facilitator.config import TestConfig
 from facilitator.extensions import db, socketio
-from facilitator.models import Canvas, Cluster, Event, Facilitator, Note, Participant, Vote, VotingRound, Workshop
+from facilitator.models import (
+    Canvas,
+    Cluster,
+    Commitment,
+    Event,
+    Facilitator,
+    Note,
+    Participant,
+    Vote,
+    VotingRound,
+    Workshop,
+)
 from facilitator.views.exports import jobs_of
 
 from .conftest import PASSWORD
@@ -137,6 +148,7 @@ class Side:
     note_q: str = ""
     note_hidden: str = ""
     cluster: int = 0
+    commitment: int = 0
     projector: str = ""
 
 
@@ -199,6 +211,8 @@ def _build_side(app, title: str, email: str, co_email: str) -> Side:
                          note_ids=[side.note_q])["cluster"]["id"]
     apply(fac, None, "vote:open", canvas_id=c1.id, budget=5, max_per_note=3)
     apply(pa, c1.id, "vote:add", note_id=side.note_q)
+    side.commitment = apply(fac, None, "commitment:add", canvas_id=c1.id, note_id=side.note_p,
+                            responsible="MEF")["commitment_id"]
     apply(qa, None, "status:set", hand=True)
     apply(fac, None, "timer:start", seconds=3600)
     apply(fac, None, "timer:start", canvas_id=c1.id, seconds=3600)
@@ -252,7 +266,7 @@ def fresh(matrix):
 # ---- what changed -------------------------------------------------------------------
 
 TABLES = ("workshop", "workshop_facilitator", "facilitator", "canvas", "participant", "note", "cluster",
-          "voting_round", "vote", "event")
+          "voting_round", "vote", "event", "commitment")
 
 
 def _digest(rows: list) -> tuple[int, str]:
@@ -441,6 +455,12 @@ MESSAGES: dict[tuple[str, str], Message] = {
                                     setup=_as_facilitators(("recipe:choose", lambda s: op(recipe_id=RECIPE)),
                                                            ("phase:next", lambda s: op()),
                                                            ("phase:next", lambda s: op()))),
+    ("commitment:add", ""): Message(lambda s: op(canvas_id=s.canvas, cluster_id=s.cluster, responsible="PCM"),
+                                    done=lambda s: count(Commitment, workshop_id=s.workshop_id) == 2),
+    ("commitment:edit", ""): Message(lambda s: op(commitment_id=s.commitment, status="done"),
+                                     done=lambda s: get(Commitment, s.commitment).status == "done"),
+    ("commitment:delete", ""): Message(lambda s: op(commitment_id=s.commitment),
+                                       done=lambda s: get(Commitment, s.commitment) is None),
 }
 
 
@@ -661,6 +681,8 @@ REQUESTS: dict[tuple[str, str], Request] = {
         _url(W_ROUTE + "/exports/{m.job_id}/file"), answer=lambda r, m, role: r.json["workshop"]["title"] == m.w.title),
     ("GET", "/f/workshops/<int:workshop_id>/room"): Request(_url(W_ROUTE + "/room"),
                                                             answer=lambda r, m, role: _boot(r)),
+    ("GET", "/f/workshops/<int:workshop_id>/commitments"): Request(
+        _url(W_ROUTE + "/commitments"), answer=lambda r, m, role: m.w.title in r.text and "data-commitment=" in r.text),
     ("POST", "/f/workshops/<int:workshop_id>/facilitators"): Request(
         _url(W_ROUTE + "/facilitators"), ok=(302,), kwargs=lambda m: {"data": {"email": m.spare_email}},
         done=lambda m: len(_facilitators(m)) == 3),

@@ -20,7 +20,7 @@ from facilitator.export.importing import import_workshop
 from facilitator.extensions import db, socketio
 from facilitator.models import Commitment, Event, Facilitator, Workshop
 
-from .conftest import ok, op, received
+from .conftest import PASSWORD, ok, op, password_hash, received
 
 
 @pytest.fixture
@@ -214,8 +214,8 @@ def test_commitments_round_trip_through_every_export_and_the_import(app, world, 
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert values[1][1] == "Cita en línea | para cada trámite" and "Defensoría" in values[2]
 
+    # The CSV stays one row a note (commitments are a sheet of the workbook): both notes, nothing else.
     lines = list(csv.reader(io.StringIO(_export(app, world.workshop_id, "csv").decode("utf-8-sig"))))
-    assert lines[0][0] == "Lienzo"  # every note row is still there; commitments are a sheet of the workbook
     assert len(lines) == 3
 
     pdf = _export(app, world.workshop_id, "report-pdf")
@@ -245,3 +245,31 @@ def test_the_listing_for_other_exporters_is_plain_data(app, world, room):
     assert set(listed) >= {"title", "responsible", "co_responsible", "due", "indicator", "status", "source"}
     with app.app_context():
         assert board.workshop_state(board.resolve_token(world.seat()))["commitments"] == [listed]
+
+
+# ---- the commitments page -----------------------------------------------------------
+
+
+def _login(client, email="ana@example.org"):
+    assert client.post("/f/login", data={"email": email, "password": PASSWORD}).status_code == 302
+
+
+def test_the_commitments_page_lists_them_for_the_workshops_facilitators_only(app, world, room):
+    add(room, title="Cita en línea <b>para</b> cada trámite", responsible="MEF", co_responsible=["PCM", "Defensoría"],
+        due="2027-03-31", indicator="Tiempo medio de espera")
+    ok(room["fac"], "commitment:add", op(canvas_id=room["canvas"], cluster_id=room["group"], status="done"))
+    client = app.test_client()
+    url = f"/f/workshops/{world.workshop_id}/commitments"
+    assert client.get(url).status_code == 302  # to the login page
+    _login(client)
+    page = client.get(url).text
+    assert page.count('class="commitment"') == 2
+    assert "Cita en línea &lt;b&gt;para&lt;/b&gt; cada trámite" in page  # as typed, never as HTML
+    assert "PCM, Defensoría" in page and "31 de marzo de 2027" in page and "Cumplido" in page
+    assert "Entidad responsable" in page and "Colas largas en ventanilla" in page
+    other = app.test_client()
+    with app.app_context():
+        db.session.add(Facilitator(email="otra@example.org", name="Otra", password_hash=password_hash()))
+        db.session.commit()
+    _login(other, "otra@example.org")
+    assert other.get(url).status_code == 404

@@ -31,7 +31,7 @@ STATUS_NAMES = {
     "planned": _l("Planned"),
     "in_progress": _l("In progress"),
     "at_risk": _l("At risk"),
-    "done": _l("Done"),
+    "done": _l("Completed"),
 }
 STATUSES = tuple(STATUS_NAMES)
 # How many commitments a workshop may hold (each event carries them all).

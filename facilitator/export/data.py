@@ -13,15 +13,20 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..board import visibility, voting
 from ..board.actors import Actor
-from ..catalog import Template
+from ..board.commitments import commitments_of
+from ..catalog import CatalogError, Template, load_file
 from ..db import db
 from ..models import Canvas, Cluster, Note, Participant, VotingRound, Workshop, utcnow
+from ..resources import data_dir
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,10 @@ class WorkshopData:
     attendance: list[tuple[str | None, int]]  # (institution, participants), most first
     canvases: list[CanvasData]
     exported_at: datetime
+    # The commitments (board.commitments.data dicts), and the titles of the OGP commitment
+    # sheet's blocks in the workshop's language, under which the report sets each one out.
+    commitments: list[dict] = field(default_factory=list)
+    ogp_titles: dict[str, str] = field(default_factory=dict)
 
     @property
     def participants(self) -> list[PersonData] | None:
@@ -164,6 +173,25 @@ class WorkshopData:
 
     def canvas(self, canvas_id: int) -> CanvasData:
         return next(c for c in self.canvases if c.id == canvas_id)
+
+
+OGP_TEMPLATE = "ogp-commitment.toml"
+
+
+@lru_cache(maxsize=4)
+def _ogp_template(folder: str) -> Template | None:
+    try:
+        return load_file(Path(folder) / OGP_TEMPLATE)
+    except (CatalogError, OSError):
+        return None
+
+
+def ogp_titles(language: str) -> dict[str, str]:
+    """The OGP commitment sheet's block titles by block id, from the template file (the
+    export worker has no catalog of its own); empty if the catalog has no such sheet."""
+    folder = current_app.config.get("CATALOG_DIR") or data_dir("canvases")
+    template = _ogp_template(str(folder))
+    return {} if template is None else {b.id: b.title.get(language) for b in template.blocks}
 
 
 def facilitator_viewer(workshop: Workshop) -> Actor:
@@ -274,4 +302,6 @@ def read_workshop(workshop: Workshop, viewer: Actor | None = None,
         canvases=[_canvas(c, [n for n in notes if n.canvas_id == c.id], [k for k in clusters if k.canvas_id == c.id],
                           [r for r in rounds if r.canvas_id == c.id], viewer, refs, language, unrevealed)
                   for c in canvases],
-        exported_at=utcnow())
+        exported_at=utcnow(),
+        commitments=commitments_of(workshop.id, canvas_ids),
+        ogp_titles=ogp_titles(language))

@@ -56,6 +56,24 @@ def _canvas(canvas: CanvasData, template_ref: str, note_refs: dict[str, str], gr
     }
 
 
+def _commitment(commitment: dict, canvases: dict[int, int], note_refs: dict[str, str],
+                group_refs: dict[int, str]) -> dict:
+    """A commitment, naming its canvas by place in ``canvases`` and its note or group by
+    reference (null when the note or group is no longer there: its text stays)."""
+    source = commitment["source"]
+    if source["kind"] == "cluster":
+        ref = group_refs.get(int(source["id"])) if source["id"] else None
+    else:
+        ref = note_refs.get(source["id"])
+    return {
+        "canvas": canvases.get(commitment["canvas_id"]), "title": commitment["title"],
+        "responsible": commitment["responsible"], "co_responsible": commitment["co_responsible"],
+        "due": commitment["due"], "indicator": commitment["indicator"], "status": commitment["status"],
+        "source": {"kind": source["kind"], "ref": ref, "text": source["text"], "votes": source["votes"]},
+        "created_at": commitment["created_at"], "updated_at": commitment["updated_at"],
+    }
+
+
 def to_dict(workshop: WorkshopData) -> dict:
     templates: list[dict] = []
     canvas_templates = []
@@ -80,6 +98,8 @@ def to_dict(workshop: WorkshopData) -> dict:
              "joined_at": _iso(p.joined_at), "removed_at": _iso(p.removed_at)} for p in workshop.people],
         "canvases": [_canvas(c, t, note_refs, group_refs) for c, t in zip(workshop.canvases, canvas_templates,
                                                                           strict=True)],
+        "commitments": [_commitment(c, {k.id: i for i, k in enumerate(workshop.canvases)}, note_refs, group_refs)
+                        for c in workshop.commitments],
     }
 
 
