@@ -215,3 +215,18 @@ def test_the_commitments_page_reads_at_every_size(server, filled, open_page, siz
     assert page.get_by_role("heading", name="Compromisos", level=1).is_visible()
     assert_no_sideways_scroll(page)
     screenshot(page, f"commitments-page-{size[0]}x{size[1]}")
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 800), (375, 812)], ids=["1920x1080", "1280x800", "phone"])
+def test_the_control_rooms_commitments_panel_at_every_size(server, filled, open_page, size):
+    world = filled
+    page = open_page(viewport={"width": size[0], "height": size[1]})
+    log_in(page, server.url, world["email"], PASSWORD)
+    page.goto(f"{server.url}/f/workshops/{world['workshop_id']}/room")
+    page.wait_for_selector("#control-room[data-ready='true']")
+    panel = page.locator("#room-commitments")
+    panel.locator(".commitment").nth(11).wait_for()
+    assert panel.locator(".commitment").count() >= 12
+    assert_no_sideways_scroll(page)
+    panel.scroll_into_view_if_needed()
+    screenshot(page, f"commitments-room-{size[0]}x{size[1]}")

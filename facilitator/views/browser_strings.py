@@ -374,6 +374,8 @@ LIVE_STRINGS = {
     "commitment_indicator": _l("Indicator"),
     "commitment_status": _l("Status"),
     "commitment_save": _l("Save"),
+    "commitment_edit": _l("Edit"),
+    "commitment_delete": _l("Delete"),
     "commitment_needs_title": _l("Say what will be done."),
     "commitment_by": _l("Responsible: %(who)s"),
     "commitment_with": _l("With: %(who)s"),

@@ -177,9 +177,9 @@ export class CommitmentsPanel {
       head.append(el("h3", "commitment-title"), el("span", "commitment-status"));
       const actions = el("div", "commitment-actions");
       li.append(head, el("p", "commitment-facts-line"), el("p", "commitment-source"), actions);
-      actions.append(button(t("edit"), "button small", () => this.edit(li.commitment), { "data-action": "commitment-edit" }),
-        button(t("delete"), "button small danger", () => confirmInline(actions,
-          t("delete_commitment_confirm", { title: li.commitment.title }), t("delete"),
+      actions.append(button(t("commitment_edit"), "button small", () => this.edit(li.commitment), { "data-action": "commitment-edit" }),
+        button(t("commitment_delete"), "button small danger", () => confirmInline(actions,
+          t("delete_commitment_confirm", { title: li.commitment.title }), t("commitment_delete"),
           () => this.room.send("commitment:delete", { commitment_id: li.commitment.id }, { status: this.status })),
         { "data-action": "commitment-delete" }));
       return li;
@@ -192,8 +192,7 @@ export class CommitmentsPanel {
       setText(head.firstChild, `${n}. ${commitment.title}`);
       setText(head.lastChild, statusName(commitment.status));
       head.lastChild.className = `commitment-status status-${commitment.status}`;
-      setText(facts, [...factsOf(commitment), commitment.indicator ? `${t("commitment_indicator")}: ${commitment.indicator}` : ""]
-        .filter(Boolean).join(" · "));
+      setText(facts, factsOf(commitment).join(" · ")); // the indicator is in the form and on the page
       setText(source, sourceLine(commitment));
       const [edit, remove] = actions.querySelectorAll("button[data-action^='commitment-']");
       if (edit) edit.setAttribute("aria-label", t("edit_commitment_named", { n }));
