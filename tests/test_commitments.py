@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from types import SimpleNamespace
 
 import pytest
 from openpyxl import load_workbook
@@ -15,12 +16,15 @@ from sqlalchemy import select
 from facilitator import board
 from facilitator.board.actors import projector_token
 from facilitator.board.commitments import commitments_of
-from facilitator.export import render
+from facilitator.export import labels, ogp, render
+from facilitator.export.data import read_workshop
 from facilitator.export.importing import import_workshop
+from facilitator.export.report import report_pdf
 from facilitator.extensions import db, socketio
 from facilitator.models import Commitment, Event, Facilitator, Workshop
 
 from .conftest import PASSWORD, ok, op, password_hash, received
+from .test_export_pdf import check_every_note_once_in_its_block
 
 
 @pytest.fixture
@@ -218,8 +222,17 @@ def test_commitments_round_trip_through_every_export_and_the_import(app, world, 
     lines = list(csv.reader(io.StringIO(_export(app, world.workshop_id, "csv").decode("utf-8-sig"))))
     assert len(lines) == 3
 
-    pdf = _export(app, world.workshop_id, "report-pdf")
-    assert pdf.startswith(b"%PDF")
+    # The PDF report sets them out, then draws each on the OGP commitment sheet, in its blocks.
+    with app.app_context(), labels.in_language("es"):
+        data = read_workshop(db.session.get(Workshop, world.workshop_id))
+        sheets = ogp.sheets(data)
+        content, marks = report_pdf(data)
+    assert [s.name for s in sheets] == ["Compromiso 1", "Compromiso 2"]
+    first = {b.id: [n.text for n in b.notes] for b in sheets[0].blocks}
+    assert first["lead_agency"] == ["MEF"] and first["contacts"] == ["PCM"]
+    assert first["commitment"] == ["Cita en línea | para cada trámite", "Indicador: Tiempo medio de espera"]
+    assert first["completion"] == ["Planificado"] and first["milestones"] == []
+    check_every_note_once_in_its_block(SimpleNamespace(canvases=sheets), content, marks, whole_file=False)
 
     doc = json.loads(_export(app, world.workshop_id, "json"))
     assert [c["title"] for c in doc["commitments"]] == ["Cita en línea | para cada trámite", "Atención lenta"]

@@ -186,11 +186,16 @@ def _ogp_template(folder: str) -> Template | None:
         return None
 
 
-def ogp_titles(language: str) -> dict[str, str]:
-    """The OGP commitment sheet's block titles by block id, from the template file (the
-    export worker has no catalog of its own); empty if the catalog has no such sheet."""
+def ogp_template() -> Template | None:
+    """The OGP commitment sheet, from the template file (the export worker has no catalog
+    of its own); None if the catalog has no such sheet."""
     folder = current_app.config.get("CATALOG_DIR") or data_dir("canvases")
-    template = _ogp_template(str(folder))
+    return _ogp_template(str(folder))
+
+
+def ogp_titles(language: str) -> dict[str, str]:
+    """The OGP commitment sheet's block titles by block id (empty without the sheet)."""
+    template = ogp_template()
     return {} if template is None else {b.id: b.title.get(language) for b in template.blocks}
 
 

@@ -158,6 +158,10 @@ def commitment_fields(commitment: dict, titles: dict[str, str]) -> list[tuple[st
     ]
 
 
+def commitment_status(status: str) -> str:
+    return status_name(status)
+
+
 def commitment_heading(number: int, commitment: dict) -> str:
     """"1. Cita en línea para cada trámite": the sheet's "number and name of the commitment"."""
     return f"{number}. {' '.join(commitment['title'].split())}"

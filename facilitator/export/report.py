@@ -1,6 +1,7 @@
 """The workshop report as a PDF: a cover (title, date, facilitators, figures),
 attendance by institution, every canvas drawn as in the canvas PDF, the
-dot-voting results ranked, the groups of notes, and the commitments."""
+dot-voting results ranked, the groups of notes, and the commitments, set out
+and then each drawn on the OGP commitment sheet."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import replace
 
 from flask_babel import gettext as _
 
-from . import labels
+from . import labels, ogp
 from .data import WorkshopData
 from .layout import STYLES, Rect
 from .pdf import ACCENT, INK, MUTED, Document, SheetDrawer, new_document
@@ -163,4 +164,8 @@ def report_pdf(workshop: WorkshopData, size: str = "a4", pause=None) -> tuple[by
     _votes(flow, workshop)
     _groups(flow, workshop)
     _commitments(flow, workshop)
+    for sheet in ogp.sheets(workshop):  # each commitment on the OGP commitment sheet, to complete
+        drawer.draw(sheet)
+        if pause is not None:
+            pause()
     return bytes(pdf.output()), pdf.marks
