@@ -18,7 +18,7 @@ from facilitator.board.actors import projector_token
 from facilitator.board.commitments import commitments_of
 from facilitator.export import labels, ogp, render
 from facilitator.export.data import read_workshop
-from facilitator.export.importing import import_workshop
+from facilitator.export.importing import ImportFailed, import_workshop
 from facilitator.export.report import report_pdf
 from facilitator.extensions import db, socketio
 from facilitator.models import Commitment, Event, Facilitator, Workshop
@@ -286,3 +286,20 @@ def test_the_commitments_page_lists_them_for_the_workshops_facilitators_only(app
         db.session.commit()
     _login(other, "otra@example.org")
     assert other.get(url).status_code == 404
+
+
+def test_an_import_with_a_wrong_commitment_is_refused_naming_the_place(app, world, room):
+    add(room, responsible="MEF")
+    doc = json.loads(_export(app, world.workshop_id, "json"))
+    with app.app_context():
+        before = db.session.scalar(select(db.func.count(Workshop.id)))
+        for change, where in ((lambda d: d["commitments"][0]["source"].update(ref="n99"), "commitments[0].source.ref"),
+                              (lambda d: d["commitments"][0].update(canvas=5), "commitments[0].canvas"),
+                              (lambda d: d["commitments"][0].update(status="finished"), "commitments[0].status"),
+                              (lambda d: d["commitments"][0].update(title=" "), "commitments[0]")):
+            bad = json.loads(json.dumps(doc))
+            change(bad)
+            with pytest.raises(ImportFailed) as refused:
+                import_workshop(json.dumps(bad).encode(), db.session.get(Facilitator, world.facilitator_id))
+            assert where in str(refused.value)
+        assert db.session.scalar(select(db.func.count(Workshop.id))) == before
