@@ -309,3 +309,29 @@ class SavedRecipe(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     data: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Commitment(db.Model):
+    """What the room agreed to do about one of a canvas's most-voted notes or groups:
+    who answers for it, by when, and how it will be measured (board/commitments.py).
+
+    ``source_text`` keeps the note's text or the group's title as it was when the
+    commitment was made, so later edits (or the note's deletion) never change it.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    canvas_id: Mapped[int | None] = mapped_column(ForeignKey("canvas.id", ondelete="SET NULL"))
+    source_kind: Mapped[str | None] = mapped_column(String(8))  # "note", "cluster", or None (typed by hand)
+    source_id: Mapped[str | None] = mapped_column(String(36))  # the note's id, or the group's id as text
+    source_text: Mapped[str] = mapped_column(Text, default="")
+    source_votes: Mapped[int | None]
+    title: Mapped[str] = mapped_column(Text)  # what will be done
+    responsible: Mapped[str] = mapped_column(String(120), default="")
+    co_responsible: Mapped[list] = mapped_column(JSON, default=list)
+    due_date: Mapped[date | None]
+    indicator: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="planned")
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -45,6 +45,7 @@ from facilitator.models import (
     AccountLink,
     Canvas,
     Cluster,
+    Commitment,
     Event,
     Facilitator,
     Note,
@@ -153,6 +154,7 @@ class Side:
     note_q: str = ""
     note_hidden: str = ""
     cluster: int = 0
+    commitment: int = 0
     projector: str = ""
     own_template: int = 0  # a canvas template of the facilitator's own (views/canvas_editor.py)
     recipe: int = 0  # an own recipe of the facilitator who created the workshop
@@ -219,6 +221,8 @@ def _build_side(app, title: str, email: str, co_email: str) -> Side:
                          note_ids=[side.note_q])["cluster"]["id"]
     apply(fac, None, "vote:open", canvas_id=c1.id, budget=5, max_per_note=3)
     apply(pa, c1.id, "vote:add", note_id=side.note_q)
+    side.commitment = apply(fac, None, "commitment:add", canvas_id=c1.id, note_id=side.note_p,
+                            responsible="MEF")["commitment_id"]
     apply(qa, None, "status:set", hand=True)
     apply(fac, None, "timer:start", seconds=3600)
     apply(fac, None, "timer:start", canvas_id=c1.id, seconds=3600)
@@ -281,7 +285,7 @@ def fresh(matrix):
 # ---- what changed -------------------------------------------------------------------
 
 TABLES = ("workshop", "workshop_facilitator", "facilitator", "canvas", "participant", "note", "cluster",
-          "voting_round", "vote", "event", "account_link", "own_template", "saved_recipe")
+          "voting_round", "vote", "event", "account_link", "own_template", "saved_recipe", "commitment")
 ACCOUNT_TABLES = {"facilitator", "saved_recipe"}  # rows of an account, not of a workshop
 
 
@@ -473,6 +477,12 @@ MESSAGES: dict[tuple[str, str], Message] = {
                                     setup=_as_facilitators(("recipe:choose", lambda s: op(recipe_id=RECIPE)),
                                                            ("phase:next", lambda s: op()),
                                                            ("phase:next", lambda s: op()))),
+    ("commitment:add", ""): Message(lambda s: op(canvas_id=s.canvas, cluster_id=s.cluster, responsible="PCM"),
+                                    done=lambda s: count(Commitment, workshop_id=s.workshop_id) == 2),
+    ("commitment:edit", ""): Message(lambda s: op(commitment_id=s.commitment, status="done"),
+                                     done=lambda s: get(Commitment, s.commitment).status == "done"),
+    ("commitment:delete", ""): Message(lambda s: op(commitment_id=s.commitment),
+                                       done=lambda s: get(Commitment, s.commitment) is None),
 }
 
 
@@ -710,6 +720,8 @@ REQUESTS: dict[tuple[str, str], Request] = {
         _url(W_ROUTE + "/exports/{m.job_id}/file"), answer=lambda r, m, role: r.json["workshop"]["title"] == m.w.title),
     ("GET", "/f/workshops/<int:workshop_id>/room"): Request(_url(W_ROUTE + "/room"),
                                                             answer=lambda r, m, role: _boot(r)),
+    ("GET", "/f/workshops/<int:workshop_id>/commitments"): Request(
+        _url(W_ROUTE + "/commitments"), answer=lambda r, m, role: m.w.title in r.text and "data-commitment=" in r.text),
     ("POST", "/f/workshops/<int:workshop_id>/facilitators"): Request(
         _url(W_ROUTE + "/facilitators"), ok=(302,), kwargs=lambda m: {"data": {"email": m.spare_email}},
         done=lambda m: len(_facilitators(m)) == 3),

@@ -15,7 +15,6 @@ import pytest
 
 from facilitator import board, export
 from facilitator.export import decidim
-from facilitator.export.data import read_workshop
 from facilitator.extensions import db
 from facilitator.models import Workshop
 
@@ -146,24 +145,25 @@ def test_round_trip_through_decidims_reading(app, voted, fmt):
 
 
 def test_commitments_become_proposals_after_the_notes(app, voted):
-    world, expected, _quiet = voted
-    commitments = [
-        {"title": "Publicar el mapa de trámites", "description": "Un mapa abierto de los 20 trámites más usados.",
-         "owner": "Ana Núñez", "institution": "MEF", "due": "2027-03-31"},
-        {"title": "Revisar los requisitos", "description": None, "owner": None, "institution": None, "due": None},
-        {"title": "   ", "description": "sin título: no es un compromiso"},
-    ]
+    """The commitments the facilitator made (board operations) follow the notes in the file."""
+    world, expected, quiet = voted
     with app.app_context():
-        workshop = db.session.get(Workshop, world.workshop_id)
-        with export.labels.in_language("es"):
-            data = read_workshop(workshop, unrevealed=False)
-            content = decidim.csv_bytes(data, commitments)
+        fac = board.resolve_token(world.seat())
+        board.apply(fac, None, "commitment:add", _op(
+            canvas_id=world.canvas_id, note_id=quiet, title="Publicar el mapa de trámites", responsible="MEF",
+            co_responsible=["PCM", "Defensoría"], due="2027-03-31", indicator="Mapa publicado con 20 trámites"))
+        board.apply(fac, None, "commitment:add", _op(canvas_id=world.canvas_id, note_id=quiet,
+                                                    title="Revisar los requisitos"))
+        db.session.commit()
+        content = export.render(db.session.get(Workshop, world.workshop_id), "decidim-csv").content
     proposals = decidim_read(read_csv(content), "es", ("es",))
     assert len(proposals) == len(expected) + 2
     first, second = proposals[-2:]
     assert first["title"]["es"] == "Publicar el mapa de trámites"
-    assert first["body"]["es"] == ("Un mapa abierto de los 20 trámites más usados.\n\n"
-                                   "Compromiso · Quién: Ana Núñez · MEF · Para: 2027-03-31")
+    assert first["body"]["es"] == ("Publicar el mapa de trámites\n\nCompromiso · Responsable: MEF · "
+                                   "Corresponsables: PCM, Defensoría · Para: 2027-03-31\n\n"
+                                   "Indicador: Mapa publicado con 20 trámites")
+    assert second["title"]["es"] == "Revisar los requisitos"
     assert second["body"]["es"] == "Revisar los requisitos\n\nCompromiso"
 
 

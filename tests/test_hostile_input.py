@@ -87,7 +87,8 @@ class Database:
     OWNER: ClassVar[dict] = {"workshop": "id", "workshop_facilitator": "workshop_id", "canvas": "workshop_id",
              "participant": "workshop_id", "event": "workshop_id", "note": ("canvas_id", "canvas"),
              "cluster": ("canvas_id", "canvas"), "voting_round": ("canvas_id", "canvas"),
-             "vote": ("round_id", "voting_round"), "webhook_delivery": "workshop_id"}
+             "vote": ("round_id", "voting_round"), "webhook_delivery": "workshop_id",
+             "commitment": "workshop_id"}
     # A facilitator's account data, no workshop's: one-time links, own canvas templates, own recipes.
     SHARED: ClassVar[set] = {"alembic_version", "facilitator", "account_link", "own_template", "saved_recipe"}
 

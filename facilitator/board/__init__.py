@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from . import controls, notes, phases, rules, schemas, session, voting
+from . import commitments, controls, notes, phases, rules, schemas, session, voting
 from .actors import Actor, resolve_token
 from .errors import CODES, BoardError
 from .log import Change
@@ -77,6 +77,9 @@ OPERATIONS: dict[str, tuple[type, Handler]] = {
     "recipe:choose": (schemas.ChooseRecipe, _named(phases.choose_recipe)),
     "phase:next": (schemas.StepPhase, _named(phases.next_phase)),
     "phase:previous": (schemas.StepPhase, _named(phases.previous_phase)),
+    "commitment:add": (schemas.AddCommitment, _named(commitments.add_commitment)),
+    "commitment:edit": (schemas.EditCommitment, _named(commitments.edit_commitment)),
+    "commitment:delete": (schemas.DeleteCommitment, _named(commitments.delete_commitment)),
 }
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..db import db
 from ..models import Canvas, Event, Note, Participant, Workshop
-from . import rules, serialize, session, visibility
+from . import commitments, rules, serialize, session, visibility
 from .actors import Actor
 from .controls import clusters_of
 from .log import envelope
@@ -83,11 +83,16 @@ def sync(actor: Actor, canvas_id: int, last_seq: int | None) -> dict:
 
 def workshop_state(actor: Actor) -> dict:
     """The workshop's live state (timer, focus, status, projector) and its version;
-    a facilitator also learns which institutions name someone on anonymous canvases."""
+    a facilitator also learns which institutions name someone on anonymous canvases.
+    Facilitators and the projector get the commitments (participants' pages show none),
+    and facilitators the participants' institutions, offered as responsible ones."""
     workshop = db.session.get(Workshop, actor.workshop_id)
     state = {"version": workshop.version, **session.state(workshop)}
     if actor.is_facilitator:
         state["lone_institutions"] = visibility.lone_institutions(workshop)
+        state["institutions"] = commitments.institutions_of(workshop)
+    if actor.is_facilitator or actor.is_projector:
+        state["commitments"] = commitments.commitments_of(workshop.id)
     return state
 
 

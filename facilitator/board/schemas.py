@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ..text import (
     MAX_CANVAS_NAME,
@@ -28,6 +28,8 @@ MAX_CANVASES_AT_ONCE = 30
 # Ids, seq numbers and versions are INTEGER columns: 32 bits on PostgreSQL, where a
 # larger number in a query is a database error, not a missing row.
 MAX_INTEGER = 2**31 - 1
+MAX_COMMITMENT_TEXT = 1000
+MAX_CO_RESPONSIBLE = 12
 # The palette of notes, and the name each colour has on pages and in exports.
 COLOR_NAMES = {
     "yellow": _l("Yellow"), "pink": _l("Pink"), "blue": _l("Blue"),
@@ -174,7 +176,7 @@ class SetTableFocus(CanvasOperation):
 
 
 class ShowOnProjector(Operation):
-    mode: Literal["join", "canvas", "results", "timer"]
+    mode: Literal["join", "canvas", "results", "timer", "commitments"]
     canvas_id: CanvasId | None = None
     zoom: bool = False  # canvas mode: the focused block alone, filling the screen
 
@@ -223,6 +225,52 @@ class StepPhase(WorkshopOperation):
 
     from_phase: Annotated[int, Field(ge=-1, le=40)] | None = None
     canvas_ids: Annotated[list[CanvasId], Field(min_length=1, max_length=200)] | None = None
+
+
+# A commitment's status, in order of progress (board/commitments.py names them).
+CommitmentStatus = Literal["planned", "in_progress", "at_risk", "done"]
+CommitmentText = MultiLine(MAX_COMMITMENT_TEXT)
+OptionalInstitution = SingleLine(MAX_INSTITUTION, required=False)
+RequiredInstitution = SingleLine(MAX_INSTITUTION)
+IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+def _real_date(value: str | None) -> str | None:
+    if value is not None:
+        dt.date.fromisoformat(value)  # 2026-02-30 is refused here, as "not valid"
+    return value
+
+
+DueDate = Annotated[IsoDate | None, AfterValidator(_real_date)]
+CoResponsible = Annotated[list[RequiredInstitution], Field(max_length=MAX_CO_RESPONSIBLE)]
+
+
+class CommitmentFields(Operation):
+    """What a commitment says: every field optional on an edit (absent: unchanged)."""
+
+    title: CommitmentText | None = None
+    responsible: OptionalInstitution | None = None
+    co_responsible: CoResponsible | None = None
+    due: DueDate = None
+    indicator: CommitmentText | None = None
+    status: CommitmentStatus | None = None
+
+
+class AddCommitment(CommitmentFields):
+    """Turn a note or a group of a canvas into a commitment (``note_id`` or ``cluster_id``)."""
+
+    canvas_id: CanvasId
+    note_id: NoteId | None = None
+    cluster_id: DatabaseId | None = None
+
+
+class EditCommitment(CommitmentFields):
+    commitment_id: DatabaseId
+    clear_due: bool = False  # ``due`` absent keeps the date; this removes it
+
+
+class DeleteCommitment(Operation):
+    commitment_id: DatabaseId
 
 
 class JoinCanvas(Message):

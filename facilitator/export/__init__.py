@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ..board.actors import Actor
 from ..models import Canvas, Workshop
 from . import decidim, jsonfile, labels, markdown, pdf, report, sheets
-from .data import commitments_of, read_workshop
+from .data import read_workshop
 
 SIZES = pdf.SIZES
 FORMATS = {  # name -> (extension, MIME type)
@@ -99,9 +99,9 @@ def render(workshop: Workshop, fmt: str, *, canvas: Canvas | None = None, size: 
         elif fmt == "csv":
             content = sheets.csv_bytes(data)
         elif fmt == "decidim-csv":
-            content = decidim.csv_bytes(data, commitments_of(workshop))
+            content = decidim.csv_bytes(data, data.commitments)
         elif fmt == "decidim-json":
-            content = decidim.json_bytes(data, commitments_of(workshop))
+            content = decidim.json_bytes(data, data.commitments)
         else:
             content = jsonfile.json_bytes(data)
     return Export(content, filename(workshop, fmt, canvas), FORMATS[fmt][1])

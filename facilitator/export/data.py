@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
@@ -20,10 +22,12 @@ from sqlalchemy.orm import selectinload
 
 from ..board import visibility, voting
 from ..board.actors import Actor
-from ..catalog import Template
+from ..board.commitments import commitments_of
+from ..catalog import CatalogError, Template, load_file
 from ..db import db
 from ..models import Canvas, Cluster, Note, Participant, VotingRound, Workshop, utcnow
 from ..recipes import recipe_data, recipes_of
+from ..resources import data_dir
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,10 @@ class WorkshopData:
     exported_at: datetime
     # The recipe the workshop follows (its copy, with the room's phase and each table's), or None.
     recipe: dict | None = None
+    # The commitments (board.commitments.data dicts), and the titles of the OGP commitment
+    # sheet's blocks in the workshop's language, under which the report sets each one out.
+    commitments: list[dict] = field(default_factory=list)
+    ogp_titles: dict[str, str] = field(default_factory=dict)
 
     @property
     def participants(self) -> list[PersonData] | None:
@@ -168,6 +176,30 @@ class WorkshopData:
 
     def canvas(self, canvas_id: int) -> CanvasData:
         return next(c for c in self.canvases if c.id == canvas_id)
+
+
+OGP_TEMPLATE = "ogp-commitment.toml"
+
+
+@lru_cache(maxsize=4)
+def _ogp_template(folder: str) -> Template | None:
+    try:
+        return load_file(Path(folder) / OGP_TEMPLATE)
+    except (CatalogError, OSError):
+        return None
+
+
+def ogp_template() -> Template | None:
+    """The OGP commitment sheet, from the template file (the export worker has no catalog
+    of its own); None if the catalog has no such sheet."""
+    folder = current_app.config.get("CATALOG_DIR") or data_dir("canvases")
+    return _ogp_template(str(folder))
+
+
+def ogp_titles(language: str) -> dict[str, str]:
+    """The OGP commitment sheet's block titles by block id (empty without the sheet)."""
+    template = ogp_template()
+    return {} if template is None else {b.id: b.title.get(language) for b in template.blocks}
 
 
 def facilitator_viewer(workshop: Workshop) -> Actor:
@@ -286,11 +318,6 @@ def read_workshop(workshop: Workshop, viewer: Actor | None = None,
         canvases=[_canvas(c, [n for n in notes if n.canvas_id == c.id], [k for k in clusters if k.canvas_id == c.id],
                           [r for r in rounds if r.canvas_id == c.id], viewer, refs, language, unrevealed)
                   for c in canvases],
-        exported_at=utcnow(), recipe=_recipe(workshop))
-
-
-def commitments_of(workshop: Workshop) -> list[dict]:
-    """The workshop's commitments as plain dicts, for the hand-off files (export/decidim.py):
-    ``{"title": str, "description": str | None, "owner": str | None, "institution": str | None,
-    "due": "YYYY-MM-DD" | None}``. Empty until the Commitment model is merged; it is wired here."""
-    return []
+        exported_at=utcnow(), recipe=_recipe(workshop),
+        commitments=commitments_of(workshop.id, canvas_ids),
+        ogp_titles=ogp_titles(language))

@@ -90,18 +90,22 @@ def most_voted(canvas: CanvasData, top: int = TOP_PER_CANVAS) -> list[dict[str, 
 
 
 def commitment_proposal(commitment: dict) -> dict[str, str] | None:
-    """A commitment (see ``data.commitments_of``) as a proposal; None when it says nothing."""
+    """A commitment (``board.commitments.data``) as a proposal: what will be done as the
+    title, then who answers for it, by when and how it is measured; None when it says nothing."""
     title = (commitment.get("title") or "").strip()
     if not title:
         return None
     facts = [_("Commitment")]
-    who = " · ".join(part for part in (commitment.get("owner"), commitment.get("institution")) if part)
-    if who:
-        facts.append(_("Who: %(who)s", who=who))
+    if commitment.get("responsible"):
+        facts.append(_("Responsible: %(name)s", name=commitment["responsible"]))
+    if commitment.get("co_responsible"):
+        facts.append(_("Co-responsible: %(names)s", names=", ".join(commitment["co_responsible"])))
     if commitment.get("due"):
         facts.append(_("By: %(date)s", date=commitment["due"]))
-    description = (commitment.get("description") or "").strip()
-    return {"title": title_of(title), "body": "\n\n".join(filter(None, [description or title, " · ".join(facts)]))}
+    lines = [title, " · ".join(facts)]
+    if (commitment.get("indicator") or "").strip():
+        lines.append(_("Indicator: %(text)s", text=commitment["indicator"].strip()))
+    return {"title": title_of(title), "body": "\n\n".join(lines)}
 
 
 def proposals(workshop: WorkshopData, commitments: list[dict]) -> list[dict[str, str]]:

@@ -17,11 +17,26 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from ..board.schemas import MAX_NAME, BlockId, CanvasName, ClusterTitle, Color, Institution, Name, NoteText, Title
+from ..board.commitments import MAX_COMMITMENTS
+from ..board.schemas import (
+    MAX_NAME,
+    BlockId,
+    CanvasName,
+    ClusterTitle,
+    Color,
+    CommitmentStatus,
+    CommitmentText,
+    CoResponsible,
+    Institution,
+    Name,
+    NoteText,
+    OptionalInstitution,
+    Title,
+)
 from ..board.workshops import new_code
 from ..catalog import Catalog, CatalogError, Template, catalog_of, parse_template
 from ..db import db
-from ..models import Canvas, Cluster, Facilitator, Note, Participant, Vote, VotingRound, Workshop, utcnow
+from ..models import Canvas, Cluster, Commitment, Facilitator, Note, Participant, Vote, VotingRound, Workshop, utcnow
 from ..recipes import Recipe, parse_recipe
 from ..text import SingleLine
 from .jsonfile import FORMAT, VERSION
@@ -120,6 +135,24 @@ class RecipeStateIn(Strict):
     phase: Annotated[int, Field(ge=0, le=40)] | None = None
     tables: Annotated[list[RecipeTableIn], Field(max_length=MAX_CANVASES)] = []
     started_at: datetime | None = None
+class CommitmentSourceIn(Strict):
+    kind: Literal["note", "cluster"] | None = None
+    ref: Ref | None = None
+    text: CommitmentText = ""
+    votes: Annotated[int, Field(ge=0, le=MAX_DOTS)] | None = None
+
+
+class CommitmentIn(Strict):
+    canvas: Annotated[int, Field(ge=0, lt=MAX_CANVASES)] | None = None
+    title: CommitmentText
+    responsible: OptionalInstitution = ""
+    co_responsible: CoResponsible = []
+    due: dt.date | None = None
+    indicator: CommitmentText = ""
+    status: CommitmentStatus = "planned"
+    source: CommitmentSourceIn = CommitmentSourceIn()
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 class FileIn(Strict):
@@ -131,6 +164,7 @@ class FileIn(Strict):
     people: list[PersonIn] | None = None
     canvases: Annotated[list[CanvasIn], Field(max_length=MAX_CANVASES)]
     recipe: dict | None = None
+    commitments: Annotated[list[CommitmentIn], Field(max_length=MAX_COMMITMENTS)] = []
 
 
 def _where(loc: tuple) -> str:
@@ -269,10 +303,31 @@ def _check_references(parsed: FileIn) -> None:
         total += len(canvas.notes)
         dots += sum(count for r in canvas.votes for count in r.tallies.values())
     _recipe(parsed, templates)
+    _check_commitments(parsed)
     if total > MAX_NOTES:
         raise ImportFailed(_("The file has more than %(max)s notes.", max=MAX_NOTES))
     if dots > MAX_DOTS:
         raise ImportFailed(_("The file has more than %(max)s votes.", max=MAX_DOTS))
+
+
+def _check_commitments(parsed: FileIn) -> None:
+    """Each commitment names a canvas of the file, and its note or group is on that canvas."""
+    for i, commitment in enumerate(parsed.commitments):
+        where = f"commitments[{i}]"
+        if not commitment.title.strip():
+            raise ImportFailed(_("%(where)s: the field “%(field)s” is empty.", where=where, field="title"))
+        if commitment.canvas is not None and commitment.canvas >= len(parsed.canvases):
+            raise ImportFailed(_("%(where)s: there is no canvas %(ref)s.", where=f"{where}.canvas",
+                                 ref=commitment.canvas))
+        ref = commitment.source.ref
+        if ref is None:
+            continue
+        canvas = parsed.canvases[commitment.canvas] if commitment.canvas is not None else None
+        refs = set() if canvas is None else (
+            {g.ref for g in canvas.groups} if commitment.source.kind == "cluster" else {n.ref for n in canvas.notes})
+        if ref not in refs:
+            raise ImportFailed(_("%(where)s: there is no note “%(ref)s” on this canvas.", where=f"{where}.source.ref",
+                                 ref=ref))
 
 
 def _check_block(blocks: set[str], block: str, where: str) -> None:
@@ -308,6 +363,7 @@ def _create(parsed: FileIn, facilitator: Facilitator) -> Workshop:
     stand_ins: dict[str | None, Participant] = {}
     templates = {t.ref: t.template for t in parsed.templates}
     canvases = []
+    made: list[tuple[Canvas, dict[str, Note], dict[str, Cluster]]] = []
     for position, entry in enumerate(parsed.canvases, start=1):
         data = templates[entry.template]
         canvas = Canvas(workshop=workshop, name=entry.name, template_id=data["id"], template=data, position=position,
@@ -337,6 +393,7 @@ def _create(parsed: FileIn, facilitator: Facilitator) -> Workshop:
                                    hidden=item.hidden, cluster_id=groups[item.group].id if item.group else None)
         db.session.add_all(notes.values())
         db.session.flush()
+        made.append((canvas, notes, groups))
         for item in entry.votes:
             round_ = VotingRound(canvas_id=canvas.id, blocks=list(item.blocks) if item.blocks else None,
                                  budget=item.budget, max_per_note=item.max_per_note, allow_own=item.allow_own,
@@ -354,7 +411,23 @@ def _create(parsed: FileIn, facilitator: Facilitator) -> Workshop:
         workshop.recipe = {**recipe.workshop_copy(), "phase": state.phase,
                            "tables": {str(canvases[t.canvas].id): t.phase for t in state.tables},
                            "started_at": None if started is None else round(started.timestamp() * 1000)}
+    _create_commitments(workshop, parsed.commitments, made, now)
     return workshop
+
+
+def _create_commitments(workshop: Workshop, commitments: list[CommitmentIn],
+                        made: list[tuple[Canvas, dict[str, Note], dict[str, Cluster]]], now: datetime) -> None:
+    for position, item in enumerate(commitments):
+        canvas, notes, groups = made[item.canvas] if item.canvas is not None else (None, {}, {})
+        source_id = None
+        if item.source.ref is not None:
+            source_id = str(groups[item.source.ref].id) if item.source.kind == "cluster" else notes[item.source.ref].id
+        db.session.add(Commitment(
+            workshop_id=workshop.id, canvas_id=canvas.id if canvas is not None else None, source_kind=item.source.kind,
+            source_id=source_id, source_text=item.source.text, source_votes=item.source.votes,
+            title=item.title.strip(), responsible=item.responsible, co_responsible=list(item.co_responsible),
+            due_date=item.due, indicator=item.indicator, status=item.status, position=position,
+            created_at=_utc(item.created_at) or now, updated_at=_utc(item.updated_at) or now))
 
 
 def import_workshop(raw: bytes, facilitator: Facilitator) -> Workshop:

@@ -72,6 +72,22 @@ def _recipe(workshop: WorkshopData) -> dict | None:
             "tables": [{"canvas": place, "phase": phase} for place, phase in tables],
             "started_at": None if started is None else
             datetime.fromtimestamp(started / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+def _commitment(commitment: dict, canvases: dict[int, int], note_refs: dict[str, str],
+                group_refs: dict[int, str]) -> dict:
+    """A commitment, naming its canvas by place in ``canvases`` and its note or group by
+    reference (null when the note or group is no longer there: its text stays)."""
+    source = commitment["source"]
+    if source["kind"] == "cluster":
+        ref = group_refs.get(int(source["id"])) if source["id"] else None
+    else:
+        ref = note_refs.get(source["id"])
+    return {
+        "canvas": canvases.get(commitment["canvas_id"]), "title": commitment["title"],
+        "responsible": commitment["responsible"], "co_responsible": commitment["co_responsible"],
+        "due": commitment["due"], "indicator": commitment["indicator"], "status": commitment["status"],
+        "source": {"kind": source["kind"], "ref": ref, "text": source["text"], "votes": source["votes"]},
+        "created_at": commitment["created_at"], "updated_at": commitment["updated_at"],
+    }
 
 
 def to_dict(workshop: WorkshopData) -> dict:
@@ -99,6 +115,8 @@ def to_dict(workshop: WorkshopData) -> dict:
         "canvases": [_canvas(c, t, note_refs, group_refs) for c, t in zip(workshop.canvases, canvas_templates,
                                                                           strict=True)],
         "recipe": _recipe(workshop),
+        "commitments": [_commitment(c, {k.id: i for i, k in enumerate(workshop.canvases)}, note_refs, group_refs)
+                        for c in workshop.commitments],
     }
 
 

@@ -13,6 +13,7 @@ from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..board.commitments import status_name
 from ..board.schemas import COLOR_NAMES
 from .data import Byline, NoteData, WorkshopData
 
@@ -118,3 +119,49 @@ def column(key: str) -> str:
 
 def yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
+
+
+# --- commitments ---------------------------------------------------------------
+
+def due(value: str | None) -> str:
+    """A commitment's due date ("YYYY-MM-DD" or None) in the workshop's words."""
+    return format_date(date.fromisoformat(value), "long") if value else _("No due date")
+
+
+def commitment_source(commitment: dict) -> str:
+    """Where a commitment came from: "Mesa 1 · group: Atención lenta · 3 votes"."""
+    source = commitment["source"]
+    parts = [commitment.get("canvas_name") or ""]
+    if source.get("kind") == "cluster":
+        parts.append(_("Group: %(title)s", title=source.get("text") or ""))
+    else:
+        parts.append(source.get("text") or "")
+    if source.get("votes"):
+        parts.append(votes(source["votes"]))
+    return " · ".join(part for part in parts if part)
+
+
+def commitment_fields(commitment: dict, titles: dict[str, str]) -> list[tuple[str, str]]:
+    """A commitment set out as the OGP commitment sheet's blocks (``titles``, by block id,
+    from data.ogp_titles), with our own words for the fields the sheet lacks."""
+    def title(block_id: str, fallback) -> str:
+        return titles.get(block_id) or str(fallback)
+
+    return [
+        (_("Comes from"), commitment_source(commitment)),
+        (title("commitment", _l("The commitment")), commitment["title"]),
+        (title("lead_agency", _l("Lead implementing agency")), commitment["responsible"] or "—"),
+        (_("Co-responsible institutions"), ", ".join(commitment["co_responsible"]) or "—"),
+        (_("Due date"), due(commitment["due"])),
+        (_("Indicator"), commitment["indicator"] or "—"),
+        (title("completion", _l("Completion level")), status_name(commitment["status"])),
+    ]
+
+
+def commitment_status(status: str) -> str:
+    return status_name(status)
+
+
+def commitment_heading(number: int, commitment: dict) -> str:
+    """"1. Cita en línea para cada trámite": the sheet's "number and name of the commitment"."""
+    return f"{number}. {' '.join(commitment['title'].split())}"

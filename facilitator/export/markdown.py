@@ -86,6 +86,19 @@ def _groups(workshop: WorkshopData) -> list[str]:
     return out
 
 
+def _commitments(workshop: WorkshopData) -> list[str]:
+    """One section per commitment, set out as the OGP commitment sheet."""
+    out = [f"## {_('Commitments')}", ""]
+    if not workshop.commitments:
+        return [*out, f"*{_('No commitments were made in this workshop.')}*", ""]
+    for number, commitment in enumerate(workshop.commitments, start=1):
+        out += [f"### {escape(labels.commitment_heading(number, commitment))}", ""]
+        for name, value in labels.commitment_fields(commitment, workshop.ogp_titles):
+            out.append(f"- **{escape(name)}:** {escape(value) or '—'}")
+        out.append("")
+    return out
+
+
 def report_md(workshop: WorkshopData) -> bytes:
     """The whole report as UTF-8 Markdown."""
     out = [f"# {escape(workshop.title)}", "",
@@ -103,5 +116,5 @@ def report_md(workshop: WorkshopData) -> bytes:
     out.append("")
     for canvas in workshop.canvases:
         out += _canvas(canvas)
-    out += _votes(workshop) + _groups(workshop)
+    out += _votes(workshop) + _groups(workshop) + _commitments(workshop)
     return "\n".join(out).encode("utf-8")

@@ -1,6 +1,7 @@
 """The workshop report as a PDF: a cover (title, date, facilitators, figures),
 attendance by institution, every canvas drawn as in the canvas PDF, the
-dot-voting results ranked, and the groups of notes."""
+dot-voting results ranked, the groups of notes, and the commitments, set out
+and then each drawn on the OGP commitment sheet."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import replace
 
 from flask_babel import gettext as _
 
-from . import labels
+from . import labels, ogp
 from .data import WorkshopData
 from .layout import STYLES, Rect
 from .pdf import ACCENT, INK, MUTED, Document, SheetDrawer, new_document
@@ -137,6 +138,19 @@ def _groups(flow: Flow, workshop: WorkshopData) -> None:
             flow.text(_("No notes."), title, style="I", color=MUTED)
 
 
+def _commitments(flow: Flow, workshop: WorkshopData) -> None:
+    """One section per commitment, set out as the OGP commitment sheet."""
+    title = _("Commitments")
+    flow.new_page(title)
+    flow.heading(title, title, 1.8)
+    if not workshop.commitments:
+        flow.text(_("No commitments were made in this workshop."), title, style="I", color=MUTED)
+    for number, commitment in enumerate(workshop.commitments, start=1):
+        flow.heading(labels.commitment_heading(number, commitment), title, 1.2)
+        for name, value in labels.commitment_fields(commitment, workshop.ogp_titles):
+            flow.row([(name, 0.3, "L"), (value, 0.7, "L")], title, rule=False)
+
+
 def report_pdf(workshop: WorkshopData, size: str = "a4", pause=None) -> tuple[bytes, list]:
     """The whole report; text pages are portrait, canvas sheets landscape, on paper of ``size``."""
     pdf = new_document(workshop, f"{_('Workshop report')} · {workshop.title}")
@@ -149,4 +163,9 @@ def report_pdf(workshop: WorkshopData, size: str = "a4", pause=None) -> tuple[by
             pause()
     _votes(flow, workshop)
     _groups(flow, workshop)
+    _commitments(flow, workshop)
+    for sheet in ogp.sheets(workshop):  # each commitment on the OGP commitment sheet, to complete
+        drawer.draw(sheet)
+        if pause is not None:
+            pause()
     return bytes(pdf.output()), pdf.marks

@@ -1,4 +1,4 @@
-"""Spreadsheets: an XLSX workbook (summary, one sheet per canvas, participants)
+"""Spreadsheets: an XLSX workbook (summary, one sheet per canvas, commitments, participants)
 and one CSV of every note, both safe against formula injection."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -13,6 +14,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..board.commitments import status_name
 from . import labels, safety
 from .data import CanvasData, WorkshopData
 
@@ -134,6 +136,23 @@ def _summary(ws, workshop: WorkshopData) -> None:
             ws.cell(row=row, column=col).fill = HEADER_FILL
 
 
+def _commitment_sheet(ws, workshop: WorkshopData) -> None:
+    """A row a commitment, in the columns of the OGP commitment sheet where it has them."""
+    titles = workshop.ogp_titles
+    headers = ["#", titles.get("commitment") or _("The commitment"),
+               titles.get("lead_agency") or _("Lead implementing agency"), _("Co-responsible institutions"),
+               _("Due date"), _("Indicator"), titles.get("completion") or _("Completion level"), _("Canvas"),
+               _("Comes from"), _("Votes")]
+    rows = [[number, c["title"], c["responsible"], ", ".join(c["co_responsible"]),
+             date.fromisoformat(c["due"]) if c["due"] else "", c["indicator"], status_name(c["status"]),
+             c["canvas_name"] or "", c["source"]["text"], c["source"]["votes"] if c["source"]["votes"] is not None
+             else ""]
+            for number, c in enumerate(workshop.commitments, start=1)]
+    _table(ws, headers, rows, [5, 50, 26, 30, 13, 36, 14, 18, 40, 8], wrap={2, 3, 4, 6, 9})
+    for row in range(2, len(rows) + 2):
+        ws.cell(row=row, column=5).number_format = "yyyy-mm-dd"
+
+
 def xlsx(workshop: WorkshopData, pause=None) -> bytes:
     """Summary sheet, one sheet per canvas (a row a note), and the participants unless anonymous."""
     book = Workbook()
@@ -148,6 +167,8 @@ def xlsx(workshop: WorkshopData, pause=None) -> bytes:
                wrap={1, 2, 4, 5, 7})
         if pause is not None:
             pause()
+    if workshop.commitments:
+        _commitment_sheet(book.create_sheet(_sheet_title(_("Commitments"), taken)), workshop)
     if workshop.participants is not None:
         ws = book.create_sheet(_sheet_title(_("Participants"), taken))
         rows = [[p.name, p.institution or "", labels.local(p.joined_at)] for p in workshop.participants]

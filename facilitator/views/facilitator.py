@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from .. import board
 from ..board import visibility
+from ..board.commitments import commitments_of, status_name
 from ..board.own_templates import catalog_for
 from ..board.schemas import NewCanvases, NewWorkshop, parse
 from ..board.workshops import (
@@ -25,6 +27,8 @@ from ..board.workshops import (
 from ..catalog import catalog_of
 from ..db import db
 from ..export import labels, webhook
+from ..export.data import ogp_titles
+from ..export.labels import commitment_source
 from ..export.webhook import webhook_of
 from ..models import Canvas, Facilitator, Workshop
 from .canvas_page import render_canvas
@@ -179,6 +183,18 @@ def control_room(workshop_id: int):
     workshop = _workshop_or_404(workshop_id)
     actor, token = facilitator_seat(current_facilitator(), workshop)
     return render_control_room(workshop, actor, token)
+
+
+@bp.get("/workshops/<int:workshop_id>/commitments")
+@login_required
+def commitments(workshop_id: int):
+    """The workshop's commitments, to read and print (the control room makes them)."""
+    workshop = _workshop_or_404(workshop_id)
+    listed = [{**c, "due_date": date.fromisoformat(c["due"]) if c["due"] else None,
+               "status_name": status_name(c["status"]), "from": commitment_source(c)}
+              for c in commitments_of(workshop.id)]
+    return render_template("f_commitments.html", workshop=workshop, commitments=listed,
+                           titles=ogp_titles(str(get_locale() or "es")))
 
 
 @bp.post("/workshops/<int:workshop_id>/facilitators")

@@ -14,6 +14,7 @@ import { t } from "./i18n.js";
 import { showConnectionState, startPage } from "./page.js";
 import { BulkControls } from "./room-bulk.js";
 import { CanvasCard } from "./room-card.js";
+import { CommitmentsPanel } from "./room-commitments.js";
 import { exportsPanel } from "./downloads.js";
 import { JoinCode } from "./room-code.js";
 import { PeoplePanel } from "./room-people.js";
@@ -44,6 +45,7 @@ class ControlRoom {
     for (const info of boot.canvases) this.addCanvas(info);
     this.session = new SessionControls(this, document.getElementById("room-controls"));
     this.people = new PeoplePanel(this, document.getElementById("room-people"));
+    this.commitments = new CommitmentsPanel(this, document.getElementById("room-commitments"));
     this.joinCode = new JoinCode(this, document.getElementById("join-code-controls"));
     const exportsArea = document.getElementById("room-exports");
     exportsPanel(exportsArea, boot.exports, boot.exports_with_hidden);
@@ -83,6 +85,7 @@ class ControlRoom {
   watched(ack) {
     this.clock.sync(ack);
     this.workshop.adopt(ack.workshop);
+    this.commitments.adopt(ack.workshop);
     this.privacy.set(ack.workshop && ack.workshop.lone_institutions);
     for (const entry of ack.roster || []) this.workshop.person(entry, ack.workshop.version);
     for (const snapshot of ack.canvases || []) {
@@ -119,6 +122,7 @@ class ControlRoom {
 
   workshopEvent(envelope) {
     const before = envelope && envelope.data && this.workshop.people.get(envelope.data.id);
+    if (this.commitments.receive(envelope)) this.scheduleRender();
     if (!this.workshop.receive(envelope)) return;
     if (envelope.type === "workshop.institutions") this.privacy.refresh();
     const after = envelope.data && this.workshop.people.get(envelope.data.id);
@@ -256,6 +260,7 @@ class ControlRoom {
     const name = canvas ? canvas.info.name : "";
     if (projector.mode === "canvas") return t("show_canvas_named", { name });
     if (projector.mode === "results") return t("show_results_named", { name });
+    if (projector.mode === "commitments") return t("show_commitments");
     return projector.mode === "timer" ? t("show_timer") : t("show_join");
   }
 
@@ -280,6 +285,7 @@ class ControlRoom {
     for (const canvas of this.canvases.values()) if (all || this.dirty.has(canvas.info.id)) canvas.card.update();
     this.dirty.clear();
     this.people.update();
+    this.commitments.update();
     document.body.classList.toggle("is-closed", this.workshop.closed);
   }
 

@@ -1,7 +1,8 @@
 // The projector screen: read-only, large, no controls. It follows what the
 // facilitator chooses (the workshop's `projector` state): the join screen, a
 // canvas as everyone may see it (hidden notes only as counts, no authors on an
-// anonymous canvas), the voting results of a canvas, or the timer. It opens a
+// anonymous canvas), the voting results of a canvas, the timer, or the workshop's
+// commitments. It opens a
 // canvas with canvas:join and the projector's own token, and reconnects alone;
 // when the server says `resync` (its message queue was away) it joins again
 // from the last seq it holds. After a new join code the server moves it to its new
@@ -10,6 +11,7 @@
 // screens with the new code) it shows nothing but why.
 
 import { Clock } from "./clock.js";
+import { CommitmentList, factsOf, statusName } from "./commitments.js";
 import { Connection } from "./connection.js";
 import { el, setText, syncChildren } from "./dom.js";
 import { focusedBlock } from "./focus.js";
@@ -106,6 +108,7 @@ class Projector {
     this.boot = boot;
     this.clock = new Clock();
     this.workshop = new WorkshopState();
+    this.commitments = new CommitmentList();
     this.canvasId = null;
     this.state = null;
     this.sheets = new Map();
@@ -115,6 +118,7 @@ class Projector {
     this.sections = {
       join: document.getElementById("projector-join"), canvas: document.getElementById("projector-canvas"),
       results: document.getElementById("projector-results"), timer: document.getElementById("projector-timer"),
+      commitments: document.getElementById("projector-commitments"),
     };
     this.bigTimer = new TimerView(document.getElementById("big-timer"), document.getElementById("big-timer-time"),
       this.clock, {}, document.getElementById("big-timer-label"));
@@ -164,6 +168,7 @@ class Projector {
     this.state = null;
     document.getElementById("projector-sheet").replaceChildren();
     document.getElementById("projector-ranking").replaceChildren();
+    document.getElementById("projector-commitment-list").replaceChildren();
     this.render();
   }
 
@@ -174,10 +179,12 @@ class Projector {
   stated(ack) {
     this.clock.sync(ack);
     this.workshop.adopt(ack.workshop);
+    this.commitments.adopt(ack.workshop);
     this.follow(true);
   }
 
   workshopEvent(envelope) {
+    if (this.commitments.receive(envelope)) this.scheduleRender();
     if (!this.workshop.receive(envelope)) return;
     if (envelope.type === "workshop.institutions" && this.state && this.state.controls.anonymous) this.reload();
     this.follow(false);
@@ -256,7 +263,7 @@ class Projector {
 
   render() {
     const projector = this.workshop.state.projector || { mode: "join" };
-    const ready = projector.mode === "join" || projector.mode === "timer" || (this.state && this.state.ready);
+    const ready = ["join", "timer", "commitments"].includes(projector.mode) || (this.state && this.state.ready);
     const closed = this.ended === "closed" || this.workshop.closed;
     const mode = this.ended || closed ? "ended" : ready ? projector.mode : "waiting";
     this.root.dataset.mode = mode;
@@ -278,6 +285,7 @@ class Projector {
     document.getElementById("no-timer").hidden = Boolean(this.workshop.state.timer);
     if (mode === "canvas") this.renderCanvas();
     if (mode === "results") this.renderResults();
+    if (mode === "commitments") this.renderCommitments();
     this.fit();
   }
 
@@ -302,6 +310,7 @@ class Projector {
       }
     }
     if (mode === "results") fitBoxes([document.getElementById("projector-ranking")], 3);
+    if (mode === "commitments") fitBoxes([document.getElementById("projector-commitment-list")], 6);
   }
 
   /** Size the rows and columns by what each block holds (projector-fit.js: sizeTracks), then fit each
@@ -507,6 +516,36 @@ class Projector {
     if (author) li.append(el("p", "note-author", {}, author));
     if (typeof note.votes === "number" && note.votes > 0) li.append(el("p", "note-votes", {}, tn("votes_count", note.votes)));
     return li;
+  }
+
+  /** The commitments, large: number, what will be done, its status in words, who and by when, the indicator. */
+  renderCommitments() {
+    const items = this.commitments.items;
+    const list = document.getElementById("projector-commitment-list");
+    document.getElementById("projector-no-commitments").hidden = items.length > 0;
+    list.style.setProperty("--rows", String(Math.max(1, Math.ceil(items.length / 2))));
+    list.style.setProperty("--rows3", String(Math.max(1, Math.ceil(items.length / 3))));
+    syncChildren(list, items, (c) => String(c.id), () => {
+      const li = el("li", "projector-commitment");
+      const line = el("p", "commitment-line");
+      line.append(el("span", "commitment-who"), el("span", "commitment-due"));
+      li.append(el("span", "commitment-place"), el("p", "commitment-what"), el("span", "commitment-state"), line,
+        el("p", "commitment-measure"));
+      return li;
+    }, (li, commitment) => {
+      const [place, what, state, line, measure] = li.children;
+      const [who, due] = line.children;
+      const index = items.indexOf(commitment);
+      setText(place, `${formatNumber(index + 1)}.`);
+      setText(what, commitment.title);
+      setText(state, statusName(commitment.status));
+      li.dataset.status = commitment.status;
+      const facts = factsOf(commitment); // who, with whom, by when: the date keeps a place of its own
+      setText(who, facts.slice(0, -1).join(" · "));
+      setText(due, facts[facts.length - 1]);
+      setText(measure, commitment.indicator ? `${t("commitment_indicator")}: ${commitment.indicator}` : "");
+      measure.hidden = !commitment.indicator;
+    });
   }
 
   renderResults() {

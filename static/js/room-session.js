@@ -52,7 +52,8 @@ export class SessionControls {
     this.projectorUrl = url;
     url.addEventListener("focus", () => url.select());
     this.choice = el("select", "", { id: "projector-choice" });
-    this.choice.append(el("option", "", { value: "join" }, t("show_join")), el("option", "", { value: "timer" }, t("show_timer")));
+    this.choice.append(el("option", "", { value: "join" }, t("show_join")), el("option", "", { value: "timer" }, t("show_timer")),
+      el("option", "", { value: "commitments" }, t("show_commitments")));
     for (const canvas of this.room.canvasList()) {
       const group = el("optgroup", "", { label: canvas.info.name });
       group.append(el("option", "", { value: `canvas:${canvas.info.id}` }, t("show_canvas_named", { name: canvas.info.name })),

@@ -1,6 +1,7 @@
 // Dot voting on one canvas from the control room: open a round (votes per
 // person, most on one note, own notes allowed or not, optionally some blocks),
-// "N have voted" while it is open, close it, and the ranked results after.
+// "N have voted" while it is open, close it, and the ranked results after (notes,
+// then groups by their notes' votes), each of which can be turned into a commitment.
 
 import { button, el, setText, syncChildren } from "./dom.js";
 import { formatNumber, t, tn } from "./i18n.js";
@@ -50,7 +51,9 @@ export class VoteControls {
     this.results = el("div", "vote-results");
     this.resultsTitle = el("h3", "", {}, t("results"));
     this.ranking = el("ol", "ranking");
-    this.results.append(this.resultsTitle, this.ranking);
+    this.groupsTitle = el("h4", "", {}, t("ranked_groups"));
+    this.groupRanking = el("ol", "ranking ranking-groups");
+    this.results.append(this.resultsTitle, this.ranking, this.groupsTitle, this.groupRanking);
     this.status = el("p", "control-status", { role: "status" });
     this.root.append(this.form, this.running, this.results, this.status);
   }
@@ -87,11 +90,37 @@ export class VoteControls {
     syncChildren(this.ranking, ranked.length ? ranked : [null], (note) => (note ? note.id : "none"), (note) => {
       const li = el("li");
       if (!note) li.textContent = t("no_votes");
+      else li.append(el("span", "result-line"), this.turnButton(li));
       return li;
     }, (li, note) => {
       if (!note) return;
-      setText(li, `${note.text || "…"} — ${tn("votes_count", voting.tallies[note.id] || 0)} (${titles.get(note.block) || note.block})`);
+      const line = `${note.text || "…"} — ${tn("votes_count", voting.tallies[note.id] || 0)} (${titles.get(note.block) || note.block})`;
+      setText(li.firstChild, line);
+      li.source = { canvas_id: this.canvas.info.id, note_id: note.id, text: note.text || "", label: `${this.canvas.info.name} · ${line}` };
+      li.lastChild.setAttribute("aria-label", t("turn_into_commitment_named", { text: note.text || "…" }));
     });
     this.ranking.dataset.count = formatNumber(ranked.length);
+    // Groups by the votes of their notes: the room often agrees on a group rather than on one note.
+    const groups = [...this.canvas.state.clusters.values()].map((cluster) => ({ cluster,
+      votes: [...this.canvas.state.notes.values()].filter((n) => n.cluster_id === cluster.id)
+        .reduce((sum, n) => sum + (voting.tallies[n.id] || 0), 0) }))
+      .filter((g) => g.votes > 0).sort((a, b) => b.votes - a.votes).slice(0, SHOWN_RESULTS);
+    this.groupsTitle.hidden = this.groupRanking.hidden = !groups.length;
+    syncChildren(this.groupRanking, groups, (g) => String(g.cluster.id), () => {
+      const li = el("li");
+      li.append(el("span", "result-line"), this.turnButton(li));
+      return li;
+    }, (li, { cluster, votes }) => {
+      const line = `${t("commitment_group", { title: cluster.title })} — ${tn("votes_count", votes)} (${titles.get(cluster.block) || cluster.block})`;
+      setText(li.firstChild, line);
+      li.source = { canvas_id: this.canvas.info.id, cluster_id: cluster.id, text: cluster.title, label: `${this.canvas.info.name} · ${line}` };
+      li.lastChild.setAttribute("aria-label", t("turn_into_commitment_named", { text: cluster.title }));
+    });
+  }
+
+  /** "Turn into a commitment": the room's form, filled from the result this button belongs to. */
+  turnButton(li) {
+    return button(t("turn_into_commitment"), "button small turn-into", () => this.room.commitments.turn(li.source),
+      { "data-action": "commitment-turn" });
   }
 }
