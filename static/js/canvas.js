@@ -72,6 +72,8 @@ class CanvasPage {
     initDragAndDrop(this.board, {
       drop: (id, block, index, moved) => (moved ? this.moveNote(id, block, index) : this.state.redraw()),
       isServerNote: (id, block) => this.state.notes.has(id) && this.state.notes.get(id).block === block,
+      stack: (id, onto) => this.menus.stacks.stack(id, onto),
+      mayStack: () => this.menus.stacks.mayGroup(),
     });
     this.wireAdding();
     this.wireVoting();
