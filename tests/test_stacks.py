@@ -132,7 +132,7 @@ def test_stack_rename_and_take_out(app, room):
 
 
 def test_bad_stacking_is_refused_and_changes_nothing(app, room):
-    world, fac, ana, ben, (a1, a2, b1) = room
+    world, fac, ana, _ben, (a1, a2, b1) = room
     to_grouping(fac)
     ok(ana, "note:stack", op(note_id=a2, onto=a1))
     other = ok(fac, "note:add", op(block="solution", text="otra"))["event"]["data"]["id"]
@@ -177,7 +177,7 @@ def test_stacking_on_an_anonymous_canvas_names_no_one(app, room):
 
 
 def test_the_facilitator_merges_duplicates(app, room):
-    world, fac, ana, ben, (a1, a2, b1) = room
+    world, fac, ana, _ben, (a1, a2, b1) = room
     a3 = ok(ana, "note:add", op(block="problem", text="Colas"))["event"]["data"]["id"]
     one = ok(fac, "note:stack", op(note_id=a2, onto=a1))["event"]["data"]["clusters"][0]["id"]
     two = ok(fac, "note:stack", op(note_id=a3, onto=b1))["event"]["data"]["clusters"][0]["id"]

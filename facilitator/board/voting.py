@@ -70,7 +70,8 @@ def results(round_: VotingRound, notes: dict[str, int], stacks: dict[str, int]) 
         else:
             items.append({"note": note_id, "votes": count})
     items += [{"stack": cluster_id, "votes": count} for cluster_id, count in totals.items() if count > 0]
-    return sorted(items, key=lambda item: (-item["votes"], "stack" not in item, str(item.get("stack", item.get("note")))))
+    return sorted(items, key=lambda item: (-item["votes"], "stack" not in item,
+                                           str(item.get("stack", item.get("note")))))
 
 
 def canvas_tallies(canvas_id: int) -> dict[str, int] | None:
