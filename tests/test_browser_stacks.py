@@ -122,3 +122,44 @@ def test_stack_by_drag_and_by_menu_rename_and_take_out(server, open_page):
     page.wait_for_function("() => !document.querySelector('.sheet li.cluster-head')")
     assert set(stacks_of(server, workshop, observer).values()) == {None}
     assert head_texts(page) == []
+
+
+def test_a_vote_goes_to_a_stack_and_the_projector_ranks_it_as_one(server, open_page):
+    workshop = server.seed()
+    page = open_page()
+    join_by_code(page, server.url, workshop["code"], "Bea Ruiz", "PCM")
+    writer = Peer(server, server.join(workshop["code"], "Ciro"), "Ciro")
+    fac = facilitator(server, workshop)
+    try:
+        writer.join(workshop["canvas_ids"][0])
+        first, second, loose = (control(writer, "note:add", block="problem", text=text)["event"]["data"]["id"]
+                                for text in ("Colas", "Esperas", "Formularios"))
+        control(fac, "recipe:choose", recipe_id=RECIPE)
+        control(fac, "phase:next")
+        control(fac, "phase:next")  # reveal and group
+        stack = control(writer, "note:stack", note_id=second, onto=first)["event"]["data"]["clusters"][0]["id"]
+        control(fac, "phase:next")  # the vote on the problem
+        # Bea votes for the stack from its title line, twice, and once for the loose note.
+        add = f".cluster-head[data-cluster-id='{stack}'] [data-stack-vote='add']"
+        page.wait_for_selector(f"{add}:not([disabled])")
+        for expected in ("●", "●●"):
+            page.click(add)
+            page.wait_for_function(
+                "([id, dots]) => document.querySelector(`.cluster-head[data-cluster-id='${id}'] .vote-count`)"
+                ".textContent === dots", arg=[stack, expected])
+        page.click(f"li.note[data-note-id='{loose}'] [data-vote='add']")
+        page.wait_for_function("() => window.lienzoCanvas.state.voting.remaining === 0")
+        control(fac, "vote:close", canvas_id=workshop["canvas_ids"][0])
+        page.wait_for_selector(f".cluster-head[data-cluster-id='{stack}'] .stack-votes:text('Votos: 2')")
+        projector_url = fac.join(workshop["canvas_ids"][0])["links"]["projector_url"]
+        control(fac, "projector:show", mode="results", canvas_id=workshop["canvas_ids"][0])
+        screen = open_page(viewport={"width": 1280, "height": 720})
+        screen.goto(projector_url)
+        screen.wait_for_selector("#projector-results:not([hidden]) .result >> nth=1")
+        rows = screen.eval_on_selector_all("#projector-ranking .result", """rows => rows.map(r =>
+            [r.querySelector('.result-place').textContent, r.querySelector('.result-text').textContent,
+             r.dataset.votes])""")
+        assert rows == [["1.", "▣ Colas (2)", "2"], ["2.", "Formularios", "1"]]
+    finally:
+        writer.sio.disconnect()
+        fac.sio.disconnect()
