@@ -62,6 +62,7 @@ class CanvasPage {
     this.people.render();
     this.board = new Board(this.sheet, {
       editable: (note) => this.canChange(note),
+      stackable: (note) => Boolean(this.menus) && !isRedacted(note) && this.menus.stacks.mayGroup(),
       limits: boot.limits,
       actions: { resolve: (id, which) => this.resolve(id, which), dismiss: (id) => this.dismiss(id) },
     });

@@ -56,14 +56,15 @@ export function initDragAndDrop(board, { drop, isServerNote, stack = null, maySt
       delayOnTouchOnly: true,
       touchStartThreshold: 5,
       emptyInsertThreshold: 24,
-      // Where stacking is offered, notes make way only when the pointer is near their edges:
-      // their middle is where a drop stacks.
-      invertSwap: Boolean(stack),
       invertedSwapThreshold: 1 - 2 * MIDDLE,
       ghostClass: "note-drop-place",
       chosenClass: "note-chosen",
       dragClass: "note-dragging",
       onStart(event) {
+        // Where stacking is offered, notes make way only when the pointer is near their edges:
+        // their middle is where a drop stacks.
+        const stacking = Boolean(stack) && mayStack();
+        for (const sortable of sortables) sortable.option("invertSwap", stacking);
         board.paused = true;
         dragged = event.item;
         document.body.classList.add("is-dragging");

@@ -90,6 +90,11 @@ export class NoteMenus {
 
   build(li, note) {
     const id = note.id;
+    if (this.app.canChange && !this.app.canChange(note)) {
+      // Someone else's note, in a phase that allows stacking: its stack only.
+      const stack = this.stackSection(note);
+      return [...(stack ? [stack] : []), button(t("done"), "button small menu-done", () => this.close(true))];
+    }
     const colors = el("fieldset", "menu-section menu-colors");
     colors.append(el("legend", "menu-label", t("color")));
     const swatches = el("div", "swatches");
