@@ -79,7 +79,7 @@ def test_a_participant_may_not_stack_outside_a_grouping_phase(app, room, name, p
     before = state(app, world)
     # No recipe: grouping stays the facilitator's.
     ack = refused(ana, name, payload(notes), "forbidden")
-    assert "phase" in ack["error"]["message"]
+    assert "fase" in ack["error"]["message"]  # "only in a phase that allows it", in Spanish
     assert state(app, world) == before
     # A phase that does not allow it (silent writing): refused, naming the phase.
     to_grouping(fac, phases=1)
