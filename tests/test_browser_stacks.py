@@ -163,3 +163,32 @@ def test_a_vote_goes_to_a_stack_and_the_projector_ranks_it_as_one(server, open_p
     finally:
         writer.sio.disconnect()
         fac.sio.disconnect()
+
+
+def test_on_a_phone_the_menu_stacks_someone_elses_note(server, open_page):
+    workshop = server.seed()
+    writer = Peer(server, server.join(workshop["code"], "Ciro"), "Ciro")
+    fac = facilitator(server, workshop)
+    try:
+        writer.join(workshop["canvas_ids"][0])
+        first, second = (control(writer, "note:add", block="problem", text=text)["event"]["data"]["id"]
+                         for text in ("Colas", "Esperas"))
+        control(fac, "recipe:choose", recipe_id=RECIPE)
+        control(fac, "phase:next")
+        control(fac, "phase:next")  # reveal and group
+        page = open_page(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+        join_by_code(page, server.url, workshop["code"], "Dora", "MEF")
+        page.tap(".block-index-item[data-block='problem']")
+        # Ciro's notes, not hers: in this phase they have a menu that offers stacking only.
+        page.tap(f"li.note[data-note-id='{second}'] .note-menu-button")
+        menu = f"li.note[data-note-id='{second}'] .note-menu"
+        page.wait_for_selector(f"{menu} .menu-stack")
+        assert page.locator(f"{menu} .menu-move, {menu} .menu-delete").count() == 0
+        page.tap(f"{menu} [data-stack-onto='{first}']")
+        page.wait_for_selector(".sheet li.cluster-head .cluster-title:text('Colas (2)')")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+        assert {n["text"]: n["cluster_id"] for n in server_notes(server, workshop["canvas_ids"][0],
+                                                               server.join(workshop["code"], "Eva"))}["Esperas"]
+    finally:
+        writer.sio.disconnect()
+        fac.sio.disconnect()
