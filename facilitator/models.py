@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
@@ -205,7 +206,8 @@ class Note(db.Model):
 
 
 class Cluster(db.Model):
-    """Notes of one block that say the same thing, grouped under a title."""
+    """Notes of one block that say the same thing, grouped under a title: a group made by the
+    facilitator, or a stack that participants make by dropping a note onto another (one concept)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     canvas_id: Mapped[int] = mapped_column(ForeignKey("canvas.id", ondelete="CASCADE"), index=True)
@@ -229,11 +231,17 @@ class VotingRound(db.Model):
 
 
 class Vote(db.Model):
-    """One dot: a participant's vote for a note in a round (several dots may go to one note)."""
+    """One dot: a participant's vote for a note, or for a stack of notes (a cluster), in a round
+    (several dots may go to one note or stack). Exactly one of the two is set."""
+
+    __table_args__ = (CheckConstraint("(note_id IS NULL) <> (cluster_id IS NULL)", name="one_target"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("voting_round.id", ondelete="CASCADE"), index=True)
-    note_id: Mapped[str] = mapped_column(ForeignKey("note.id", ondelete="CASCADE"), index=True)
+    note_id: Mapped[str | None] = mapped_column(ForeignKey("note.id", ondelete="CASCADE"), index=True)
+    # A dot on a stack; a stack that is dissolved takes its dots with it (board/stacks.py moves
+    # them first where the stack lives on: into the stack it merged with, or its last note).
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id", ondelete="CASCADE"), index=True)
     # None for a dot recreated by an import: the file keeps tallies, never who voted.
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -399,6 +399,20 @@ EDITS = {
                     lambda note: _note(note, deleted_at=...)),
 }
 
+# The stacking rows, tried as they are and again in a phase that allows grouping.
+STACKING = {
+    "note:stack": (lambda s: op(note_id=s.note_p, onto=s.note_q),
+                   lambda s: get(Note, s.note_p).cluster_id == s.cluster),
+    "note:unstack": (lambda s: op(note_id=s.note_q),
+                     lambda s: get(Note, s.note_q).cluster_id is None and get(Cluster, s.cluster) is None),
+    "stack:rename": (lambda s: op(cluster_id=s.cluster, title="Colas"),
+                     lambda s: get(Cluster, s.cluster).title == "Colas"),
+    "stack:merge": (lambda s: op(note_id=s.note_p, into=s.cluster),
+                    lambda s: get(Note, s.note_p).cluster_id == s.cluster),
+}
+_grouping = _as_facilitators(("recipe:choose", lambda s: op(recipe_id=RECIPE)), ("phase:next", lambda s: op()),
+                             ("phase:next", lambda s: op()))
+
 MESSAGES: dict[tuple[str, str], Message] = {
     ("connect", ""): Message(lambda s: {}),
     ("canvas:join", ""): Message(lambda s: {"canvas_id": s.canvas},
@@ -441,6 +455,10 @@ MESSAGES: dict[tuple[str, str], Message] = {
                                       done=lambda s: get(Cluster, s.cluster) is None),
     ("note:cluster", ""): Message(lambda s: op(canvas_id=s.canvas, note_id=s.note_p, cluster_id=s.cluster),
                                   done=lambda s: get(Note, s.note_p).cluster_id == s.cluster),
+    ("vote:add", "a stack"): Message(lambda s: op(cluster_id=s.cluster),
+                                     done=lambda s: count(Vote, participant_id=s.p_id, cluster_id=s.cluster) == 1),
+    **{(name, qualifier): Message(payload, done=done, setup=_grouping if qualifier else None)
+       for qualifier in ("", "in a grouping phase") for name, (payload, done) in STACKING.items()},
     ("timer:start", "canvas"): Message(lambda s: op(canvas_id=s.canvas, seconds=300),
                                        done=lambda s: get(Canvas, s.canvas).timer["duration_ms"] == 300_000),
     ("timer:start", "workshop"): Message(lambda s: op(seconds=300),

@@ -49,7 +49,7 @@ def test_json_holds_the_whole_workshop(exported):
     assert all(n["author"] is None and n["institution"] in {"MEF", "PCM"} for n in empathy["notes"])
     spanish = next(n for n in lean["notes"] if n["text"].startswith("¿Cómo"))
     assert people[spanish["author"]]["name"] == "Ana Núñez" and spanish["votes"] == 2
-    assert lean["groups"] == [{"ref": spanish["group"], "block": "problem", "title": "Colas y tiempos"}]
+    assert lean["groups"] == [{"ref": spanish["group"], "block": "problem", "title": "Colas y tiempos", "votes": 5}]
     (round_,) = lean["votes"]
     assert round_["tallies"] == {spanish["ref"]: 2, next(n["ref"] for n in lean["notes"]
                                                           if n["text"].startswith("Trámites")): 3}

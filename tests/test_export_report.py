@@ -38,11 +38,12 @@ def test_report_pdf_has_cover_attendance_canvases_ranking_and_groups(done):
     for institution in ("MEF", "PCM", "Ministerio de Educación", "Sin institución"):
         assert institution in cover
     text = squash("".join(r[3] for r in runs))
-    ranking = text[text.index("Resultadosdelavotaciónporpuntos", text.index("Mapa")):]
+    ranking = text[text.index("Resultadosdelavotaciónporpuntos", text.index("Mapa")):text.rindex("Gruposdenotas")]
     first, second = (squash(results.texts[n][2]) for n in (results.cluster_notes[1], results.cluster_notes[0]))
-    assert ranking.index(first) < ranking.index(second)  # 3 votes before 2
+    # The two voted notes are a group: ranked as one item with their 3 + 2 votes.
+    assert "1Grupo«Colasytiempos»(2notas)" in ranking and first not in ranking and second not in ranking
     groups = text[text.rindex("Gruposdenotas"):]
-    assert "Colasytiempos" in groups and first in groups and second in groups
+    assert "Colasytiempos" in groups and first in groups and second in groups and "2notas·5votos" in groups
 
 
 def test_report_markdown_lists_every_note_under_its_block(done):
@@ -65,7 +66,8 @@ def test_report_markdown_lists_every_note_under_its_block(done):
             assert body.count(line) == 1
     assert "Nota borrada" not in text
     assert escape('=HYPERLINK("http://ejemplo.org","clic")') == '\\=HYPERLINK("http://ejemplo.org","clic")'
-    assert "| 1 | Trámites largos" in text and "Colas y tiempos" in text
+    assert "| 1 | Grupo «Colas y tiempos» (2 notas) | Problema | 5 |" in text  # a group is one item
+    assert "| 1 | Trámites largos" not in text
     anonymous = next(s for s in sections if s.startswith("Mapa de empatía"))
     assert "Ana" not in anonymous and "Benjamín" not in anonymous
 

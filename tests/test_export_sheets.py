@@ -33,7 +33,7 @@ def test_xlsx_has_summary_one_sheet_per_canvas_and_participants(done):
     result = export(app, results, "xlsx")
     assert result.filename == "comunidad-de-practica-2026-11-27.xlsx"
     book = load_workbook(io.BytesIO(result.content))
-    assert book.sheetnames == ["Resumen", "Mesa", "Mapa de empatía anónimo", "Participantes"]
+    assert book.sheetnames == ["Resumen", "Mesa", "Mapa de empatía anónimo", "Grupos", "Participantes"]
     for sheet, canvas_id in (("Mesa", results.lean), ("Mapa de empatía anónimo", results.empathy)):
         ws = book[sheet]
         header = [c.value for c in ws[1]]

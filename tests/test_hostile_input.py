@@ -73,7 +73,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 READ_ONLY = frozenset(FIELDS) - frozenset(OPERATIONS)
 FACILITATOR_ONLY = frozenset(OPERATIONS) - {"note:add", "note:edit", "note:move", "note:color", "note:delete",
-                                            "vote:add", "vote:remove", "status:set"}
+                                            "vote:add", "vote:remove", "status:set",
+                                            # participants in a phase that allows grouping
+                                            "note:stack", "note:unstack", "stack:rename"}
 RESERVED_NAMES = ("connect", "disconnect", "connect_error", "*", "__disconnect_final", "message", "json", "")
 
 
@@ -571,10 +573,12 @@ def field_values(arena: Arena) -> dict[str, st.SearchStrategy]:
             ["otra-vez", "a", "x" * 64, "x" * 65, "con espacio", "ñ", ""]))),
         "note_id": either(note_ids),
         "note_ids": either(st.lists(note_ids, min_size=0, max_size=6)),
+        "onto": either(note_ids),
         "canvas_id": either(st.one_of(st.sampled_from(a["canvas_ids"]), st.sampled_from(b["canvas_ids"]), ints,
                                       st.none())),
         "cluster_id": either(st.one_of(st.sampled_from(a["clusters"]), st.sampled_from(b["clusters"]), ints,
                                        st.none())),
+        "into": either(st.one_of(st.sampled_from(a["clusters"]), st.sampled_from(b["clusters"]), ints)),
         "participant_id": either(st.one_of(st.sampled_from(a["participants"]), st.sampled_from(b["participants"]),
                                            ints)),
         "block": either(st.one_of(blocks, st.none())),

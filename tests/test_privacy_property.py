@@ -169,6 +169,25 @@ def _cluster(s: Scene) -> int:
                                           note_ids=[s.note["id"]]))["event"]["data"]["cluster"]["id"]
 
 
+def _fac_note(s: Scene) -> str:
+    """A note of the facilitator's that may be stacked: silent writing ends first (which
+    reveals nothing: the author's note stays hidden)."""
+    if s.hidden:
+        ok(s.fac, "canvas:hidden", op(canvas_id=s.canvas_id, value=False))
+    return ok(s.fac, "note:add", op(block="problem", text="Colas"))["event"]["data"]["id"]
+
+
+def _stackable(s: Scene) -> str:
+    """The author's note, unless it is hidden (a hidden note is never stacked)."""
+    return _fac_note(s) if s.hidden else s.note["id"]
+
+
+def _stacked(s: Scene) -> str:
+    note = _stackable(s)
+    ok(s.fac, "note:stack", op(note_id=note, onto=_fac_note(s)))
+    return note
+
+
 def _then(setup: Callable[[Scene], object], sample: Sample) -> Sample:
     def run(s: Scene):
         setup(s)
@@ -197,6 +216,10 @@ SAMPLES: dict[str, Sample] = {
     "cluster:rename": lambda s: (s.fac, op(canvas_id=s.canvas_id, cluster_id=_cluster(s), title="Otro")),
     "cluster:dissolve": lambda s: (s.fac, op(canvas_id=s.canvas_id, cluster_id=_cluster(s))),
     "note:cluster": lambda s: (s.fac, op(canvas_id=s.canvas_id, note_id=s.note["id"], cluster_id=_cluster(s))),
+    "note:stack": lambda s: (s.fac, op(note_id=_stackable(s), onto=_fac_note(s))),
+    "note:unstack": lambda s: (s.fac, op(note_id=_stacked(s))),
+    "stack:rename": lambda s: (s.fac, op(cluster_id=_cluster(s), title="Otro")),
+    "stack:merge": lambda s: (s.fac, op(note_id=_fac_note(s), into=_cluster(s))),
     "timer:start": lambda s: (s.fac, op(canvas_id=s.canvas_id, seconds=60)),
     "timer:change": _then(lambda s: ok(s.fac, "timer:start", op(seconds=60)),
                           lambda s: (s.fac, op(action="pause"))),

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from . import commitments, controls, notes, phases, rules, schemas, session, voting
+from . import commitments, controls, notes, phases, rules, schemas, session, stacks, voting
 from .actors import Actor, resolve_token
 from .errors import CODES, BoardError
 from .log import Change
@@ -51,6 +51,11 @@ OPERATIONS: dict[str, tuple[type, Handler]] = {
     "vote:add": (schemas.CastVote, _on_open_canvas(voting.cast_vote)),
     "vote:remove": (schemas.CastVote, _on_open_canvas(voting.withdraw_vote)),
     "status:set": (schemas.MyStatus, _named(session.set_my_status)),
+    # Stacks: participants in a phase that allows grouping, facilitators always.
+    "note:stack": (schemas.StackNote, _on_open_canvas(stacks.stack_note)),
+    "note:unstack": (schemas.UnstackNote, _on_open_canvas(stacks.unstack_note)),
+    "stack:rename": (schemas.RenameStack, _on_open_canvas(stacks.rename_stack)),
+    "stack:merge": (schemas.MergeStack, _on_open_canvas(stacks.merge_stack)),
     # Facilitators only (the board refuses anyone else with ``forbidden``).
     "vote:open": (schemas.OpenVote, _named(voting.open_vote)),
     "vote:close": (schemas.CloseVote, _named(voting.close_vote)),

@@ -142,15 +142,11 @@ def set_canvas_timer(actor: Actor, op: TimerStart | TimerChange) -> Change:
     return _control(actor, op, "canvas.timer", change)
 
 
-def _cluster(canvas: Canvas, cluster_id: int) -> Cluster:
-    cluster = db.session.get(Cluster, cluster_id)
-    if cluster is None or cluster.canvas_id != canvas.id:
-        raise BoardError("not_found", _l("This group does not exist."))
-    return cluster
+_cluster = rules.cluster_for
 
 
 def _cluster_data(cluster: Cluster) -> dict:
-    return {"id": cluster.id, "block": cluster.block, "title": cluster.title}
+    return serialize.cluster(cluster)
 
 
 def create_cluster(actor: Actor, op: CreateCluster) -> Change:

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..db import db
-from ..models import Canvas, Note, Participant, Workshop
+from ..models import Canvas, Cluster, Note, Participant, Workshop
 from . import timers
 from .actors import Actor
 from .errors import BoardError
@@ -117,6 +117,14 @@ def note_for(canvas: Canvas, note_id: str, actor: Actor | None = None) -> Note:
     return note
 
 
+def cluster_for(canvas: Canvas, cluster_id: int) -> Cluster:
+    """A group (stack) of this canvas, or ``not_found``."""
+    cluster = db.session.get(Cluster, cluster_id)
+    if cluster is None or cluster.canvas_id != canvas.id:
+        raise BoardError("not_found", _l("This group does not exist."))
+    return cluster
+
+
 def can_see(actor: Actor, note: Note) -> bool:
     return not note.hidden or actor.is_facilitator or note.author_id == actor.participant_id
 
@@ -144,6 +152,7 @@ REFUSALS = {
     "edit": lambda phase: _l("In this phase (“%(phase)s”) notes are not changed.", phase=phase),
     "move": lambda phase: _l("In this phase (“%(phase)s”) notes are not moved.", phase=phase),
     "vote": lambda phase: _l("In this phase (“%(phase)s”) there is no voting.", phase=phase),
+    "group": lambda phase: _l("In this phase (“%(phase)s”) notes are not stacked.", phase=phase),
 }
 
 
@@ -171,3 +180,18 @@ def check_phase_allows(actor: Actor, canvas: Canvas, action: str) -> None:
     name = phase["name"]
     # The phase's name in the language the refusal is shown in (worked out then, not now).
     raise BoardError("locked", REFUSALS[action](LazyString(lambda: _localized(name))))
+
+
+def check_may_group(actor: Actor, canvas: Canvas, *blocks: str) -> None:
+    """Refuse a participant's stacking unless the table's phase allows ``group``.
+
+    Grouping is the facilitator's by default (clusters were theirs alone): a participant
+    stacks notes only in a phase that hands it to the room. Outside any phase that is
+    ``forbidden``; in a phase without ``group`` it is ``locked``, naming the phase, like
+    the other phase refusals. Locks and a closed workshop apply as to any change."""
+    check_can_write(actor, canvas, *blocks)
+    if actor.is_facilitator:
+        return
+    if table_phase(canvas) is None:
+        raise BoardError("forbidden", _l("Notes are stacked only in a phase of the workshop that allows it."))
+    check_phase_allows(actor, canvas, "group")

@@ -103,7 +103,10 @@ class CanvasOperation(Operation):
 
 
 class CastVote(Operation):
-    note_id: NoteId
+    """A dot for a note or for a stack: exactly one of ``note_id`` and ``cluster_id``."""
+
+    note_id: NoteId | None = None
+    cluster_id: DatabaseId | None = None
 
 
 class OpenVote(CanvasOperation):
@@ -150,6 +153,35 @@ class DissolveCluster(CanvasOperation):
 class ClusterNote(CanvasOperation):
     note_id: NoteId
     cluster_id: DatabaseId | None
+
+
+class StackNote(Operation):
+    """Drop a note onto another of its block: into the other's stack, or a new stack of the two.
+    ``title`` names a new stack (default: the first words of ``onto``)."""
+
+    note_id: NoteId
+    onto: NoteId
+    title: ClusterTitle | None = None
+
+
+class UnstackNote(Operation):
+    """Take a note out of its stack (a stack left with one note dissolves)."""
+
+    note_id: NoteId
+
+
+class RenameStack(Operation):
+    cluster_id: DatabaseId
+    title: ClusterTitle
+
+
+class MergeStack(Operation):
+    """The facilitator merges duplicates: a stack (``cluster_id``) or a note (``note_id``)
+    into the stack ``into``; exactly one of the first two."""
+
+    cluster_id: DatabaseId | None = None
+    note_id: NoteId | None = None
+    into: DatabaseId
 
 
 class TimerStart(Operation):

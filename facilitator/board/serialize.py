@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..models import Canvas, Note, Participant
+from ..models import Canvas, Cluster, Note, Participant
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -58,3 +58,8 @@ def controls(canvas: Canvas) -> dict:
         "notes_editable_by_all": canvas.notes_editable_by_all,
         "timer": canvas.timer,
     }
+
+
+def cluster(cluster: Cluster) -> dict:
+    """A group of notes (a stack): its notes say which one through their ``cluster_id``."""
+    return {"id": cluster.id, "block": cluster.block, "title": cluster.title}

@@ -132,7 +132,9 @@ def _about_a_hidden_note(kind: str, data: dict) -> bool:
 
 
 def _about_notes(kind: str, data: dict) -> bool:
-    return kind.startswith("note.") or "author" in data or "notes" in data
+    # Stacking names no author, but who stacks a note on an anonymous canvas is most often
+    # its author: ``stack.*`` events keep their actor unsaid there, as note events do.
+    return kind.startswith(("note.", "stack.")) or "author" in data or "notes" in data
 
 
 def _redact_notes(canvas: Canvas, anonymous: bool) -> Redactor:

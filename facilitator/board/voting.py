@@ -3,6 +3,10 @@
 Tallies stay secret while the round is open (not even facilitators see who
 voted what, only how many have voted); closing the round publishes them and
 notes carry their votes from then on.
+
+A dot goes to a note or to a stack (a cluster). A stack counts as one item in the
+results: its own dots plus those of the notes in it, which are then not ranked
+apart.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..db import db
-from ..models import Canvas, Note, Vote, VotingRound, utcnow
+from ..models import Canvas, Cluster, Note, Vote, VotingRound, utcnow
 from . import rules, serialize
 from .actors import Actor
 from .errors import BoardError
@@ -40,6 +44,34 @@ def tallies(round_: VotingRound) -> dict[str, int]:
         select(Vote.note_id, func.count(Vote.id)).join(Note, Note.id == Vote.note_id)
         .where(Vote.round_id == round_.id, Note.deleted_at.is_(None)).group_by(Vote.note_id)).all()
     return {note_id: count for note_id, count in rows}
+
+
+def stack_tallies(round_: VotingRound) -> dict[str, int]:
+    """Dots given to stacks themselves in a round, by stack id (a string, as JSON keys are)."""
+    rows = db.session.execute(
+        select(Vote.cluster_id, func.count(Vote.id)).where(Vote.round_id == round_.id, Vote.cluster_id.is_not(None))
+        .group_by(Vote.cluster_id)).all()
+    return {str(cluster_id): count for cluster_id, count in rows}
+
+
+def results(round_: VotingRound, notes: dict[str, int], stacks: dict[str, int]) -> list[dict]:
+    """The ranking of a round, most votes first: each stack as one item (its dots and its
+    notes' dots) and each note outside a stack, e.g. ``[{"stack": 4, "votes": 7},
+    {"note": "…", "votes": 3}]``. Items without votes are left out."""
+    canvas_id = round_.canvas_id
+    members = dict(db.session.execute(select(Note.id, Note.cluster_id).where(
+        Note.canvas_id == canvas_id, Note.deleted_at.is_(None), Note.cluster_id.is_not(None))).all())
+    live_stacks = set(db.session.scalars(select(Cluster.id).filter_by(canvas_id=canvas_id)))
+    totals = {cluster_id: stacks.get(str(cluster_id), 0) for cluster_id in live_stacks}
+    items = []
+    for note_id, count in notes.items():
+        if members.get(note_id) in totals:
+            totals[members[note_id]] += count
+        else:
+            items.append({"note": note_id, "votes": count})
+    items += [{"stack": cluster_id, "votes": count} for cluster_id, count in totals.items() if count > 0]
+    return sorted(items, key=lambda item: (-item["votes"], "stack" not in item,
+                                           str(item.get("stack", item.get("note")))))
 
 
 def canvas_tallies(canvas_id: int) -> dict[str, int] | None:
@@ -80,6 +112,16 @@ def _mine(round_: VotingRound, participant_id: int | None) -> dict[str, int]:
     return {note_id: count for note_id, count in rows}
 
 
+def _mine_stacks(round_: VotingRound, participant_id: int | None) -> dict[str, int]:
+    if participant_id is None:
+        return {}
+    rows = db.session.execute(
+        select(Vote.cluster_id, func.count(Vote.id))
+        .where(Vote.round_id == round_.id, Vote.participant_id == participant_id, Vote.cluster_id.is_not(None))
+        .group_by(Vote.cluster_id)).all()
+    return {str(cluster_id): count for cluster_id, count in rows}
+
+
 def state_for(canvas_id: int, viewer: Actor) -> dict | None:
     """The voting state of a canvas as ``viewer`` may know it."""
     round_ = current_round(canvas_id)
@@ -88,9 +130,12 @@ def state_for(canvas_id: int, viewer: Actor) -> dict | None:
     state = {"round": round_data(round_), "voters": _voters(round_)}
     if round_.status == "closed":
         state["tallies"] = tallies(round_)
+        state["stack_tallies"] = stack_tallies(round_)
+        state["results"] = results(round_, state["tallies"], state["stack_tallies"])
     elif not viewer.is_projector:
-        mine = _mine(round_, viewer.participant_id)
-        state.update(mine=mine, remaining=round_.budget - sum(mine.values()))
+        mine, mine_stacks = _mine(round_, viewer.participant_id), _mine_stacks(round_, viewer.participant_id)
+        state.update(mine=mine, mine_stacks=mine_stacks,
+                     remaining=round_.budget - sum(mine.values()) - sum(mine_stacks.values()))
     return state
 
 
@@ -136,11 +181,20 @@ def close_vote(actor: Actor, op: CloseVote) -> Change:
             raise BoardError("invalid", _l("No vote is open on this canvas."))
         round_.status = "closed"
         round_.closed_at = utcnow()
-        counts = tallies(round_)
+        counts, stacks = tallies(round_), stack_tallies(round_)
         return {"round": round_data(round_), "voters": _voters(round_), "tallies": counts,
-                "ranking": _ranking(counts)}
+                "ranking": _ranking(counts), "stack_tallies": stacks, "results": results(round_, counts, stacks)}
 
     return record(actor, CANVAS, op.canvas_id, op.op_id, "vote.closed", apply, check)
+
+
+def _target(canvas: Canvas, op: CastVote, actor: Actor) -> tuple[Note | None, Cluster | None]:
+    """The note or the stack a dot is for: exactly one of them."""
+    if (op.note_id is None) == (op.cluster_id is None):
+        raise BoardError("invalid", _l("A vote names a note or a stack."), field="note_id")
+    if op.note_id is not None:
+        return rules.note_for(canvas, op.note_id, actor), None
+    return None, rules.cluster_for(canvas, op.cluster_id)
 
 
 def _vote(actor: Actor, canvas_id: int, op: CastVote, adding: bool) -> Change:
@@ -154,38 +208,43 @@ def _vote(actor: Actor, canvas_id: int, op: CastVote, adding: bool) -> Change:
         round_ = open_round(canvas.id)
         if round_ is None:
             raise BoardError("invalid", _l("No vote is open on this canvas."))
-        note = rules.note_for(canvas, op.note_id, actor)
-        if round_.blocks and note.block not in round_.blocks:
+        note, stack = _target(canvas, op, actor)
+        block = note.block if note is not None else stack.block
+        if round_.blocks and block not in round_.blocks:
             raise BoardError("invalid", _l("This note is not part of the vote."))
-        mine = _mine(round_, actor.participant_id)
+        mine, mine_stacks = _mine(round_, actor.participant_id), _mine_stacks(round_, actor.participant_id)
+        given = mine.get(note.id, 0) if note is not None else mine_stacks.get(str(stack.id), 0)
+        target = {"note_id": note.id} if note is not None else {"cluster_id": stack.id}
         if adding:
-            if not round_.allow_own and note.author_id == actor.participant_id:
+            # A stack is no one's own: it gathers what several people wrote.
+            if note is not None and not round_.allow_own and note.author_id == actor.participant_id:
                 raise BoardError("forbidden", _l("In this vote you cannot vote for your own notes."))
-            if sum(mine.values()) >= round_.budget:
+            if sum(mine.values()) + sum(mine_stacks.values()) >= round_.budget:
                 raise BoardError("invalid", _l("You have used all your votes. Take one back to vote again."))
-            if mine.get(note.id, 0) >= round_.max_per_note:
+            if given >= round_.max_per_note:
                 raise BoardError("invalid", _l("This note already has the most votes you can give it."))
-            db.session.add(Vote(round_id=round_.id, note_id=note.id, participant_id=actor.participant_id))
+            db.session.add(Vote(round_id=round_.id, participant_id=actor.participant_id, **target))
         else:
-            vote = db.session.scalar(select(Vote).filter_by(round_id=round_.id, note_id=note.id,
-                                                            participant_id=actor.participant_id).limit(1))
+            vote = db.session.scalar(select(Vote).filter_by(round_id=round_.id, participant_id=actor.participant_id,
+                                                            **target).limit(1))
             if vote is None:
                 raise BoardError("invalid", _l("You have no vote on this note to take back."))
             db.session.delete(vote)
         db.session.flush()
-        mine = _mine(round_, actor.participant_id)
-        return {"round_id": round_.id, "note_id": note.id, "mine": mine,
-                "remaining": round_.budget - sum(mine.values()), "voters": _voters(round_)}
+        mine, mine_stacks = _mine(round_, actor.participant_id), _mine_stacks(round_, actor.participant_id)
+        return {"round_id": round_.id, "note_id": op.note_id, "cluster_id": op.cluster_id, "mine": mine,
+                "mine_stacks": mine_stacks, "remaining": round_.budget - sum(mine.values()) - sum(mine_stacks.values()),
+                "voters": _voters(round_)}
 
     event_type = "vote.cast" if adding else "vote.withdrawn"
     return record(actor, CANVAS, canvas_id, op.op_id, event_type, apply, check)
 
 
 def cast_vote(actor: Actor, canvas_id: int, op: CastVote) -> Change:
-    """Put one dot on a note."""
+    """Put one dot on a note or a stack."""
     return _vote(actor, canvas_id, op, adding=True)
 
 
 def withdraw_vote(actor: Actor, canvas_id: int, op: CastVote) -> Change:
-    """Take one dot back from a note."""
+    """Take one dot back from a note or a stack."""
     return _vote(actor, canvas_id, op, adding=False)

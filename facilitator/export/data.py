@@ -66,10 +66,19 @@ class BlockData:
 
 @dataclass
 class ClusterData:
+    """A group of notes, or a stack participants made (one concept)."""
+
     id: int
     block: str
     title: str
     notes: list[NoteData]
+    # Its votes in the canvas's last closed round: its own dots and its notes'; None: no round closed.
+    votes: int | None = None
+
+    @property
+    def text(self) -> str:
+        """What a ranking shows for it, where a note shows its text."""
+        return self.title
 
 
 @dataclass
@@ -86,6 +95,9 @@ class RoundData:
     voters: int
     tallies: dict[str, int]
     ranking: list[tuple[int, NoteData, int]]  # (rank, note, votes), ties share a rank
+    stack_tallies: dict[int, int] = field(default_factory=dict)  # dots given to stacks themselves
+    # The results: each stack one item (its dots and its notes'), each note outside a stack, ranked.
+    results: list[tuple[int, NoteData | ClusterData, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -222,14 +234,27 @@ def _byline(author: dict, refs: dict[int, str]) -> Byline:
                   facilitator=bool(author.get("facilitator")))
 
 
-def _ranking(notes: list[NoteData], tallies: dict[str, int]) -> list[tuple[int, NoteData, int]]:
-    voted = sorted((n for n in notes if tallies.get(n.id, 0) > 0), key=lambda n: (-tallies[n.id], n.order))
+def _ranked(items: list, count) -> list[tuple[int, object, int]]:
+    """(rank, item, votes) for the items with votes, most first; ties share a rank."""
     ranking, rank, previous = [], 0, None
-    for place, note in enumerate(voted, start=1):
-        if tallies[note.id] != previous:
-            rank, previous = place, tallies[note.id]
-        ranking.append((rank, note, tallies[note.id]))
+    for place, item in enumerate(sorted((i for i in items if count(i) > 0), key=lambda i: -count(i)), start=1):
+        if count(item) != previous:
+            rank, previous = place, count(item)
+        ranking.append((rank, item, count(item)))
     return ranking
+
+
+def _ranking(notes: list[NoteData], tallies: dict[str, int]) -> list[tuple[int, NoteData, int]]:
+    return _ranked(notes, lambda n: tallies.get(n.id, 0))
+
+
+def _results(notes: list[NoteData], clusters: list[ClusterData], tallies: dict[str, int],
+             stacks: dict[int, int]) -> list[tuple[int, NoteData | ClusterData, int]]:
+    """The ranking that counts each stack as one item (as ``voting.results`` does), stacks
+    first among equals, then in the canvas's order."""
+    totals = {c.id: stacks.get(c.id, 0) + sum(tallies.get(n.id, 0) for n in c.notes) for c in clusters}
+    items = [*clusters, *(n for n in notes if n.cluster_id not in totals)]
+    return _ranked(items, lambda i: totals[i.id] if isinstance(i, ClusterData) else tallies.get(i.id, 0))
 
 
 def _canvas(canvas: Canvas, notes: list[Note], clusters: list[Cluster], rounds: list[VotingRound],
@@ -260,11 +285,17 @@ def _canvas(canvas: Canvas, notes: list[Note], clusters: list[Cluster], rounds: 
     round_data = []
     for round_ in rounds:
         tallies = {note_id: count for note_id, count in voting.tallies(round_).items() if note_id in exported}
+        stacks = {int(cluster_id): count for cluster_id, count in voting.stack_tallies(round_).items()}
+        results = _results(ordered, cluster_data, tallies, stacks)
         round_data.append(RoundData(
             id=round_.id, budget=round_.budget, max_per_note=round_.max_per_note, allow_own=round_.allow_own,
             blocks=list(round_.blocks) if round_.blocks else None, opened_at=round_.opened_at,
             closed_at=round_.closed_at, voters=voting.voters(round_), tallies=tallies,
-            ranking=_ranking(ordered, tallies)))
+            ranking=_ranking(ordered, tallies), stack_tallies=stacks, results=results))
+    if round_data:
+        totals = {item.id: votes for _rank, item, votes in round_data[-1].results if isinstance(item, ClusterData)}
+        for cluster in cluster_data:
+            cluster.votes = totals.get(cluster.id, 0)
     return CanvasData(
         id=canvas.id, name=canvas.name, template=template, template_data=canvas.template, anonymous=canvas.anonymous,
         hidden=canvas.hidden, locked=canvas.locked, locked_blocks=list(canvas.locked_blocks or []),

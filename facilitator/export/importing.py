@@ -99,6 +99,7 @@ class GroupIn(Strict):
     ref: Ref
     block: BlockId
     title: ClusterTitle
+    votes: Annotated[int, Field(ge=0)] | None = None  # read from the tallies, not from here
 
 
 class RoundIn(Strict):
@@ -109,6 +110,7 @@ class RoundIn(Strict):
     opened_at: datetime
     closed_at: datetime | None = None
     tallies: dict[Ref, Annotated[int, Field(ge=1, le=MAX_DOTS)]] = {}
+    group_tallies: dict[Ref, Annotated[int, Field(ge=1, le=MAX_DOTS)]] = {}  # dots on groups (stacks)
 
 
 class CanvasIn(Strict):
@@ -298,10 +300,14 @@ def _check_references(parsed: FileIn) -> None:
                 if ref not in notes:
                     raise ImportFailed(_("%(where)s: there is no note “%(ref)s” on this canvas.",
                                          where=f"{where}.votes[{r}].tallies", ref=ref))
+            for ref in round_.group_tallies:
+                if ref not in groups:
+                    raise ImportFailed(_("%(where)s: there is no group “%(ref)s” on this canvas.",
+                                         where=f"{where}.votes[{r}].group_tallies", ref=ref))
             for b, block in enumerate(round_.blocks or []):
                 _check_block(blocks, block, f"{where}.votes[{r}].blocks[{b}]")
         total += len(canvas.notes)
-        dots += sum(count for r in canvas.votes for count in r.tallies.values())
+        dots += sum(count for r in canvas.votes for count in [*r.tallies.values(), *r.group_tallies.values()])
     _recipe(parsed, templates)
     _check_commitments(parsed)
     if total > MAX_NOTES:
@@ -404,6 +410,9 @@ def _create(parsed: FileIn, facilitator: Facilitator) -> Workshop:
             db.session.add_all(Vote(round_id=round_.id, note_id=notes[ref].id, participant_id=None,
                                     created_at=round_.closed_at)
                                for ref, count in item.tallies.items() for _ in range(count))
+            db.session.add_all(Vote(round_id=round_.id, cluster_id=groups[ref].id, participant_id=None,
+                                    created_at=round_.closed_at)
+                               for ref, count in item.group_tallies.items() for _ in range(count))
     followed = _recipe(parsed, _templates(parsed))
     if followed is not None:
         recipe, state = followed

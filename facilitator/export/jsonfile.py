@@ -48,12 +48,16 @@ def _canvas(canvas: CanvasData, template_ref: str, note_refs: dict[str, str], gr
         "silent_writing": canvas.hidden, "locked": canvas.locked, "locked_blocks": canvas.locked_blocks,
         "editable_by_all": canvas.editable_by_all,
         "notes": [_note(n, note_refs[n.id], groups) for n in canvas.notes],
-        "groups": [{"ref": groups[c.id], "block": c.block, "title": c.title} for c in canvas.clusters],
+        "groups": [{"ref": groups[c.id], "block": c.block, "title": c.title, "votes": c.votes}
+                   for c in canvas.clusters],
         "votes": [{"budget": r.budget, "max_per_note": r.max_per_note, "allow_own": r.allow_own,
                    "blocks": r.blocks, "opened_at": _iso(r.opened_at), "closed_at": _iso(r.closed_at),
                    "tallies": {note_refs[note_id]: count for note_id, count in
                                sorted(r.tallies.items(), key=lambda item: int(note_refs[item[0]][1:]))
-                               if count > 0}}
+                               if count > 0},
+                   "group_tallies": {groups[cluster_id]: count for cluster_id, count in
+                                     sorted(r.stack_tallies.items(), key=lambda item: int(groups[item[0]][1:]))
+                                     if count > 0 and cluster_id in groups}}
                   for r in canvas.rounds],
     }
 

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..board.commitments import status_name
 from ..board.schemas import COLOR_NAMES
-from .data import Byline, NoteData, WorkshopData
+from .data import Byline, ClusterData, NoteData, WorkshopData
 
 NOTE_COLUMNS = {
     "canvas": _l("Canvas"),
@@ -27,6 +27,7 @@ NOTE_COLUMNS = {
     "institution": _l("Institution"),
     "votes": _l("Votes"),
     "group": _l("Group"),
+    "group_votes": _l("Group votes"),
     "hidden": _l("Hidden note"),
     "created": _l("Created (%(zone)s)"),
     "edited": _l("Last edited (%(zone)s)"),
@@ -73,6 +74,22 @@ def note_facts(note: NoteData, clusters: dict[int, str]) -> list[str]:
     if note.hidden:
         facts.append(_("Hidden (silent writing)"))
     return [fact for fact in facts if fact]
+
+
+def ranked(item: NoteData | ClusterData) -> str:
+    """What a ranking of results shows for an item: a note's text, or a stack's title and size."""
+    if isinstance(item, ClusterData):
+        return ngettext("Group “%(title)s” (%(num)d note)", "Group “%(title)s” (%(num)d notes)", len(item.notes),
+                        title=item.title)
+    return item.text or "—"
+
+
+def group_facts(group: ClusterData) -> str:
+    """What an export says under a group's title: its notes and, once a vote closed, its votes."""
+    facts = [ngettext("%(num)d note", "%(num)d notes", len(group.notes))]
+    if group.votes:
+        facts.append(votes(group.votes))
+    return " · ".join(facts)
 
 
 def unrevealed(workshop: WorkshopData) -> str:

@@ -62,13 +62,13 @@ def _votes(workshop: WorkshopData) -> list[str]:
         out += [f"### {escape(canvas.name)} · {labels.when(round_.closed_at or round_.opened_at)}", ""]
         if round_.voters:  # an imported round knows its tallies, not its voters
             out += [labels.voters(round_.voters, round_.budget), ""]
-        if not round_.ranking:
+        if not round_.results:
             out += [f"*{_('No votes.')}*", ""]
             continue
         out += [f"| # | {_('Note')} | {_('Block')} | {_('Votes')} |", "|---:|---|---|---:|"]
-        for rank, note, count in round_.ranking:
-            text = escape(note.text).replace("  \n  ", " ")
-            out.append(f"| {rank} | {text} | {escape(canvas.block_title(note.block))} | {count} |")
+        for rank, item, count in round_.results:  # a group (stack) is one item, with its notes' votes
+            text = escape(labels.ranked(item)).replace("  \n  ", " ")
+            out.append(f"| {rank} | {text} | {escape(canvas.block_title(item.block))} | {count} |")
         out.append("")
     return out
 
@@ -80,7 +80,8 @@ def _groups(workshop: WorkshopData) -> list[str]:
         return [*out, f"*{_('No notes were grouped in this workshop.')}*", ""]
     for canvas, cluster in clustered:
         out += [f"### {escape(cluster.title)}", "",
-                f"*{escape(canvas.name)} · {escape(canvas.block_title(cluster.block))}*", ""]
+                f"*{escape(canvas.name)} · {escape(canvas.block_title(cluster.block))} · "
+                f"{escape(labels.group_facts(cluster))}*", ""]
         out += [f"- {escape(n.text) or '—'}" for n in cluster.notes] or [f"*{_('No notes.')}*"]
         out.append("")
     return out

@@ -115,10 +115,10 @@ def _votes(flow: Flow, workshop: WorkshopData) -> None:
             flow.text(labels.voters(round_.voters, round_.budget), title, color=MUTED)
         flow.row([("#", 0.06, "R"), (_("Note"), 0.6, "L"), (_("Block"), 0.24, "L"), (_("Votes"), 0.1, "R")],
                  title, "B", rule=True)
-        for rank, note, count in round_.ranking:
-            flow.row([(str(rank), 0.06, "R"), (note.text or "—", 0.6, "L"),
-                      (canvas.block_title(note.block), 0.24, "L"), (str(count), 0.1, "R")], title)
-        if not round_.ranking:
+        for rank, item, count in round_.results:  # a group (stack) is one item, with its notes' votes
+            flow.row([(str(rank), 0.06, "R"), (labels.ranked(item), 0.6, "L"),
+                      (canvas.block_title(item.block), 0.24, "L"), (str(count), 0.1, "R")], title)
+        if not round_.results:
             flow.text(_("No votes."), title, style="I", color=MUTED)
 
 
@@ -131,7 +131,8 @@ def _groups(flow: Flow, workshop: WorkshopData) -> None:
         flow.text(_("No notes were grouped in this workshop."), title, style="I", color=MUTED)
     for canvas, cluster in clustered:
         flow.heading(cluster.title, title, 1.2)
-        flow.text(f"{canvas.name} · {canvas.block_title(cluster.block)}", title, style="I", color=MUTED)
+        flow.text(f"{canvas.name} · {canvas.block_title(cluster.block)} · {labels.group_facts(cluster)}", title,
+                  style="I", color=MUTED)
         for note in cluster.notes:
             flow.text(f"• {note.text or '—'}", title, indent=3.0, after=0.8)
         if not cluster.notes:

@@ -22,11 +22,12 @@ HEADER_FILL = PatternFill("solid", fgColor="E8EEF3")
 HEADER_FONT = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
-NOTE_SHEET = ("block", "text", "color", "author", "institution", "votes", "group", "hidden", "created", "edited")
+NOTE_SHEET = ("block", "text", "color", "author", "institution", "votes", "group", "group_votes", "hidden", "created",
+              "edited")
 NOTE_WIDTHS = {"block": 24, "text": 60, "color": 11, "author": 22, "institution": 24, "votes": 8, "group": 20,
-               "hidden": 9, "created": 18, "edited": 18, "canvas": 20, "template": 24, "note_id": 38}
-CSV_COLUMNS = ("canvas", "template", "block", "text", "color", "author", "institution", "votes", "group", "hidden",
-               "created", "edited", "note_id")
+               "group_votes": 10, "hidden": 9, "created": 18, "edited": 18, "canvas": 20, "template": 24, "note_id": 38}
+CSV_COLUMNS = ("canvas", "template", "block", "text", "color", "author", "institution", "votes", "group",
+               "group_votes", "hidden", "created", "edited", "note_id")
 
 
 class _Rows:
@@ -38,7 +39,7 @@ class _Rows:
         self.yes, self.no = labels.yes_no(True), labels.yes_no(False)
 
     def __call__(self, canvas: CanvasData, keys) -> list[list[object]]:
-        groups = {c.id: c.title for c in canvas.clusters}
+        groups = {c.id: c for c in canvas.clusters}
         titles = {b.id: b.title for b in canvas.blocks}
         rows = []
         for note in canvas.notes:
@@ -46,12 +47,18 @@ class _Rows:
                 "canvas": canvas.name, "template": canvas.template_name, "block": titles[note.block],
                 "text": note.text, "color": self.colors.get(note.color, note.color), "author": note.author.name or "",
                 "institution": note.author.institution or "", "votes": note.votes if note.votes is not None else "",
-                "group": groups.get(note.cluster_id, "") if note.cluster_id else "",
+                "group": groups[note.cluster_id].title if note.cluster_id in groups else "",
+                # A group's votes (its own dots and its notes') on each of its notes' rows.
+                "group_votes": _group_votes(groups.get(note.cluster_id)),
                 "hidden": self.yes if note.hidden else self.no,
                 "created": self.moment(note.created_at), "edited": self.moment(note.updated_at), "note_id": note.id,
             }
             rows.append([values[k] for k in keys])
         return rows
+
+
+def _group_votes(group) -> object:
+    return group.votes if group is not None and group.votes is not None else ""
 
 
 def _headers(keys) -> list[str]:
@@ -122,7 +129,8 @@ def _summary(ws, workshop: WorkshopData) -> None:
     rows += [[], [_("Canvas"), _("Template"), _("Notes"), _("Votes"), _("Groups"), _("Anonymous")]]
     first_canvas_row = len(rows) + 1
     for canvas in workshop.canvases:
-        votes = sum(canvas.rounds[-1].tallies.values()) if canvas.rounds else ""
+        last = canvas.rounds[-1] if canvas.rounds else None
+        votes = sum(last.tallies.values()) + sum(last.stack_tallies.values()) if last else ""
         rows.append([canvas.name, canvas.template_name, len(canvas.notes), votes, len(canvas.clusters),
                      labels.yes_no(canvas.anonymous)])
     rows += [[], [_("Institution"), _("Participants")]]
@@ -167,6 +175,14 @@ def xlsx(workshop: WorkshopData, pause=None) -> bytes:
                wrap={1, 2, 4, 5, 7})
         if pause is not None:
             pause()
+    groups = [(canvas, group) for canvas in workshop.canvases for group in canvas.clusters]
+    if groups:
+        ws = book.create_sheet(_sheet_title(_("Groups"), taken))
+        rows = [[canvas.name, canvas.block_title(group.block), group.title, len(group.notes),
+                 group.votes if group.votes is not None else "",
+                 "\n".join(note.text for note in group.notes)] for canvas, group in groups]
+        _table(ws, [_("Canvas"), _("Block"), _("Group"), _("Notes"), _("Votes"), _("Text")], rows,
+               [20, 24, 30, 8, 8, 60], wrap={3, 6})
     if workshop.commitments:
         _commitment_sheet(book.create_sheet(_sheet_title(_("Commitments"), taken)), workshop)
     if workshop.participants is not None:

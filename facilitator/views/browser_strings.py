@@ -124,6 +124,18 @@ CLIENT_STRINGS = {
     "ended_text": _l("The facilitator ended your participation in this workshop."),
     "ended_hint": _l("What you wrote is kept. You can close this page."),
     "ended_link": _l("Go to the start page"),
+    # Stacks (note-stacks.js, note-menu.js).
+    "stack_with": _l("Stack with…"),
+    "stack_take_out": _l("Take out of the stack"),
+    "stack_name": _l("Name of the stack"),
+    "stack_rename": _l("Rename"),
+    "stack_no_targets": _l("No other note in this block."),
+    "stacked": _l("Stacked in “%(title)s”."),
+    "unstacked": _l("Taken out of the stack."),
+    "stack_renamed": _l("The stack is now called “%(title)s”."),
+    "stack_votes": _l("Votes: %(count)s"),
+    "stack_vote_for": _l("Vote for the stack “%(title)s”"),
+    "stack_vote_take_back": _l("Take back one vote from the stack “%(title)s”"),
     # The facilitator's download of this canvas.
     "download_canvas": _l("Download this canvas"),
     "download_pdf": _l("PDF:"),

@@ -111,13 +111,15 @@ export class Board {
   ensure(item) {
     const id = item.note.id;
     const editable = this.options.editable(item.note);
+    // Someone else's note has a menu where it may be stacked (note-stacks.js).
+    const menu = editable || Boolean(this.options.stackable && this.options.stackable(item.note));
     let li = this.elements.get(id);
-    if (li && li.lienzo.editable !== editable && li !== this.focusedNote()) {
+    if (li && (li.lienzo.editable !== editable || li.lienzo.hasMenu !== menu) && li !== this.focusedNote()) {
       li.remove();
       li = null;
     }
     if (!li) {
-      li = createNote(id, editable, this.options.limits);
+      li = createNote(id, editable, this.options.limits, menu);
       this.elements.set(id, li);
     }
     return li;

@@ -63,6 +63,7 @@ class CanvasPage {
     this.people.render();
     this.board = new Board(this.sheet, {
       editable: (note) => this.canChange(note),
+      stackable: (note) => Boolean(this.menus) && !isRedacted(note) && this.menus.stacks.mayGroup(),
       limits: boot.limits,
       actions: { resolve: (id, which) => this.resolve(id, which), dismiss: (id) => this.dismiss(id) },
     });
@@ -73,6 +74,8 @@ class CanvasPage {
     initDragAndDrop(this.board, {
       drop: (id, block, index, moved) => (moved ? this.moveNote(id, block, index) : this.state.redraw()),
       isServerNote: (id, block) => this.state.notes.has(id) && this.state.notes.get(id).block === block,
+      stack: (id, onto) => this.menus.stacks.stack(id, onto),
+      mayStack: () => this.menus.stacks.mayGroup(),
     });
     this.wireAdding();
     this.wireVoting();

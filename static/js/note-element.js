@@ -17,7 +17,8 @@ function hiddenText(text) {
   return span;
 }
 
-export function createNote(id, editable, limits) {
+/** A note's element; `withMenu`: it has a menu even though not editable (someone else's note, to stack). */
+export function createNote(id, editable, limits, withMenu = false) {
   const li = el("li", "note", { "data-note-id": id });
   const head = el("div", "note-head");
   const author = el("span", "note-author", { id: `author-${id}` });
@@ -25,13 +26,15 @@ export function createNote(id, editable, limits) {
   if (editable) {
     const grip = el("span", "note-grip", { "aria-hidden": "true", title: t("drag_to_move") });
     grip.textContent = "⠿";
+    head.prepend(grip);
+  }
+  if (editable || withMenu) {
     const menuButton = el("button", "note-menu-button", {
       type: "button", "aria-expanded": "false", "aria-controls": `menu-${id}`, title: t("note_menu"),
     });
     const dots = el("span", "", { "aria-hidden": "true" });
     dots.textContent = "⋯";
     menuButton.append(dots, hiddenText(t("note_menu")));
-    head.prepend(grip);
     head.append(menuButton);
   }
   const describedBy = `status-${id} editing-${id} counter-${id}`;
@@ -67,7 +70,7 @@ export function createNote(id, editable, limits) {
   const votes = el("div", "note-votes");
   votes.hidden = true;
   li.append(head, privacy, mine, text, editing, foot, votes, alert, menu);
-  li.lienzo = { editable, author, group, privacy, mine, text, editing, color, status, counter, votes, alert, menu,
+  li.lienzo = { editable, hasMenu: editable || withMenu, author, group, privacy, mine, text, editing, color, status, counter, votes, alert, menu,
     state: {} };
   return li;
 }

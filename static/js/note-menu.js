@@ -1,8 +1,11 @@
 // A note's menu, for the keyboard, touch and screen readers alike: its colour
-// (by name), "Move to…" any other block, and delete (asked twice). Escape or
-// "Done" closes it and gives the focus back to the button that opened it.
+// (by name), "Move to…" any other block, its stack where grouping is open
+// ("Stack with…" another note, "Take out of the stack", the stack's name), and
+// delete (asked twice). Escape or "Done" closes it and gives the focus back to
+// the button that opened it.
 
 import { t } from "./i18n.js";
+import { NoteStacks, firstWords } from "./note-stacks.js";
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -24,6 +27,7 @@ export class NoteMenus {
   constructor(root, app) {
     this.app = app;
     this.open = null; // the li whose menu is open
+    this.stacks = new NoteStacks(app);
     root.addEventListener("click", (event) => {
       const opener = event.target.closest(".note-menu-button");
       if (opener && root.contains(opener)) {
@@ -86,6 +90,11 @@ export class NoteMenus {
 
   build(li, note) {
     const id = note.id;
+    if (this.app.canChange && !this.app.canChange(note)) {
+      // Someone else's note, in a phase that allows stacking: its stack only.
+      const stack = this.stackSection(note);
+      return [...(stack ? [stack] : []), button(t("done"), "button small menu-done", () => this.close(true))];
+    }
     const colors = el("fieldset", "menu-section menu-colors");
     colors.append(el("legend", "menu-label", t("color")));
     const swatches = el("div", "swatches");
@@ -112,6 +121,7 @@ export class NoteMenus {
       targets.append(item);
     }
     move.append(moveLabel, targets);
+    const stack = this.stackSection(note);
 
     const danger = el("div", "menu-section menu-delete");
     const ask = button(t("delete"), "button small danger", () => {
@@ -128,6 +138,56 @@ export class NoteMenus {
     danger.append(ask);
 
     const done = button(t("done"), "button small menu-done", () => this.close(true));
-    return [colors, move, danger, done];
+    return [colors, move, ...(stack ? [stack] : []), danger, done];
+  }
+
+  /** "Stack with…" the other notes of the block, and for a stacked note its stack's name and "Take out". */
+  stackSection(note) {
+    const stacks = this.stacks;
+    if (note.local || note.hidden || !stacks.mayGroup()) return null;
+    const id = note.id;
+    const section = el("div", "menu-section menu-stack");
+    const cluster = stacks.clusterOf(note);
+    if (cluster) {
+      const form = el("form", "stack-rename");
+      const label = el("label", "menu-label", t("stack_name"));
+      const input = el("input", "stack-title");
+      input.id = `stack-title-${id}`;
+      label.htmlFor = input.id;
+      input.value = cluster.title;
+      input.maxLength = 120;
+      input.required = true;
+      const save = button(t("stack_rename"), "button small", () => {}, { type: "submit" });
+      save.type = "submit";
+      form.append(label, input, save);
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const title = input.value.trim();
+        if (!title) return input.focus();
+        this.close(true);
+        if (title !== cluster.title) stacks.rename(cluster.id, title);
+      });
+      section.append(form, button(t("stack_take_out"), "button small stack-out", () => {
+        this.close(true);
+        stacks.unstack(id);
+      }));
+    }
+    const label = el("p", "menu-label", t("stack_with"));
+    label.id = `stack-label-${id}`;
+    const list = el("ul", "move-targets stack-targets");
+    list.setAttribute("aria-labelledby", label.id);
+    for (const other of stacks.targets(note)) {
+      const item = el("li");
+      const inStack = stacks.clusterOf(other);
+      const text = inStack ? `${firstWords(other.text, 40)} (${inStack.title})` : firstWords(other.text);
+      item.append(button(text, "move-target stack-target", () => {
+        this.close(true);
+        stacks.stack(id, other.id);
+      }, { "data-stack-onto": other.id }));
+      list.append(item);
+    }
+    if (!list.children.length) list.append(el("li", "menu-label", t("stack_no_targets")));
+    section.append(label, list);
+    return section;
   }
 }

@@ -496,6 +496,8 @@ class Projector {
         const li = el("li", "note-group", { "data-cluster": String(entry.head.id) });
         const title = el("p", "group-title");
         title.append(el("span", "group-name", {}, entry.head.title), el("span", "group-count", {}, ` · ${formatNumber(entry.head.count)}`));
+        const votes = this.stackVotes(entry.head.id);
+        if (votes) title.append(el("span", "group-votes", {}, ` · ${tn("votes_count", votes)}`));
         group = el("ul", "notes group-notes");
         li.append(title, group);
         items.push(li);
@@ -548,6 +550,37 @@ class Projector {
     });
   }
 
+  /** A stack's votes in the closed round (its own dots and its notes'), or 0. */
+  stackVotes(id) {
+    const voting = this.state.voting;
+    if (!voting || voting.round.status !== "closed") return 0;
+    const item = (voting.results || []).find((r) => r.stack === id);
+    return item ? item.votes : 0;
+  }
+
+  /** The closed round's results: a stack is one item (its notes not ranked apart), else a note. */
+  rankedItems(voting) {
+    if (!voting.results) {
+      return (voting.ranking || []).map((id) => this.state.notes.get(id))
+        .filter((note) => note && !isRedacted(note) && (voting.tallies[note.id] || 0) > 0)
+        .map((note) => ({ key: note.id, votes: voting.tallies[note.id], text: note.text, block: note.block }));
+    }
+    const items = [];
+    for (const result of voting.results) {
+      if (result.stack != null) {
+        const stack = this.state.clusters.get(result.stack);
+        if (!stack) continue;
+        const count = [...this.state.notes.values()].filter((n) => n.cluster_id === stack.id).length;
+        items.push({ key: `stack-${stack.id}`, votes: result.votes, text: `▣ ${stack.title} (${formatNumber(count)})`,
+          block: stack.block });
+        continue;
+      }
+      const note = this.state.notes.get(result.note);
+      if (note && !isRedacted(note)) items.push({ key: note.id, votes: result.votes, text: note.text, block: note.block });
+    }
+    return items;
+  }
+
   renderResults() {
     const info = this.canvasInfo(this.canvasId);
     setText(document.getElementById("projector-results-title"), t("results_of", { name: info ? info.name : "" }));
@@ -559,28 +592,27 @@ class Projector {
     if (!voting) setText(status, t("no_vote_yet"));
     else if (voting.round.status === "open") setText(status, `${t("vote_in_progress")} · ${tn("voters_count", voting.voters)}`);
     else {
-      ranked = (voting.ranking || []).map((id) => this.state.notes.get(id))
-        .filter((note) => note && !isRedacted(note) && (voting.tallies[note.id] || 0) > 0).slice(0, SHOWN_RESULTS);
+      ranked = this.rankedItems(voting).slice(0, SHOWN_RESULTS);
       setText(status, ranked.length ? tn("voters_count", voting.voters) : t("no_votes"));
     }
     // Notes with as many votes share a place (1, 1, 3…).
     const places = new Map();
-    ranked.forEach((note, index) => {
+    ranked.forEach((item, index) => {
       const before = ranked[index - 1];
-      places.set(note.id, before && voting.tallies[before.id] === voting.tallies[note.id] ? places.get(before.id) : index + 1);
+      places.set(item.key, before && before.votes === item.votes ? places.get(before.key) : index + 1);
     });
     list.style.setProperty("--rows", String(Math.max(1, Math.ceil(ranked.length / 2))));
-    syncChildren(list, ranked, (n) => n.id, () => {
+    syncChildren(list, ranked, (item) => item.key, () => {
       const li = el("li", "result");
       li.append(el("span", "result-place"), el("span", "result-votes"), el("span", "result-text"), el("span", "result-block"));
       return li;
-    }, (li, note) => {
+    }, (li, item) => {
       const [place, votes, text, block] = li.children;
-      setText(place, `${formatNumber(places.get(note.id))}.`);
-      setText(votes, tn("votes_count", voting.tallies[note.id]));
-      setText(text, note.text);
-      setText(block, titles.get(note.block) || "");
-      li.dataset.votes = formatNumber(voting.tallies[note.id]);
+      setText(place, `${formatNumber(places.get(item.key))}.`);
+      setText(votes, tn("votes_count", item.votes));
+      setText(text, item.text);
+      setText(block, titles.get(item.block) || "");
+      li.dataset.votes = formatNumber(item.votes);
     });
   }
 }

@@ -94,6 +94,23 @@ export class CanvasState {
       this.applyVote(type, data, seq);
     } else if (type.startsWith("cluster.")) {
       this.applyCluster(type, data);
+    } else if (type.startsWith("stack.")) {
+      this.applyStack(data);
+    }
+  }
+
+  /** Every `stack.*` event alike: stacks made or renamed, stacks gone, notes that changed stack. */
+  applyStack(data) {
+    for (const cluster of data.clusters || []) this.clusters.set(cluster.id, cluster);
+    for (const id of data.dissolved || []) {
+      this.clusters.delete(id);
+      for (const [noteId, note] of this.notes) {
+        if (note.cluster_id === id) this.notes.set(noteId, { ...note, cluster_id: null });
+      }
+    }
+    for (const [noteId, clusterId] of Object.entries(data.members || {})) {
+      const note = this.notes.get(noteId);
+      if (note) this.notes.set(noteId, { ...note, cluster_id: clusterId });
     }
   }
 
@@ -102,14 +119,16 @@ export class CanvasState {
       this.voting = { round: data.round, voters: data.voters || 0, mine: {}, remaining: data.round.budget };
     } else if (type === "vote.closed") {
       this.voting = { round: data.round, voters: data.voters, tallies: data.tallies,
-        ranking: data.ranking || ranking(data.tallies) };
+        ranking: data.ranking || ranking(data.tallies), stack_tallies: data.stack_tallies || {},
+        results: data.results || [] };
       for (const [id, note] of this.notes) {
         if (!isRedacted(note)) this.notes.set(id, { ...note, votes: data.tallies[id] || 0 });
       }
     } else if (this.voting && this.voting.round.id === data.round_id) {
       this.voting = { ...this.voting, voters: data.voters };
       if (data.mine && seq >= (this.voting.mineSeq || 0)) {
-        this.voting = { ...this.voting, mine: data.mine, remaining: data.remaining, mineSeq: seq };
+        this.voting = { ...this.voting, mine: data.mine, mine_stacks: data.mine_stacks || {},
+          remaining: data.remaining, mineSeq: seq };
       }
     }
   }
