@@ -49,7 +49,9 @@ GROUP = f"Grupo {SVG}{FLAG}"  # ≤ 120
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("xss")).prepare()
+    # The downloads are checked as files: each request may wait for its file as long as a loaded
+    # machine needs (the progress page of a long export is test_browser_exports' subject).
+    process = ServerProcess(tmp_path_factory.mktemp("xss"), env={"EXPORT_WAIT": "120"}).prepare()
     process.create_facilitator(EMAIL, "Facilitadora")
     process.start()
     try:
