@@ -6,12 +6,12 @@ names the file and the field, not with a traceback deep in a page render.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
+import tomli_w
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from .text import plain_text
@@ -286,41 +286,10 @@ def catalog_of(app) -> Catalog:
     return app.extensions["lienzo.catalog"]
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):  # a JSON string is a TOML basic string (same escapes)
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"no TOML for {type(value).__name__}")
-
-
-def _toml_table(name: str, table: dict) -> list[str]:
-    lines = [f"[{name}]"]
-    nested = []
-    for key, value in table.items():
-        if isinstance(value, dict):
-            nested.append((key, value))
-        else:
-            lines.append(f"{key} = {_toml_value(value)}")
-    for key, value in nested:
-        lines += ["", *_toml_table(f"{name}.{key}", value)]
-    return lines
-
-
 def template_toml(template: Template) -> str:
     """The template as a ``canvases/*.toml`` file: what ``load_file`` reads back to the same
-    template (the shipped files' shape: tables, then one ``[[blocks]]`` per block)."""
+    template (keys in the shipped files' order: the scalars, the tables, then the blocks)."""
     data = template.model_dump(mode="json", exclude_none=True)
-    lines = [f"{key} = {_toml_value(data[key])}" for key in ("id", "version", "kind")]
-    for key in ("name", "description", "credit", "layout"):
-        if key in data:
-            lines += ["", *_toml_table(key, data[key])]
-    for block in data["blocks"]:
-        lines += ["", "[[blocks]]", *(f"{k} = {_toml_value(v)}" for k, v in block.items())]
-    return "\n".join(lines) + "\n"
+    order = ("id", "version", "kind", "name", "description", "credit", "layout", "blocks")
+    ordered = {key: data[key] for key in order if key in data} | {k: v for k, v in data.items() if k not in order}
+    return tomli_w.dumps(ordered)
