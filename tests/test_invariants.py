@@ -19,10 +19,9 @@ from facilitator.board.schemas import JoinWorkshop
 from facilitator.board.workshops import facilitator_seat, join_workshop
 from facilitator.config import TestConfig
 from facilitator.extensions import db
-from facilitator.models import Event, Facilitator, Note, Participant, Workshop, utcnow
+from facilitator.models import Event, Facilitator, Note, Participant, Workshop, utcnow, workshop_facilitators
 
 from . import services
-from .conftest import make_facilitator
 
 pytestmark = pytest.mark.backends
 
@@ -138,12 +137,16 @@ def test_the_migration_upgrades_a_database_with_duplicate_seats(empty_url):
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=empty_url)
     with app.app_context():
         upgrade(revision="0003")
-        facilitator = make_facilitator()
+        # The facilitator as that revision had it (the model has columns added since).
+        facilitator_id = db.session.execute(db.text(
+            "INSERT INTO facilitator (email, name, password_hash, created_at) "
+            "VALUES ('ana@example.org', 'Ana', 'x', '2026-01-01 00:00:00') RETURNING id")).scalar_one()
         workshop = Workshop(title="Antes", code="ABCDEF", status="live")
-        workshop.facilitators.append(facilitator)
         db.session.add(workshop)
         db.session.flush()
-        seats = [Participant(workshop_id=workshop.id, name="Ana", facilitator_id=facilitator.id,
+        db.session.execute(workshop_facilitators.insert().values(workshop_id=workshop.id,
+                                                                 facilitator_id=facilitator_id))
+        seats = [Participant(workshop_id=workshop.id, name="Ana", facilitator_id=facilitator_id,
                              token_hash=f"seat:{i}") for i in range(3)]
         db.session.add_all([*seats, Participant(workshop_id=workshop.id, name="Ben", token_hash="t:ben")])
         db.session.flush()
@@ -156,10 +159,12 @@ def test_the_migration_upgrades_a_database_with_duplicate_seats(empty_url):
         upgrade()
         rows = db.session.execute(select(Participant.id, Participant.facilitator_id, Participant.imported_role)
                                   .order_by(Participant.id)).all()
-        assert [tuple(r) for r in rows] == [(first, facilitator.id, None), (first + 1, None, "facilitator"),
+        assert [tuple(r) for r in rows] == [(first, facilitator_id, None), (first + 1, None, "facilitator"),
                                             (first + 2, None, "facilitator"), (first + 3, None, None)]
         assert db.session.scalar(select(func.count(Event.id))) == 2
-        db.session.add(Participant(workshop_id=workshop.id, name="Ana", facilitator_id=facilitator.id,
+        # SQLite copies a table to change it: its facilitators and seats must survive the copy.
+        assert db.session.execute(select(workshop_facilitators)).all() == [(workshop.id, facilitator_id)]
+        db.session.add(Participant(workshop_id=workshop.id, name="Ana", facilitator_id=facilitator_id,
                                    token_hash="seat:again"))
         with pytest.raises(IntegrityError):
             db.session.commit()
@@ -168,6 +173,8 @@ def test_the_migration_upgrades_a_database_with_duplicate_seats(empty_url):
 
         downgrade(revision="0003")
         upgrade()
+        assert db.session.execute(select(workshop_facilitators)).all() == [(workshop.id, facilitator_id)]
+        assert db.session.scalar(select(Participant.facilitator_id).where(Participant.id == first)) == facilitator_id
         db.session.remove()
         db.engine.dispose()
 
