@@ -188,6 +188,12 @@ def _stacked(s: Scene) -> str:
     return note
 
 
+def _commitment(s: Scene) -> int:
+    """A commitment made from a note of the facilitator's (a hidden note is never one)."""
+    return ok(s.fac, "commitment:add", op(canvas_id=s.canvas_id, note_id=_fac_note(s), responsible="MEF")
+              )["event"]["data"]["commitment_id"]
+
+
 def _then(setup: Callable[[Scene], object], sample: Sample) -> Sample:
     def run(s: Scene):
         setup(s)
@@ -232,6 +238,10 @@ SAMPLES: dict[str, Sample] = {
     "workshop:close": lambda s: (s.fac, op()),
     "workshop:new_code": lambda s: (s.fac, op()),
     "workshop:reopen": _then(lambda s: ok(s.fac, "workshop:close", op()), lambda s: (s.fac, op())),
+    "commitment:add": lambda s: (s.fac, op(canvas_id=s.canvas_id, note_id=_fac_note(s), responsible="MEF",
+                                           co_responsible=["PCM"], indicator="Plazo medio")),
+    "commitment:edit": lambda s: (s.fac, op(commitment_id=_commitment(s), status="in_progress")),
+    "commitment:delete": lambda s: (s.fac, op(commitment_id=_commitment(s))),
     "recipe:choose": lambda s: (s.fac, op(recipe_id=RECIPE)),
     "phase:next": _then(lambda s: ok(s.fac, "recipe:choose", op(recipe_id=RECIPE)), lambda s: (s.fac, op())),
     # Back from "reveal and group" to silent writing: the way there revealed the notes.

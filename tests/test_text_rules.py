@@ -125,8 +125,9 @@ def test_the_facilitators_forms_refuse_bad_text_and_write_nothing(app, client, w
 def test_the_cli_refuses_a_bad_name_and_writes_nothing(app, runner):
     with app.app_context():
         before = counts()
-    for name, says in (("Ana\nPérez", "single line"), ("Ana\x07", "control characters"), (" ", "empty"),
-                       ("x" * 81, "at most 80")):
+    # The rule of the account pages (facilitator/accounts.py), said the same way by the CLI.
+    for name, says in (("Ana\nPérez", "one line"), ("Ana\x07", "one line of up to 80 characters"),
+                       (" ", "Give your name"), ("x" * 81, "up to 80 characters")):
         result = runner.invoke(args=["create-facilitator", "--email", "ana@example.org", "--name", name,
                                      "--password-stdin"], input="una clave larga\n")
         assert result.exit_code != 0 and says in result.output and "Traceback" not in result.output, result.output
