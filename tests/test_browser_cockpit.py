@@ -267,7 +267,9 @@ def test_the_facilitator_downloads_the_results_from_the_room_and_the_canvas_page
              "Todos los lienzos (PDF, A3)": "application/pdf", "Todos los lienzos (PDF, A4)": "application/pdf",
              "Hoja de cálculo (XLSX)": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              "Todas las notas (CSV)": "text/csv",
-             "Archivo del taller para importarlo en otro lugar (JSON)": "application/json"}
+             "Archivo del taller para importarlo en otro lugar (JSON)": "application/json",
+             "Ideas más votadas y compromisos para Decidim (CSV)": "text/csv",
+             "Ideas más votadas y compromisos para Decidim (JSON)": "application/json"}
     assert exports.get_by_role("link").all_text_contents() == list(kinds)
     card = room.locator(f".room-card[data-canvas-id='{canvas_id}']")
     links = dict(kinds)
