@@ -499,6 +499,10 @@ MESSAGES: dict[tuple[str, str], Message] = {
                                     done=lambda s: count(Commitment, workshop_id=s.workshop_id) == 2),
     ("commitment:edit", ""): Message(lambda s: op(commitment_id=s.commitment, status="done"),
                                      done=lambda s: get(Commitment, s.commitment).status == "done"),
+    ("commitment:move", ""): Message(lambda s: op(commitment_id=s.commitment, position=1),
+                                     done=lambda s: get(Commitment, s.commitment).position == 1,
+                                     setup=_as_facilitators(("commitment:add", lambda s: op(
+                                         canvas_id=s.canvas, cluster_id=s.cluster)))),
     ("commitment:delete", ""): Message(lambda s: op(commitment_id=s.commitment),
                                        done=lambda s: get(Commitment, s.commitment) is None),
 }

@@ -303,3 +303,65 @@ def test_an_import_with_a_wrong_commitment_is_refused_naming_the_place(app, worl
                 import_workshop(json.dumps(bad).encode(), db.session.get(Facilitator, world.facilitator_id))
             assert where in str(refused.value)
         assert db.session.scalar(select(db.func.count(Workshop.id))) == before
+
+
+# ---- order ----------------------------------------------------------------------------
+
+
+def _three(room) -> list[int]:
+    first = add(room, title="Uno")["commitment_id"]
+    second = add(room, title="Dos")["commitment_id"]
+    third = add(room, title="Tres")["commitment_id"]
+    return [first, second, third]
+
+
+def test_move_puts_a_commitment_where_asked_and_the_room_hears_the_new_order(app, world, room):
+    one, two, three = _three(room)
+    room["ana"].get_received()
+    moved = ok(room["fac"], "commitment:move", op(commitment_id=three, position=0))["event"]
+    assert moved["type"] == "commitment.moved" and moved["data"]["commitment_id"] == three
+    assert [c["id"] for c in moved["data"]["commitments"]] == [three, one, two]
+    assert [c["position"] for c in moved["data"]["commitments"]] == [0, 1, 2]
+    [event] = received(room["ana"], "workshop")
+    assert [c["id"] for c in event["data"]["commitments"]] == [three, one, two]
+    down = ok(room["fac"], "commitment:move", op(commitment_id=three, position=1))["event"]["data"]
+    assert [c["id"] for c in down["commitments"]] == [one, three, two]
+    last = ok(room["fac"], "commitment:move", op(commitment_id=one, position=2))["event"]["data"]
+    assert [c["id"] for c in last["commitments"]] == [three, two, one]
+    with app.app_context():
+        assert [c["id"] for c in commitments_of(world.workshop_id)] == [three, two, one]
+
+
+@pytest.mark.parametrize(("payload", "code", "field"), [
+    ({"position": 3}, "invalid", "position"),  # three commitments: 0, 1 or 2
+    ({"position": -1}, "invalid", "position"),
+    ({"position": "first"}, "invalid", "position"),
+    ({"position": None}, "invalid", "position"),
+    ({"commitment_id": 12345, "position": 0}, "not_found", None),
+], ids=["past-the-end", "negative", "text", "missing", "unknown"])
+def test_a_bad_move_is_refused_clearly_and_changes_nothing(app, world, room, payload, code, field):
+    one, _, _ = _three(room)
+    body = op(**{"commitment_id": one, **payload})
+    if body.get("position") is None:
+        body.pop("position")
+    before, logged = [(c.id, c.position) for c in _ordered(app)], events(app)
+    ack = room["fac"].emit("commitment:move", body, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == code and ack["error"]["message"], ack
+    if field:
+        assert ack["field"] == field
+    assert [(c.id, c.position) for c in _ordered(app)] == before and events(app) == logged
+
+
+def test_only_a_facilitator_may_move_a_commitment(app, world, room):
+    one, _, three = _three(room)
+    logged = events(app)
+    ack = room["ana"].emit("commitment:move", op(commitment_id=three, position=0), callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == "forbidden"
+    assert [c.id for c in _ordered(app)][0] == one and events(app) == logged
+
+
+def _ordered(app) -> list[Commitment]:
+    with app.app_context():
+        found = db.session.scalars(select(Commitment).order_by(Commitment.position, Commitment.id)).all()
+        db.session.expunge_all()
+        return list(found)
