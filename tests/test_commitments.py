@@ -353,11 +353,11 @@ def test_a_bad_move_is_refused_clearly_and_changes_nothing(app, world, room, pay
 
 
 def test_only_a_facilitator_may_move_a_commitment(app, world, room):
-    one, _, three = _three(room)
+    one, two, three = _three(room)
     logged = events(app)
     ack = room["ana"].emit("commitment:move", op(commitment_id=three, position=0), callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "forbidden"
-    assert [c.id for c in _ordered(app)][0] == one and events(app) == logged
+    assert [c.id for c in _ordered(app)] == [one, two, three] and events(app) == logged
 
 
 def _ordered(app) -> list[Commitment]:
