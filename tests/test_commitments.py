@@ -218,9 +218,19 @@ def test_commitments_round_trip_through_every_export_and_the_import(app, world, 
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert values[1][1] == "Cita en línea | para cada trámite" and "Defensoría" in values[2]
 
-    # The CSV stays one row a note (commitments are a sheet of the workbook): both notes, nothing else.
-    lines = list(csv.reader(io.StringIO(_export(app, world.workshop_id, "csv").decode("utf-8-sig"))))
-    assert len(lines) == 3
+    # The CSV: both notes, then the commitments in their order, the first column saying which a row is.
+    lines = list(csv.DictReader(io.StringIO(_export(app, world.workshop_id, "csv").decode("utf-8-sig"))))
+    assert [line["Fila"] for line in lines] == ["Nota", "Nota", "Compromiso", "Compromiso"]
+    assert all(line[column] == "" for line in lines[:2] for column in ("Entidad responsable", "Estado"))
+    made, grouped = lines[2], lines[3]
+    assert (made["Texto"], made["Entidad responsable"], made["Entidades corresponsables"],
+            made["Fecha límite"], made["Indicador"], made["Estado"], made["Votos"]) == (
+        "Cita en línea | para cada trámite", "MEF", "PCM", "2027-03-31", "Tiempo medio de espera", "Planificado",
+        "2")
+    assert made["Lienzo"].startswith("Mesa") and "Colas largas en ventanilla" in made["Proviene de"]
+    assert made["Creada (UTC)"].endswith("UTC") and made["Identificador de la nota"] == ""
+    assert (grouped["Texto"], grouped["Entidad responsable"], grouped["Estado"]) == (
+        "Atención lenta", "Defensoría", "En riesgo")
 
     # The PDF report sets them out, then draws each on the OGP commitment sheet, in its blocks.
     with app.app_context(), labels.in_language("es"):
@@ -365,3 +375,11 @@ def _ordered(app) -> list[Commitment]:
         found = db.session.scalars(select(Commitment).order_by(Commitment.position, Commitment.id)).all()
         db.session.expunge_all()
         return list(found)
+
+
+def test_the_csvs_commitment_rows_are_guarded_against_formulas(app, world, room):
+    add(room, title="=HYPERLINK(\"http://x\")", indicator="+1 trámite", responsible="@MEF")
+    lines = list(csv.DictReader(io.StringIO(_export(app, world.workshop_id, "csv").decode("utf-8-sig"))))
+    [made] = [line for line in lines if line["Fila"] == "Compromiso"]
+    assert (made["Texto"], made["Indicador"], made["Entidad responsable"]) == (
+        "'=HYPERLINK(\"http://x\")", "'+1 trámite", "'@MEF")
