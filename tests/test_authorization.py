@@ -762,6 +762,8 @@ REQUESTS: dict[tuple[str, str], Request] = {
     ("GET", "/f/people"): Request(_url("/f/people")),
     ("POST", "/f/people/invite"): Request(_url("/f/people/invite"), ok=(302,)),
     ("POST", "/f/people/<int:facilitator_id>/reset"): Request(_url("/f/people/{m.w.cofacilitator}/reset"), ok=(302,)),
+    ("POST", "/f/people/<int:facilitator_id>/admin"): Request(_url("/f/people/{m.w.cofacilitator}/admin"), ok=(302,),
+                                                           kwargs=lambda m: {"data": {"admin": "yes"}}),
     ("POST", "/f/links/<int:link_id>/revoke"): Request(_url("/f/links/{m.link_id}/revoke"), ok=(302,),
                                                        done=lambda m: count(AccountLink, id=m.link_id) == 0),
     ("GET", "/f/link/<token>"): Request(_url("/f/link/{m.link_token}"), answer=lambda r, m, role: m.w.title in r.text),
