@@ -368,7 +368,7 @@ def test_an_administrator_makes_another_one_and_takes_it_away(app, people):
 def test_the_last_administrator_cannot_be_taken_away_not_even_by_themselves(app, people):
     ana = as_facilitator(app.test_client(), people["ana"])
     refused = ana.post(f"/f/people/{people['ana']}/admin", data={"admin": "no"}, follow_redirects=True)
-    assert refused.status_code == 200 and "Eres la única persona con permisos de administración" in refused.text
+    assert refused.status_code == 200 and "Es la única persona con permisos de administración" in refused.text
     with app.app_context():
         assert admins() == {"Ana"}
     # With a second administrator, Ana may step down; then Beto is the last one.
@@ -377,7 +377,7 @@ def test_the_last_administrator_cannot_be_taken_away_not_even_by_themselves(app,
     assert stepped.status_code == 302 and stepped.headers["Location"].endswith("/f/")
     beto = as_facilitator(app.test_client(), people["beto"])
     refused = beto.post(f"/f/people/{people['beto']}/admin", data={"admin": "no"}, follow_redirects=True)
-    assert "Eres la única persona con permisos de administración" in refused.text
+    assert "Es la única persona con permisos de administración" in refused.text
     with app.app_context():
         assert admins() == {"Beto"}
 
