@@ -18,7 +18,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from werkzeug.security import generate_password_hash
 
 from .db import db
@@ -103,6 +103,41 @@ def set_password(facilitator: Facilitator, password: str) -> None:
     db.session.execute(update(AccountLink).where(AccountLink.kind == "reset", AccountLink.used_at.is_(None),
                                                  AccountLink.facilitator_id == facilitator.id)
                        .values(used_at=utcnow()))
+
+
+def set_admin(facilitator: Facilitator, value: bool, by: Facilitator) -> bool:
+    """Make ``facilitator`` an administrator or take it away (committed); False: it already was so.
+
+    Only an administrator may. The installation is never left without one: taking the right
+    from the last administrator (oneself included) is refused, and the check and the change
+    are one statement, so two administrators taking it from each other at once cannot both win.
+    """
+    if not by.is_admin:
+        raise AccountError("forbidden", _l("Only an administrator can do this."))
+    if facilitator.is_admin == value:
+        return False
+    if value:
+        facilitator.is_admin = True
+        db.session.commit()
+        return True
+    # PostgreSQL: wait for any other change of the administrators (SQLite writes one at a time).
+    db.session.execute(select(Facilitator.id).where(Facilitator.is_admin.is_(True)).with_for_update())
+    others = (select(func.count(Facilitator.id)).where(Facilitator.is_admin.is_(True), Facilitator.id != facilitator.id)
+              .scalar_subquery())
+    done = db.session.execute(update(Facilitator).where(Facilitator.id == facilitator.id, others > 0)
+                              .values(is_admin=False).execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        db.session.rollback()
+        if facilitator.id == by.id:
+            raise AccountError("last_admin", _l("You are the only administrator: make someone else an administrator "
+                                                "first, so that someone can still invite facilitators and reset "
+                                                "passwords."))
+        raise AccountError("last_admin", _l("%(name)s is the only administrator: make someone else an administrator "
+                                            "first, so that someone can still invite facilitators and reset "
+                                            "passwords.", name=facilitator.name))
+    db.session.commit()
+    db.session.refresh(facilitator)
+    return True
 
 
 # ---- one-time links ---------------------------------------------------------------

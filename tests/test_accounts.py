@@ -336,3 +336,100 @@ def test_a_new_cofacilitator_link_shows_on_its_own_workshop_only(app, people):
     assert not LINK.findall(beto.get(f"/f/workshops/{other}").get_data(as_text=True))
     assert not LINK.findall(beto.get("/f/people").get_data(as_text=True))  # (403 for Beto anyway)
     assert len(LINK.findall(beto.get(f"/f/workshops/{people['workshop']}").get_data(as_text=True))) == 1
+
+
+# ---- naming administrators -------------------------------------------------------------
+
+
+def admins() -> set[str]:
+    return set(db.session.scalars(select(Facilitator.name).where(Facilitator.is_admin.is_(True))))
+
+
+def test_an_administrator_makes_another_one_and_takes_it_away(app, people):
+    ana = as_facilitator(app.test_client(), people["ana"])
+    page = ana.get("/f/people").get_data(as_text=True)
+    assert "Dar permisos de administración" in page
+    assert "¿Dar permisos de administración a Beto?" in page  # the box says in words what it will do
+    made = ana.post(f"/f/people/{people['beto']}/admin", data={"admin": "yes"}, follow_redirects=True)
+    assert "Beto ahora tiene permisos de administración" in made.text
+    with app.app_context():
+        assert admins() == {"Ana", "Beto"}
+    beto = as_facilitator(app.test_client(), people["beto"])
+    assert beto.get("/f/people").status_code == 200  # the right works at once
+    taken = beto.post(f"/f/people/{people['ana']}/admin", data={"admin": "no"}, follow_redirects=True)
+    assert "Ana ya no tiene permisos de administración" in taken.text
+    with app.app_context():
+        assert admins() == {"Beto"}
+    assert ana.get("/f/people").status_code == 403
+    again = beto.post(f"/f/people/{people['beto']}/admin", data={"admin": "yes"}, follow_redirects=True)
+    assert "Beto ya tiene permisos de administración: no cambió nada." in again.text
+
+
+def test_the_last_administrator_cannot_be_taken_away_not_even_by_themselves(app, people):
+    ana = as_facilitator(app.test_client(), people["ana"])
+    refused = ana.post(f"/f/people/{people['ana']}/admin", data={"admin": "no"}, follow_redirects=True)
+    assert refused.status_code == 200 and "Es la única persona con permisos de administración" in refused.text
+    with app.app_context():
+        assert admins() == {"Ana"}
+    # With a second administrator, Ana may step down; then Beto is the last one.
+    ana.post(f"/f/people/{people['beto']}/admin", data={"admin": "yes"})
+    stepped = ana.post(f"/f/people/{people['ana']}/admin", data={"admin": "no"})
+    assert stepped.status_code == 302 and stepped.headers["Location"].endswith("/f/")
+    beto = as_facilitator(app.test_client(), people["beto"])
+    refused = beto.post(f"/f/people/{people['beto']}/admin", data={"admin": "no"}, follow_redirects=True)
+    assert "Es la única persona con permisos de administración" in refused.text
+    with app.app_context():
+        assert admins() == {"Beto"}
+
+
+def test_the_rule_itself_refuses_the_last_administrator_named(app, people):
+    from facilitator import accounts
+    with app.app_context():
+        ana, beto = db.session.get(Facilitator, people["ana"]), db.session.get(Facilitator, people["beto"])
+        with pytest.raises(accounts.AccountError) as refused:
+            accounts.set_admin(beto, True, beto)  # not an administrator: may not
+        assert refused.value.reason == "forbidden"
+        accounts.set_admin(beto, True, ana)
+        db.session.execute(update(Facilitator).where(Facilitator.id == beto.id).values(is_admin=False))
+        db.session.commit()  # Beto lost it meanwhile (another request): Ana's page still thinks there are two
+        db.session.expire_all()
+        ana = db.session.get(Facilitator, people["ana"])
+        with pytest.raises(accounts.AccountError) as refused:
+            accounts.set_admin(ana, False, ana)
+        assert refused.value.reason == "last_admin"
+        assert admins() == {"Ana"}
+
+
+@pytest.mark.parametrize(("who", "target", "form", "status"), [
+    ("beto", "ana", {"admin": "no"}, 403),  # not an administrator
+    ("beto", "beto", {"admin": "yes"}, 403),  # nor can make themselves one
+    ("ana", "beto", {"admin": "maybe"}, 400),
+    ("ana", "beto", {}, 400),
+    ("ana", 99999, {"admin": "yes"}, 404),
+], ids=["not-admin", "self-promotion", "bad-value", "no-value", "no-such-person"])
+def test_bad_admin_changes_are_refused_and_change_nothing(app, people, who, target, form, status):
+    client = as_facilitator(app.test_client(), people[who])
+    target_id = people.get(target, target)
+    answer = client.post(f"/f/people/{target_id}/admin", data=form)
+    assert answer.status_code == status
+    assert "Traceback" not in answer.text
+    with app.app_context():
+        assert admins() == {"Ana"}
+
+
+def test_the_admin_change_needs_the_forms_csrf_token(tmp_path):
+    app = create_app(TestConfig, WTF_CSRF_ENABLED=True, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/c.db")
+    with app.app_context():
+        db.create_all()
+        ana = make_facilitator("ana@example.org", "Ana")
+        ana.is_admin = True
+        beto = make_facilitator("beto@example.org", "Beto")
+        db.session.commit()
+        ids = ana.id, beto.id
+    client = as_facilitator(app.test_client(), ids[0])
+    assert client.post(f"/f/people/{ids[1]}/admin", data={"admin": "yes"}).status_code == 400
+    page = client.get("/f/people").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post(f"/f/people/{ids[1]}/admin", data={"admin": "yes", "csrf_token": token}).status_code == 302
+    with app.app_context():
+        assert admins() == {"Ana", "Beto"}

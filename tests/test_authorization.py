@@ -499,6 +499,10 @@ MESSAGES: dict[tuple[str, str], Message] = {
                                     done=lambda s: count(Commitment, workshop_id=s.workshop_id) == 2),
     ("commitment:edit", ""): Message(lambda s: op(commitment_id=s.commitment, status="done"),
                                      done=lambda s: get(Commitment, s.commitment).status == "done"),
+    ("commitment:move", ""): Message(lambda s: op(commitment_id=s.commitment, position=1),
+                                     done=lambda s: get(Commitment, s.commitment).position == 1,
+                                     setup=_as_facilitators(("commitment:add", lambda s: op(
+                                         canvas_id=s.canvas, cluster_id=s.cluster)))),
     ("commitment:delete", ""): Message(lambda s: op(commitment_id=s.commitment),
                                        done=lambda s: get(Commitment, s.commitment) is None),
 }
@@ -758,6 +762,8 @@ REQUESTS: dict[tuple[str, str], Request] = {
     ("GET", "/f/people"): Request(_url("/f/people")),
     ("POST", "/f/people/invite"): Request(_url("/f/people/invite"), ok=(302,)),
     ("POST", "/f/people/<int:facilitator_id>/reset"): Request(_url("/f/people/{m.w.cofacilitator}/reset"), ok=(302,)),
+    ("POST", "/f/people/<int:facilitator_id>/admin"): Request(_url("/f/people/{m.w.cofacilitator}/admin"), ok=(302,),
+                                                           kwargs=lambda m: {"data": {"admin": "yes"}}),
     ("POST", "/f/links/<int:link_id>/revoke"): Request(_url("/f/links/{m.link_id}/revoke"), ok=(302,),
                                                        done=lambda m: count(AccountLink, id=m.link_id) == 0),
     ("GET", "/f/link/<token>"): Request(_url("/f/link/{m.link_token}"), answer=lambda r, m, role: m.w.title in r.text),

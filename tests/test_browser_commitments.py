@@ -230,3 +230,41 @@ def test_the_control_rooms_commitments_panel_at_every_size(server, filled, open_
     assert_no_sideways_scroll(page)
     panel.scroll_into_view_if_needed()
     screenshot(page, f"commitments-room-{size[0]}x{size[1]}")
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (375, 812)], ids=["1280x800", "375x812"])
+def test_the_control_room_reorders_commitments_from_the_keyboard(server, filled, open_page, size):
+    world = filled
+    room = open_control_room(open_page, server.url, world["email"], PASSWORD, world["workshop_id"])
+    room.set_viewport_size({"width": size[0], "height": size[1]})
+    panel = room.locator("#room-commitments .commitment")
+    panel.nth(2).wait_for()
+    ids = panel.evaluate_all("(items) => items.map((li) => li.dataset.commitment)")
+    assert panel.first.locator("[data-action='commitment-up']").is_disabled()
+    assert panel.last.locator("[data-action='commitment-down']").is_disabled()
+
+    third = panel.nth(2).locator("[data-action='commitment-up']")
+    assert third.get_attribute("aria-label") == "Subir el compromiso 3"
+    third.focus()
+    room.keyboard.press("Enter")
+    room.wait_for_function("(id) => document.querySelector('#room-commitments .commitment:nth-child(2)')"
+                           ".dataset.commitment === id", arg=ids[2])
+    # The focus stays on the moved commitment's button: Enter again takes it to the top.
+    room.wait_for_function("(id) => document.activeElement.closest('.commitment')?.dataset.commitment === id",
+                           arg=ids[2])
+    room.keyboard.press("Enter")
+    room.wait_for_function("(id) => document.querySelector('#room-commitments .commitment')"
+                           ".dataset.commitment === id", arg=ids[2])
+    order = panel.evaluate_all("(items) => items.map((li) => li.dataset.commitment)")
+    assert order[:3] == [ids[2], ids[0], ids[1]] and order[3:] == ids[3:]
+    # At the top, "up" is disabled and the focus went to "down".
+    room.wait_for_function("() => document.activeElement.dataset.action === 'commitment-down'")
+    panel.first.scroll_into_view_if_needed()
+    assert_no_sideways_scroll(room)
+    room.screenshot(path=f"/tmp/owners2-room-commitments-{size[0]}x{size[1]}.png")
+    for place in (2, 3):  # and back down, from the keyboard, to leave the order as it was for the other size
+        room.keyboard.press("Enter")
+        room.wait_for_function("([id, place]) => document.querySelector("
+                               "`#room-commitments .commitment:nth-child(${place})`).dataset.commitment === id",
+                               arg=[ids[2], place])
+    assert panel.evaluate_all("(items) => items.map((li) => li.dataset.commitment)") == ids

@@ -218,9 +218,19 @@ def test_commitments_round_trip_through_every_export_and_the_import(app, world, 
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert values[1][1] == "Cita en línea | para cada trámite" and "Defensoría" in values[2]
 
-    # The CSV stays one row a note (commitments are a sheet of the workbook): both notes, nothing else.
-    lines = list(csv.reader(io.StringIO(_export(app, world.workshop_id, "csv").decode("utf-8-sig"))))
-    assert len(lines) == 3
+    # The CSV: both notes, then the commitments in their order, the first column saying which a row is.
+    lines = list(csv.DictReader(io.StringIO(_export(app, world.workshop_id, "csv").decode("utf-8-sig"))))
+    assert [line["Fila"] for line in lines] == ["Nota", "Nota", "Compromiso", "Compromiso"]
+    assert all(line[column] == "" for line in lines[:2] for column in ("Entidad responsable", "Estado"))
+    made, grouped = lines[2], lines[3]
+    assert (made["Texto"], made["Entidad responsable"], made["Entidades corresponsables"],
+            made["Fecha límite"], made["Indicador"], made["Estado"], made["Votos"]) == (
+        "Cita en línea | para cada trámite", "MEF", "PCM", "2027-03-31", "Tiempo medio de espera", "Planificado",
+        "2")
+    assert made["Lienzo"].startswith("Mesa") and "Colas largas en ventanilla" in made["Proviene de"]
+    assert made["Creada (UTC)"].endswith("UTC") and made["Identificador de la nota"] == ""
+    assert (grouped["Texto"], grouped["Entidad responsable"], grouped["Estado"]) == (
+        "Atención lenta", "Defensoría", "En riesgo")
 
     # The PDF report sets them out, then draws each on the OGP commitment sheet, in its blocks.
     with app.app_context(), labels.in_language("es"):
@@ -303,3 +313,73 @@ def test_an_import_with_a_wrong_commitment_is_refused_naming_the_place(app, worl
                 import_workshop(json.dumps(bad).encode(), db.session.get(Facilitator, world.facilitator_id))
             assert where in str(refused.value)
         assert db.session.scalar(select(db.func.count(Workshop.id))) == before
+
+
+# ---- order ----------------------------------------------------------------------------
+
+
+def _three(room) -> list[int]:
+    first = add(room, title="Uno")["commitment_id"]
+    second = add(room, title="Dos")["commitment_id"]
+    third = add(room, title="Tres")["commitment_id"]
+    return [first, second, third]
+
+
+def test_move_puts_a_commitment_where_asked_and_the_room_hears_the_new_order(app, world, room):
+    one, two, three = _three(room)
+    room["ana"].get_received()
+    moved = ok(room["fac"], "commitment:move", op(commitment_id=three, position=0))["event"]
+    assert moved["type"] == "commitment.moved" and moved["data"]["commitment_id"] == three
+    assert [c["id"] for c in moved["data"]["commitments"]] == [three, one, two]
+    assert [c["position"] for c in moved["data"]["commitments"]] == [0, 1, 2]
+    [event] = received(room["ana"], "workshop")
+    assert [c["id"] for c in event["data"]["commitments"]] == [three, one, two]
+    down = ok(room["fac"], "commitment:move", op(commitment_id=three, position=1))["event"]["data"]
+    assert [c["id"] for c in down["commitments"]] == [one, three, two]
+    last = ok(room["fac"], "commitment:move", op(commitment_id=one, position=2))["event"]["data"]
+    assert [c["id"] for c in last["commitments"]] == [three, two, one]
+    with app.app_context():
+        assert [c["id"] for c in commitments_of(world.workshop_id)] == [three, two, one]
+
+
+@pytest.mark.parametrize(("payload", "code", "field"), [
+    ({"position": 3}, "invalid", "position"),  # three commitments: 0, 1 or 2
+    ({"position": -1}, "invalid", "position"),
+    ({"position": "first"}, "invalid", "position"),
+    ({"position": None}, "invalid", "position"),
+    ({"commitment_id": 12345, "position": 0}, "not_found", None),
+], ids=["past-the-end", "negative", "text", "missing", "unknown"])
+def test_a_bad_move_is_refused_clearly_and_changes_nothing(app, world, room, payload, code, field):
+    one, _, _ = _three(room)
+    body = op(**{"commitment_id": one, **payload})
+    if body.get("position") is None:
+        body.pop("position")
+    before, logged = [(c.id, c.position) for c in _ordered(app)], events(app)
+    ack = room["fac"].emit("commitment:move", body, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == code and ack["error"]["message"], ack
+    if field:
+        assert ack["field"] == field
+    assert [(c.id, c.position) for c in _ordered(app)] == before and events(app) == logged
+
+
+def test_only_a_facilitator_may_move_a_commitment(app, world, room):
+    one, two, three = _three(room)
+    logged = events(app)
+    ack = room["ana"].emit("commitment:move", op(commitment_id=three, position=0), callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == "forbidden"
+    assert [c.id for c in _ordered(app)] == [one, two, three] and events(app) == logged
+
+
+def _ordered(app) -> list[Commitment]:
+    with app.app_context():
+        found = db.session.scalars(select(Commitment).order_by(Commitment.position, Commitment.id)).all()
+        db.session.expunge_all()
+        return list(found)
+
+
+def test_the_csvs_commitment_rows_are_guarded_against_formulas(app, world, room):
+    add(room, title="=HYPERLINK(\"http://x\")", indicator="+1 trámite", responsible="@MEF")
+    lines = list(csv.DictReader(io.StringIO(_export(app, world.workshop_id, "csv").decode("utf-8-sig"))))
+    [made] = [line for line in lines if line["Fila"] == "Compromiso"]
+    assert (made["Texto"], made["Indicador"], made["Entidad responsable"]) == (
+        "'=HYPERLINK(\"http://x\")", "'+1 trámite", "'@MEF")

@@ -85,6 +85,7 @@ OPERATIONS: dict[str, tuple[type, Handler]] = {
     "commitment:add": (schemas.AddCommitment, _named(commitments.add_commitment)),
     "commitment:edit": (schemas.EditCommitment, _named(commitments.edit_commitment)),
     "commitment:delete": (schemas.DeleteCommitment, _named(commitments.delete_commitment)),
+    "commitment:move": (schemas.MoveCommitment, _named(commitments.move_commitment)),
 }
 
 

@@ -22,7 +22,7 @@ from . import rules, voting
 from .actors import Actor
 from .errors import BoardError
 from .log import Change
-from .schemas import AddCommitment, CommitmentFields, DeleteCommitment, EditCommitment
+from .schemas import AddCommitment, CommitmentFields, DeleteCommitment, EditCommitment, MoveCommitment
 from .serialize import iso
 from .session import facilitator_op
 
@@ -188,3 +188,24 @@ def delete_commitment(actor: Actor, op: DeleteCommitment) -> Change:
         return _with_list(workshop, op.commitment_id)
 
     return facilitator_op(actor, op, "commitment.deleted", change)
+
+
+def move_commitment(actor: Actor, op: MoveCommitment) -> Change:
+    """Put a commitment at another place of the list (the order the room reads and the
+    exports keep); the others close up around it and positions become 0, 1, 2..."""
+
+    def change(workshop: Workshop) -> dict:
+        commitment = _commitment(actor, op.commitment_id)
+        ordered = [c for c in db.session.scalars(select(Commitment).filter_by(workshop_id=workshop.id)
+                                                 .order_by(Commitment.position, Commitment.id))
+                   if c.id != commitment.id]
+        if op.position > len(ordered):
+            raise BoardError("invalid", _l("There is no position %(position)s: the list goes from 0 to %(last)s.",
+                                           position=op.position, last=len(ordered)), field="position")
+        ordered.insert(op.position, commitment)
+        for index, row in enumerate(ordered):
+            row.position = index
+        db.session.flush()
+        return _with_list(workshop, commitment.id)
+
+    return facilitator_op(actor, op, "commitment.moved", change)

@@ -305,6 +305,13 @@ class DeleteCommitment(Operation):
     commitment_id: DatabaseId
 
 
+class MoveCommitment(Operation):
+    """Put a commitment at ``position`` (0: first) of the workshop's list."""
+
+    commitment_id: DatabaseId
+    position: Annotated[int, Field(ge=0, le=10_000)]
+
+
 class JoinCanvas(Message):
     canvas_id: DatabaseId
     last_seq: Seq | None = None

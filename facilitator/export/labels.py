@@ -18,6 +18,7 @@ from ..board.schemas import COLOR_NAMES
 from .data import Byline, ClusterData, NoteData, WorkshopData
 
 NOTE_COLUMNS = {
+    "kind": _l("Row"),
     "canvas": _l("Canvas"),
     "template": _l("Template"),
     "block": _l("Block"),
@@ -32,7 +33,16 @@ NOTE_COLUMNS = {
     "created": _l("Created (%(zone)s)"),
     "edited": _l("Last edited (%(zone)s)"),
     "note_id": _l("Note id"),
+    # The CSV's commitment rows (its notes leave these empty).
+    "responsible": _l("Responsible institution"),
+    "co_responsible": _l("Co-responsible institutions"),
+    "due": _l("Due date"),
+    "indicator": _l("Indicator"),
+    "status": _l("Status"),
+    "comes_from": _l("Comes from"),
 }
+# What a CSV row is (its first column).
+ROW_KINDS = {"note": _l("Note"), "commitment": _l("Commitment")}
 
 
 @contextmanager

@@ -1,12 +1,12 @@
 """Spreadsheets: an XLSX workbook (summary, one sheet per canvas, commitments, participants)
-and one CSV of every note, both safe against formula injection."""
+and one CSV of every note and commitment, both safe against formula injection."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -26,8 +26,12 @@ NOTE_SHEET = ("block", "text", "color", "author", "institution", "votes", "group
               "edited")
 NOTE_WIDTHS = {"block": 24, "text": 60, "color": 11, "author": 22, "institution": 24, "votes": 8, "group": 20,
                "group_votes": 10, "hidden": 9, "created": 18, "edited": 18, "canvas": 20, "template": 24, "note_id": 38}
-CSV_COLUMNS = ("canvas", "template", "block", "text", "color", "author", "institution", "votes", "group",
-               "group_votes", "hidden", "created", "edited", "note_id")
+# One table for the notes and, after them, the commitments: the first column says which a row
+# is; the note columns a commitment has (canvas, text = what will be done, votes of its
+# source, times) hold its values, and the last six are the commitment's own (empty on notes).
+CSV_COLUMNS = ("kind", "canvas", "template", "block", "text", "color", "author", "institution", "votes", "group",
+               "group_votes", "hidden", "created", "edited", "note_id", "responsible", "co_responsible", "due",
+               "indicator", "status", "comes_from")
 
 
 class _Rows:
@@ -37,6 +41,7 @@ class _Rows:
         self.moment = labels.when if for_csv else labels.local
         self.colors = {c: labels.color_name(c) for c in labels.COLOR_NAMES}
         self.yes, self.no = labels.yes_no(True), labels.yes_no(False)
+        self.kind = str(labels.ROW_KINDS["note"])
 
     def __call__(self, canvas: CanvasData, keys) -> list[list[object]]:
         groups = {c.id: c for c in canvas.clusters}
@@ -44,7 +49,7 @@ class _Rows:
         rows = []
         for note in canvas.notes:
             values = {
-                "canvas": canvas.name, "template": canvas.template_name, "block": titles[note.block],
+                "kind": self.kind, "canvas": canvas.name, "template": canvas.template_name, "block": titles[note.block],
                 "text": note.text, "color": self.colors.get(note.color, note.color), "author": note.author.name or "",
                 "institution": note.author.institution or "", "votes": note.votes if note.votes is not None else "",
                 "group": groups[note.cluster_id].title if note.cluster_id in groups else "",
@@ -53,8 +58,27 @@ class _Rows:
                 "hidden": self.yes if note.hidden else self.no,
                 "created": self.moment(note.created_at), "edited": self.moment(note.updated_at), "note_id": note.id,
             }
-            rows.append([values[k] for k in keys])
+            rows.append([values.get(k, "") for k in keys])
         return rows
+
+
+def _commitment_rows(workshop: WorkshopData, keys) -> list[list[object]]:
+    """The CSV's commitment rows, in the workshop's order (see CSV_COLUMNS)."""
+    kind = str(labels.ROW_KINDS["commitment"])
+    templates = {canvas.name: canvas.template_name for canvas in workshop.canvases}
+    rows = []
+    for c in workshop.commitments:
+        values = {
+            "kind": kind, "canvas": c["canvas_name"] or "", "template": templates.get(c["canvas_name"], ""),
+            "text": c["title"], "votes": c["source"]["votes"] if c["source"]["votes"] is not None else "",
+            "created": labels.when(datetime.fromisoformat(c["created_at"])),
+            "edited": labels.when(datetime.fromisoformat(c["updated_at"])),
+            "responsible": c["responsible"], "co_responsible": ", ".join(c["co_responsible"]),
+            "due": c["due"] or "", "indicator": c["indicator"], "status": status_name(c["status"]),
+            "comes_from": labels.commitment_source(c),
+        }
+        rows.append([values.get(k, "") for k in keys])
+    return rows
 
 
 def _group_votes(group) -> object:
@@ -198,11 +222,13 @@ def xlsx(workshop: WorkshopData, pause=None) -> bytes:
 # --- CSV -----------------------------------------------------------------
 
 def csv_bytes(workshop: WorkshopData) -> bytes:
-    """Every note of the workshop, one row each, UTF-8 with a BOM so Excel reads accents right."""
+    """Every note of the workshop, one row each, then its commitments, one row each (the first
+    column says which); UTF-8 with a BOM so Excel reads accents right."""
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     writer.writerow(_headers(CSV_COLUMNS))
     note_rows = _Rows(for_csv=True)
     for canvas in workshop.canvases:
         writer.writerows([safety.csv_cell(v) for v in row] for row in note_rows(canvas, CSV_COLUMNS))
+    writer.writerows([safety.csv_cell(v) for v in row] for row in _commitment_rows(workshop, CSV_COLUMNS))
     return ("\ufeff" + out.getvalue()).encode("utf-8")

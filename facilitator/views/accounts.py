@@ -99,6 +99,37 @@ def make_reset(facilitator_id: int):
     return redirect(url_for("accounts.people", _anchor="new-link"))
 
 
+@bp.post("/people/<int:facilitator_id>/admin")
+@admin_required
+def set_admin(facilitator_id: int):
+    """Make someone an administrator (``admin=yes``) or take it away (``admin=no``)."""
+    person = db.session.get(Facilitator, facilitator_id)
+    if person is None:
+        abort(404, description=_("This person has no account."))
+    wanted = {"yes": True, "no": False}.get(request.form.get("admin", ""))
+    if wanted is None:
+        abort(400, description=_("Say whether this person should be an administrator (yes or no)."))
+    me = current_facilitator()
+    try:
+        changed = accounts.set_admin(person, wanted, me)
+    except AccountError as refused:
+        db.session.rollback()
+        flash(str(refused.message), "error")
+        return redirect(url_for("accounts.people"))
+    if not changed:
+        flash(_("%(name)s already is an administrator: nothing changed.", name=person.name) if wanted
+              else _("%(name)s is not an administrator: nothing changed.", name=person.name), "info")
+    elif wanted:
+        flash(_("%(name)s is now an administrator: they can invite facilitators and make reset links.",
+                name=person.name), "success")
+    elif person.id == me.id:
+        flash(_("You are no longer an administrator."), "success")
+        return redirect(url_for("facilitator.dashboard"))
+    else:
+        flash(_("%(name)s is no longer an administrator.", name=person.name), "success")
+    return redirect(url_for("accounts.people"))
+
+
 @bp.post("/workshops/<int:workshop_id>/invite")
 @login_required
 def invite_cofacilitator(workshop_id: int):

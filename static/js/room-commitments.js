@@ -177,7 +177,9 @@ export class CommitmentsPanel {
       head.append(el("h3", "commitment-title"), el("span", "commitment-status"));
       const actions = el("div", "commitment-actions");
       li.append(head, el("p", "commitment-facts-line"), el("p", "commitment-source"), actions);
-      actions.append(button(t("commitment_edit"), "button small", () => this.edit(li.commitment), { "data-action": "commitment-edit" }),
+      actions.append(button(t("commitment_up"), "button small", () => this.move(li.commitment, -1), { "data-action": "commitment-up" }),
+        button(t("commitment_down"), "button small", () => this.move(li.commitment, 1), { "data-action": "commitment-down" }),
+        button(t("commitment_edit"), "button small", () => this.edit(li.commitment), { "data-action": "commitment-edit" }),
         button(t("commitment_delete"), "button small danger", () => confirmInline(actions,
           t("delete_commitment_confirm", { title: li.commitment.title }), t("commitment_delete"),
           () => this.room.send("commitment:delete", { commitment_id: li.commitment.id }, { status: this.status })),
@@ -194,9 +196,45 @@ export class CommitmentsPanel {
       head.lastChild.className = `commitment-status status-${commitment.status}`;
       setText(facts, factsOf(commitment).join(" · ")); // the indicator is in the form and on the page
       setText(source, sourceLine(commitment));
-      const [edit, remove] = actions.querySelectorAll("button[data-action^='commitment-']");
+      const up = actions.querySelector("[data-action='commitment-up']");
+      const down = actions.querySelector("[data-action='commitment-down']");
+      up.disabled = n === 1;
+      down.disabled = n === items.length;
+      up.setAttribute("aria-label", t("move_commitment_up_named", { n }));
+      down.setAttribute("aria-label", t("move_commitment_down_named", { n }));
+      const edit = actions.querySelector("[data-action='commitment-edit']");
+      const remove = actions.querySelector("[data-action='commitment-delete']");
       if (edit) edit.setAttribute("aria-label", t("edit_commitment_named", { n }));
       if (remove) remove.setAttribute("aria-label", t("delete_commitment_named", { n }));
     });
+    this.refocus();
+  }
+
+  /** Move a commitment one place up (-1) or down (1); the list changes when the server's event comes. */
+  move(commitment, step) {
+    const position = this.list.items.indexOf(commitment) + step;
+    if (position < 0 || position >= this.list.items.length) return;
+    this.moving = { id: commitment.id, step, to: position };
+    this.room.send("commitment:move", { commitment_id: commitment.id, position }, { status: this.status });
+  }
+
+  /** Moving a row in the list takes the keyboard focus away: once the row is at its new place, give
+   * the focus back to its button (the other direction's when this one is now disabled), so that
+   * up, up, up works from the keyboard. */
+  refocus() {
+    if (!this.moving) return;
+    const index = this.list.items.findIndex((c) => c.id === this.moving.id);
+    if (index !== this.moving.to) {
+      if (index < 0) this.moving = null;
+      return;
+    }
+    const li = this.items.children[index];
+    const active = document.activeElement;
+    if (li && (!active || active === document.body || li.contains(active))) {
+      const names = this.moving.step < 0 ? ["up", "down"] : ["down", "up"];
+      const target = names.map((name) => li.querySelector(`[data-action='commitment-${name}']`)).find((b) => b && !b.disabled);
+      if (target) target.focus();
+    }
+    this.moving = null;
   }
 }
