@@ -1,13 +1,14 @@
-"""Stacks in the control room, in a real Chromium against the real server: a closed
-round's results rank a stack as one item (its title, its note count, its dots and its
-notes'), as the projector does, and "Turn into a commitment" on that item makes a
-commitment of the stack."""
+"""Stacks for the facilitator, in a real Chromium against the real server: in the control
+room a closed round's results rank a stack as one item (its title, its note count, its
+dots and its notes'), as the projector does, and "Turn into a commitment" on that item
+makes a commitment of the stack; on the canvas page a note's menu merges its stack (or
+the loose note) into another stack of the block, from the keyboard or a phone."""
 
 from __future__ import annotations
 
 import pytest
 
-from .browser_support import open_control_room
+from .browser_support import log_in, open_control_room, server_notes, small_targets, wait_connected
 from .servers import PASSWORD, running_server
 from .test_browser_stacks import RECIPE, control, facilitator
 from .test_server import Peer
@@ -65,3 +66,60 @@ def test_the_room_ranks_a_stack_as_one_item_and_makes_it_a_commitment(server, op
     room.wait_for_selector("#room-commitments .commitment")
     room.screenshot(path="/tmp/room2-room-results-1280.png")
     assert "Colas" in room.locator("#room-commitments .commitment").first.inner_text()
+
+
+def facilitator_on_canvas(open_page, server, workshop, **options):
+    page = open_page(**options)
+    log_in(page, server.url, "ana@example.org", PASSWORD)
+    page.goto(f"{server.url}/c/{workshop['canvas_ids'][0]}")
+    wait_connected(page)
+    return page
+
+
+def test_the_facilitator_merges_duplicate_stacks_from_a_note_menu(server, open_page):
+    workshop = server.seed()
+    canvas_id = workshop["canvas_ids"][0]
+    writer = Peer(server, server.join(workshop["code"], "Ciro"), "Ciro")
+    fac = facilitator(server, workshop)
+    try:
+        writer.join(canvas_id)
+        a1, a2, b1, b2, loose = (control(writer, "note:add", block="problem", text=text)["event"]["data"]["id"]
+                                 for text in ("Colas", "Filas largas", "Esperas", "Horas de espera", "Turnos"))
+        stack_a = control(fac, "note:stack", note_id=a2, onto=a1, title="Colas")["event"]["data"]["clusters"][0]["id"]
+        stack_b = control(fac, "note:stack", note_id=b2, onto=b1, title="Esperas")["event"]["data"]["clusters"][0]["id"]
+    finally:
+        writer.sio.disconnect()
+        fac.sio.disconnect()
+
+    page = facilitator_on_canvas(open_page, server, workshop, viewport={"width": 1280, "height": 800})
+    page.wait_for_selector(f".cluster-head[data-cluster-id='{stack_b}']")
+    # From the keyboard: the menu of a note of "Esperas", "Unir con otra pila…", "Colas (2)".
+    page.focus(f"li.note[data-note-id='{b1}'] .note-menu-button")
+    page.keyboard.press("Enter")
+    menu = f"li.note[data-note-id='{b1}'] .note-menu"
+    page.wait_for_selector(f"{menu}:not([hidden]) .merge-targets")
+    assert "Unir con otra pila…" in page.inner_text(f"{menu} .menu-stack")
+    target = f"{menu} [data-merge-into='{stack_a}']"
+    assert page.inner_text(target).endswith("Colas (2)")
+    page.screenshot(path="/tmp/room2-merge-menu-1280.png")
+    page.focus(target)
+    page.keyboard.press("Enter")
+    page.wait_for_function("(id) => !document.querySelector(`.cluster-head[data-cluster-id='${id}']`)", arg=stack_b)
+    page.wait_for_selector(".cluster-head .cluster-title:text('Colas (4)')")
+    observer = server.join(workshop["code"], "Observa")
+    members = {n["id"]: n["cluster_id"] for n in server_notes(server, canvas_id, observer)}
+    assert [members[n] for n in (a1, a2, b1, b2, loose)] == [stack_a] * 4 + [None]
+
+    # On a phone: the loose note's menu offers the stack with a finger-sized target.
+    phone = facilitator_on_canvas(open_page, server, workshop, viewport={"width": 375, "height": 812},
+                                  is_mobile=True, has_touch=True)
+    phone.tap(".block-index-item[data-block='problem']")
+    phone.tap(f"li.note[data-note-id='{loose}'] .note-menu-button")
+    target = f"li.note[data-note-id='{loose}'] .note-menu [data-merge-into='{stack_a}']"
+    phone.wait_for_selector(target)
+    phone.locator(target).scroll_into_view_if_needed()
+    assert small_targets(phone, ".note-menu button") == []
+    phone.screenshot(path="/tmp/room2-merge-menu-375.png")
+    phone.tap(target)
+    phone.wait_for_selector(".sheet li.cluster-head .cluster-title:text('Colas (5)')")
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 375
