@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser_support import log_in, open_control_room, server_notes, small_targets, wait_connected
+from .browser_support import join_by_code, log_in, open_control_room, server_notes, small_targets, wait_connected
 from .servers import PASSWORD, running_server
 from .test_browser_stacks import RECIPE, control, facilitator
 from .test_server import Peer
@@ -123,3 +123,39 @@ def test_the_facilitator_merges_duplicate_stacks_from_a_note_menu(server, open_p
     phone.tap(target)
     phone.wait_for_selector(".sheet li.cluster-head .cluster-title:text('Colas (5)')")
     assert phone.evaluate("() => document.documentElement.scrollWidth") <= 375
+
+
+def test_a_phase_without_adding_disables_the_add_field_and_says_why(server, open_page):
+    workshop = server.seed()
+    laptop = open_page(viewport={"width": 1280, "height": 800})
+    join_by_code(laptop, server.url, workshop["code"], "Ana Torres", "MEF")
+    phone = open_page(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    join_by_code(phone, server.url, workshop["code"], "Dora", "PCM")
+    add = ".sheet .block[data-block='problem'] > .add-note"
+    field = ".sheet .block[data-block='problem'] > .add-form textarea"
+    fac = facilitator(server, workshop)
+    try:
+        control(fac, "recipe:choose", recipe_id=RECIPE)
+        control(fac, "phase:next")  # silent writing: adding allowed
+        laptop.wait_for_selector("#phase-text:text('Problema: escritura en silencio')")
+        assert laptop.is_enabled(add)
+        phone.wait_for_selector(".canvas-page[data-view='block'] .sheet .block.is-current[data-block='problem']")
+        assert phone.is_enabled(field)
+        control(fac, "phase:next")  # reveal and group: no adding
+        reason = "En esta fase («Revelar y agrupar») no se agregan notas."
+        for page, control_of in ((laptop, add), (phone, field)):
+            page.wait_for_selector(f"{control_of}:disabled")
+            assert page.locator("#live-notices .notice--phase-add").inner_text() == reason
+            assert page.locator("#live-notices .notice--phase-add").is_visible()
+        assert laptop.get_attribute(add, "title") == reason
+        assert phone.get_attribute(field, "placeholder") == reason
+        laptop.screenshot(path="/tmp/room2-no-add-1280.png")
+        phone.screenshot(path="/tmp/room2-no-add-375.png")
+        control(fac, "phase:previous")  # back to writing: enabled again, the reason gone
+        for page, control_of in ((laptop, add), (phone, field)):
+            page.wait_for_selector(f"{control_of}:enabled")
+            page.wait_for_selector("#live-notices .notice--phase-add", state="detached")
+        assert laptop.get_attribute(add, "title") is None
+        assert phone.get_attribute(field, "placeholder") == "Escriba su idea…"
+    finally:
+        fac.sio.disconnect()
