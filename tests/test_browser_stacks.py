@@ -178,7 +178,8 @@ def test_on_a_phone_the_menu_stacks_someone_elses_note(server, open_page):
         control(fac, "phase:next")  # reveal and group
         page = open_page(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
         join_by_code(page, server.url, workshop["code"], "Dora", "MEF")
-        page.tap(".block-index-item[data-block='problem']")
+        # Loaded mid-phase, the phone follows the phase to its block by itself.
+        page.wait_for_selector(".canvas-page[data-view='block'] .sheet .block.is-current[data-block='problem']")
         # Ciro's notes, not hers: in this phase they have a menu that offers stacking only.
         page.tap(f"li.note[data-note-id='{second}'] .note-menu-button")
         menu = f"li.note[data-note-id='{second}'] .note-menu"
