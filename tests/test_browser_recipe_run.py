@@ -3,8 +3,8 @@ tables follows a shipped recipe; on one table a laptop participant and a phone
 participant, and the projector showing that table. The facilitator goes through every
 phase with "Next phase", and at each one the phone shows the phase's block and its
 instruction, the laptop follows, the projector shows the instruction and the phase's
-timer, and what the phase forbids is refused (a note added in a phase without adding
-says why and leaves the canvas as it was). "Stay here" keeps the phone where it is
+timer, and what the phase forbids is not offered (in a phase without adding the add
+field is disabled and says why, naming the phase). "Stay here" keeps the phone where it is
 across a phase change, also after a reload, until it follows again."""
 
 from __future__ import annotations
@@ -110,18 +110,6 @@ def phone_adds(phone, text: str) -> None:
     form.get_by_role("button", name="Añadir", exact=True).click()
 
 
-def refused_note(page, phase: dict, text: str | None = None) -> None:
-    """The note stays on the page (with the text typed, if any) saying why it was refused,
-    naming the phase; then it is dismissed."""
-    note = page.locator("li.note.has-alert").filter(has=page.locator(".note-alert-title", has_text=phase["name"]["es"]))
-    note.wait_for()
-    if text is not None:
-        assert text in (note.locator(".note-text").input_value() if note.locator("textarea.note-text").count()
-                        else note.locator(".note-text").inner_text())
-    note.get_by_role("button", name="Cerrar").click()
-    note.wait_for(state="detached")
-
-
 def test_a_recipe_runs_through_every_phase_and_the_pages_follow(server, browser, open_page):
     workshop = server.seed(canvases=3)
     table = workshop["canvas_ids"][0]
@@ -216,16 +204,15 @@ def test_a_recipe_runs_through_every_phase_and_the_pages_follow(server, browser,
                     phone_adds(phone, f"Idea del teléfono {index}")
                     assert _wait_count(seat, server, table, before + 1)
             elif focus:
-                # Forbidden here: the phone's note is refused with the phase's name, nothing is added.
-                text = f"Nota fuera de fase {index}"
-                phone_adds(phone, text)
-                refused_note(phone, phase, text)
+                # Forbidden here: the phone's field is disabled and says why, naming the phase.
+                field = phone.locator(".sheet .block.is-current > .add-form textarea")
+                assert field.is_disabled() and phase["name"]["es"] in field.get_attribute("placeholder")
                 assert server_note_count(seat, server, table) == before
             else:
-                # The last phase (sharing) adds nothing: the laptop's "+" is refused likewise.
-                laptop.click(".sheet .block[data-block='value'] > .add-note")
-                refused_note(laptop, phase)
-                assert server_note_count(seat, server, table) == before
+                # The last phase (sharing) adds nothing: the laptop's "+" is disabled likewise.
+                add = laptop.locator(".sheet .block[data-block='value'] > .add-note")
+                assert add.is_disabled() and phase["name"]["es"] in add.get_attribute("title")
+                assert phase["name"]["es"] in laptop.locator("#live-notices .notice--phase-add").inner_text()
 
             if index == 1:
                 # Loaded in the middle of a phase (from the list, away from the block): it follows at once.

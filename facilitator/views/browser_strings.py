@@ -134,6 +134,11 @@ CLIENT_STRINGS = {
     "unstacked": _l("Taken out of the stack."),
     "stack_renamed": _l("The stack is now called “%(title)s”."),
     "stack_votes": _l("Votes: %(count)s"),
+    # A phase that does not let participants add notes (canvas-live.js); the server's words.
+    "phase_no_add": _l("In this phase (“%(phase)s”) no notes are added."),
+    "stack_merge_into": _l("Merge into another stack…"),
+    "stack_count": _l("%(title)s (%(count)s)"),
+    "stack_merged": _l("Merged into “%(title)s”."),
     "stack_vote_for": _l("Vote for the stack “%(title)s”"),
     "stack_vote_take_back": _l("Take back one vote from the stack “%(title)s”"),
     # The facilitator's download of this canvas.

@@ -9,6 +9,7 @@ import { el, setPressed, setText, syncChildren } from "./dom.js";
 import { invitationFor } from "./focus.js";
 import { CanvasPhase } from "./canvas-phase.js";
 import { t, tn } from "./i18n.js";
+import { localized, tablePhase } from "./phase.js";
 import { reasonOf } from "./send.js";
 import { TimerView } from "./timer-view.js";
 import { WorkshopState } from "./workshop-state.js";
@@ -56,6 +57,15 @@ export class CanvasLive {
     if (this.me.facilitator) return false;
     const controls = this.page.state.controls;
     return controls.locked || (block !== null && controls.locked_blocks.includes(block)) || this.timeLocked();
+  }
+
+  /** Why this person may not add notes in the table's phase ("In this phase (“…”) no notes
+   * are added."), or "" when the phase allows it, no phase applies, or they facilitate. */
+  phaseRefusesAdding() {
+    if (this.me.facilitator) return "";
+    const phase = tablePhase(this.workshop.state.recipe, this.page.canvasId);
+    if (!phase || (phase.allow || []).includes("add")) return "";
+    return t("phase_no_add", { phase: localized(phase.name) });
   }
 
   checkTimeLock() {
@@ -167,6 +177,8 @@ export class CanvasLive {
       if (!facilitator && this.timeLocked()) notices.push(["time", t("notice_time_locked")]);
       if (controls.hidden) notices.push(["hidden", t(facilitator ? "notice_hidden_facilitator" : "notice_hidden")]);
       if (controls.anonymous) notices.push(["anonymous", t(facilitator ? "notice_anonymous_facilitator" : "notice_anonymous")]);
+      const noAdding = this.phaseRefusesAdding();
+      if (noAdding) notices.push(["phase-add", noAdding]);
     }
     if (Date.now() < this.revealedUntil) notices.push(["revealed", t("notice_revealed")]);
     syncChildren(this.notices, notices, ([key]) => key,
@@ -176,6 +188,7 @@ export class CanvasLive {
   renderBlocks(hiddenCounts) {
     const focus = this.focus;
     const participant = !this.me.facilitator;
+    const noAdding = this.phaseRefusesAdding();
     for (const section of document.querySelectorAll(".sheet .block")) {
       const block = section.dataset.block;
       const blockLocked = this.closed || this.page.state.controls.locked_blocks.includes(block);
@@ -192,7 +205,19 @@ export class CanvasLive {
         flags.hidden = !words.length;
       }
       for (const control of section.querySelectorAll(`:scope > .add-note, :scope > .add-form textarea, :scope > .add-form button`)) {
-        control.disabled = shut;
+        control.disabled = shut || Boolean(noAdding);
+      }
+      // The reason where the person reaches for "+": the phase's own words.
+      const add = section.querySelector(":scope > .add-note");
+      if (add) {
+        if (noAdding) add.title = noAdding;
+        else add.removeAttribute("title");
+        add.classList.toggle("is-phase-refused", Boolean(noAdding));
+      }
+      const field = section.querySelector(":scope > .add-form textarea");
+      if (field) {
+        if (field.dataset.placeholder === undefined) field.dataset.placeholder = field.placeholder;
+        field.placeholder = noAdding || field.dataset.placeholder;
       }
       const entry = document.querySelector(`.block-index-item[data-block="${CSS.escape(block)}"]`);
       if (entry) {

@@ -188,6 +188,29 @@ export class NoteMenus {
     }
     if (!list.children.length) list.append(el("li", "menu-label", t("stack_no_targets")));
     section.append(label, list);
+    if (this.app.me.facilitator) section.append(...this.mergeTargets(note, cluster));
     return section;
+  }
+
+  /** The facilitator's "Merge into another stack…": the note's stack (or the loose note) joins
+   * another stack of its block, for duplicates the room made apart. */
+  mergeTargets(note, cluster) {
+    const stacks = this.stacks;
+    const targets = stacks.mergeTargets(note);
+    if (!targets.length) return [];
+    const label = el("p", "menu-label", t("stack_merge_into"));
+    label.id = `stack-merge-label-${note.id}`;
+    const list = el("ul", "move-targets merge-targets");
+    list.setAttribute("aria-labelledby", label.id);
+    for (const target of targets) {
+      const item = el("li");
+      item.append(button(t("stack_count", { title: target.title, count: stacks.size(target.id) }),
+        "move-target merge-target", () => {
+          this.close(true);
+          stacks.merge(cluster ? { cluster_id: cluster.id } : { note_id: note.id }, target);
+        }, { "data-merge-into": String(target.id) }));
+      list.append(item);
+    }
+    return [label, list];
   }
 }

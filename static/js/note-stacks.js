@@ -49,6 +49,17 @@ export class NoteStacks {
       && typeof other.text === "string" && (note.cluster_id == null || other.cluster_id !== note.cluster_id));
   }
 
+  /** The stacks a facilitator may merge a note's stack (or the loose note) into: the others of its block. */
+  mergeTargets(note) {
+    return [...this.page.state.clusters.values()]
+      .filter((cluster) => cluster.block === note.block && cluster.id !== note.cluster_id);
+  }
+
+  /** How many notes a stack holds. */
+  size(clusterId) {
+    return [...this.page.state.notes.values()].filter((n) => n.cluster_id === clusterId).length;
+  }
+
   clusterOf(note) {
     return note && note.cluster_id != null ? this.page.state.clusters.get(note.cluster_id) || null : null;
   }
@@ -74,6 +85,11 @@ export class NoteStacks {
 
   unstack(noteId) {
     return this.#send("note:unstack", { note_id: noteId }, () => t("unstacked"));
+  }
+
+  /** "Merge duplicates" (facilitators): `what` is {cluster_id} or {note_id}; it goes into stack `into`. */
+  merge(what, into) {
+    return this.#send("stack:merge", { ...what, into: into.id }, () => t("stack_merged", { title: into.title }));
   }
 
   rename(clusterId, title) {

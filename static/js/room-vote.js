@@ -1,7 +1,7 @@
 // Dot voting on one canvas from the control room: open a round (votes per
 // person, most on one note, own notes allowed or not, optionally some blocks),
-// "N have voted" while it is open, close it, and the ranked results after (notes,
-// then groups by their notes' votes), each of which can be turned into a commitment.
+// "N have voted" while it is open, close it, and the ranked results after (a stack as
+// one item, as on the projector), each of which can be turned into a commitment.
 
 import { button, el, setText, syncChildren } from "./dom.js";
 import { formatNumber, t, tn } from "./i18n.js";
@@ -84,24 +84,25 @@ export class VoteControls {
     this.results.hidden = !closed;
     if (!closed) return;
     const titles = new Map(this.canvas.info.blocks.map((b) => [b.id, b.title]));
-    const ranked = (voting.ranking || []).map((id) => this.canvas.state.notes.get(id)).filter(Boolean)
-      .filter((note) => (voting.tallies[note.id] || 0) > 0).slice(0, SHOWN_RESULTS);
+    const ranked = this.rankedItems(voting).slice(0, SHOWN_RESULTS);
     setText(this.resultsTitle, `${t("results")} · ${tn("voters_count", voting.voters)}`);
-    syncChildren(this.ranking, ranked.length ? ranked : [null], (note) => (note ? note.id : "none"), (note) => {
+    syncChildren(this.ranking, ranked.length ? ranked : [null], (item) => (item ? item.key : "none"), (item) => {
       const li = el("li");
-      if (!note) li.textContent = t("no_votes");
+      if (!item) li.textContent = t("no_votes");
       else li.append(el("span", "result-line"), this.turnButton(li));
       return li;
-    }, (li, note) => {
-      if (!note) return;
-      const line = `${note.text || "…"} — ${tn("votes_count", voting.tallies[note.id] || 0)} (${titles.get(note.block) || note.block})`;
+    }, (li, item) => {
+      if (!item) return;
+      const line = `${item.line} — ${tn("votes_count", item.votes)} (${titles.get(item.block) || item.block})`;
       setText(li.firstChild, line);
-      li.source = { canvas_id: this.canvas.info.id, note_id: note.id, text: note.text || "", label: `${this.canvas.info.name} · ${line}` };
-      li.lastChild.setAttribute("aria-label", t("turn_into_commitment_named", { text: note.text || "…" }));
+      li.dataset.votes = String(item.votes);
+      li.source = { canvas_id: this.canvas.info.id, ...item.source, label: `${this.canvas.info.name} · ${line}` };
+      li.lastChild.setAttribute("aria-label", t("turn_into_commitment_named", { text: item.source.text || "…" }));
     });
     this.ranking.dataset.count = formatNumber(ranked.length);
-    // Groups by the votes of their notes: the room often agrees on a group rather than on one note.
-    const groups = [...this.canvas.state.clusters.values()].map((cluster) => ({ cluster,
+    // With `results` a stack (a group) is already one item of the ranking; an older round
+    // without them ranks notes, and then groups by their notes' votes.
+    const groups = voting.results ? [] : [...this.canvas.state.clusters.values()].map((cluster) => ({ cluster,
       votes: [...this.canvas.state.notes.values()].filter((n) => n.cluster_id === cluster.id)
         .reduce((sum, n) => sum + (voting.tallies[n.id] || 0), 0) }))
       .filter((g) => g.votes > 0).sort((a, b) => b.votes - a.votes).slice(0, SHOWN_RESULTS);
@@ -116,6 +117,33 @@ export class VoteControls {
       li.source = { canvas_id: this.canvas.info.id, cluster_id: cluster.id, text: cluster.title, label: `${this.canvas.info.name} · ${line}` };
       li.lastChild.setAttribute("aria-label", t("turn_into_commitment_named", { text: cluster.title }));
     });
+  }
+
+  /** The closed round's items, most votes first, as the projector ranks them: with `results`
+   * a stack is one item (its title, its note count, its dots and its notes'), its notes
+   * not ranked apart; without them (an older round), the notes by their votes. */
+  rankedItems(voting) {
+    const { notes, clusters } = this.canvas.state;
+    const noteItem = (note, votes) => ({ key: note.id, votes, block: note.block, line: note.text || "…",
+      source: { note_id: note.id, text: note.text || "" } });
+    if (!voting.results) {
+      return (voting.ranking || []).map((id) => notes.get(id)).filter((note) => note && (voting.tallies[note.id] || 0) > 0)
+        .map((note) => noteItem(note, voting.tallies[note.id]));
+    }
+    const items = [];
+    for (const result of voting.results) {
+      if (result.stack != null) {
+        const stack = clusters.get(result.stack);
+        if (!stack) continue;
+        const count = [...notes.values()].filter((n) => n.cluster_id === stack.id).length;
+        items.push({ key: `stack-${stack.id}`, votes: result.votes, block: stack.block,
+          line: `▣ ${stack.title} (${formatNumber(count)})`, source: { cluster_id: stack.id, text: stack.title } });
+        continue;
+      }
+      const note = notes.get(result.note);
+      if (note) items.push(noteItem(note, result.votes));
+    }
+    return items;
   }
 
   /** "Turn into a commitment": the room's form, filled from the result this button belongs to. */
