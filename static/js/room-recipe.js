@@ -61,7 +61,13 @@ export class RecipeControls {
 
   update() {
     const recipe = this.room.workshop.state.recipe || null;
-    if (document.activeElement !== this.choice) this.choice.value = recipe ? recipe.id : "";
+    // The menu shows the room's recipe when that changes; any other update (a phase, a
+    // participant) leaves alone what the facilitator picked and has not sent yet.
+    const chosen = recipe ? recipe.id : "";
+    if (chosen !== this.shownChoice) {
+      this.shownChoice = chosen;
+      if (document.activeElement !== this.choice) this.choice.value = chosen;
+    }
     this.steps.hidden = !recipe;
     this.agenda.replaceChildren();
     if (!recipe) {

@@ -119,8 +119,14 @@ export class SessionControls {
     const projector = state.projector || { mode: "join" };
     const value = projector.canvas_id ? `${projector.mode}:${projector.canvas_id}` : projector.mode;
     setText(this.projectorNow, t("projector_now", { what: this.room.projectorLabel(projector) }));
-    if (document.activeElement !== this.choice && [...this.choice.options].some((o) => o.value === value)) this.choice.value = value;
-    if (document.activeElement !== this.zoom) this.zoom.checked = Boolean(projector.zoom);
+    // What the projector shows is put in the controls when it changes; any other update (a
+    // timer, a hand raised) leaves alone what the facilitator picked and has not sent yet.
+    const shown = `${value}|${Boolean(projector.zoom)}`;
+    if (shown !== this.shownProjector) {
+      this.shownProjector = shown;
+      if (document.activeElement !== this.choice && [...this.choice.options].some((o) => o.value === value)) this.choice.value = value;
+      if (document.activeElement !== this.zoom) this.zoom.checked = Boolean(projector.zoom);
+    }
     const people = [...this.room.workshop.people.values()].filter((p) => !p.removed && !p.facilitator);
     const ready = people.filter((p) => p.ready);
     const hands = people.filter((p) => p.hand);
