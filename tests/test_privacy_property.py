@@ -242,6 +242,7 @@ SAMPLES: dict[str, Sample] = {
                                            co_responsible=["PCM"], indicator="Plazo medio")),
     "commitment:edit": lambda s: (s.fac, op(commitment_id=_commitment(s), status="in_progress")),
     "commitment:delete": lambda s: (s.fac, op(commitment_id=_commitment(s))),
+    "commitment:move": _then(_commitment, lambda s: (s.fac, op(commitment_id=_commitment(s), position=0))),
     "recipe:choose": lambda s: (s.fac, op(recipe_id=RECIPE)),
     "phase:next": _then(lambda s: ok(s.fac, "recipe:choose", op(recipe_id=RECIPE)), lambda s: (s.fac, op())),
     # Back from "reveal and group" to silent writing: the way there revealed the notes.
