@@ -11,7 +11,7 @@ from facilitator import board
 from facilitator.board.schemas import JoinWorkshop, parse
 from facilitator.board.workshops import CODE_ALPHABET, join_workshop, new_code, normalize_code
 from facilitator.extensions import db
-from facilitator.models import Event, Note, Workshop
+from facilitator.models import Canvas, Event, Note, Workshop
 
 from .conftest import World
 
@@ -58,6 +58,47 @@ def test_repeated_op_id_is_applied_once_with_the_original_result(world, ctx):
     assert again.replayed and not first.replayed
     assert again.ack() == first.ack()
     assert counts() == (1, 1)
+
+
+def test_a_retry_is_answered_with_its_original_result_whatever_it_would_meet_now(world, ctx):
+    """The op_id is looked up only when a change does not go through (log.record): a retry
+    that would now be refused, or would apply again, gets its original answer all the same,
+    and nothing more is written."""
+    ana, bea = actor(world.join("Ana")), actor(world.join("Bea"))
+    note = add(ana, world.canvas_id, "primera")
+    note_id = note.envelope["data"]["id"]
+    edit = {"op_id": "edit-1", "note_id": note_id, "text": "segunda", "version": 1}
+    first_edit = board.apply(ana, world.canvas_id, "note:edit", edit)
+    moved = {"op_id": "move-1", "note_id": note_id, "block": "solution"}
+    first_move = board.apply(ana, world.canvas_id, "note:move", moved)
+    board.apply(ana, world.canvas_id, "note:move", {"op_id": "move-2", "note_id": note_id, "block": "problem"})
+    before = counts()
+    again_edit = board.apply(ana, world.canvas_id, "note:edit", edit)  # version 1 is stale now: no conflict
+    again_move = board.apply(ana, world.canvas_id, "note:move", moved)  # would apply again: it does not
+    assert again_edit.replayed and again_edit.ack() == first_edit.ack()
+    assert again_move.replayed and again_move.ack() == first_move.ack()
+    assert counts() == before
+    assert db.session.get(Note, note_id).block == "problem"
+    with pytest.raises(board.BoardError) as refused:  # someone else's op_id is not a retry of Ana's
+        board.apply(bea, world.canvas_id, "note:edit", edit)
+    assert refused.value.code in ("forbidden", "conflict")
+    assert counts() == before
+
+
+def test_a_note_id_already_taken_is_refused_and_changes_nothing(world, ctx):
+    ana, bea = actor(world.join("Ana")), actor(world.join("Bea"))
+    note_id = str(uuid.uuid4())
+    add(ana, world.canvas_id, "mía", note_id=note_id)
+    before = counts()
+    seq = db.session.get(Canvas, world.canvas_id).seq
+    for who in (ana, bea):  # a new op_id with a taken id, by its author or anyone else
+        with pytest.raises(board.BoardError) as refused:
+            add(who, world.canvas_id, "otra", note_id=note_id)
+        assert refused.value.code == "invalid" and refused.value.extra["field"] == "note_id"
+    db.session.expire_all()
+    assert counts() == before
+    assert db.session.get(Note, note_id).text == "mía"
+    assert db.session.get(Canvas, world.canvas_id).seq == seq
 
 
 def test_refused_operations_change_nothing_and_skip_no_seq(world, ctx):

@@ -256,6 +256,24 @@ def test_dot_voting_budget_limits_secrecy_and_results(app, world, room):
     refused(ana, "vote:add", op(note_id=b1), "invalid")  # closed
 
 
+def test_a_changed_note_carries_its_own_published_votes(world, room):
+    """A note's change reports its dots of the last closed round (counted for that note
+    alone, voting.note_data): none before any round closes, its own after, a new note 0."""
+    fac, ana, ben = room
+    a1 = ok(ana, "note:add", op(block="problem", text="A1"))["event"]["data"]
+    assert a1["votes"] is None
+    b1 = ok(ben, "note:add", op(block="problem", text="B1"))["event"]["data"]["id"]
+    ok(fac, "vote:open", op(canvas_id=world.canvas_id, budget=3, max_per_note=2))
+    ok(ben, "vote:add", op(note_id=a1["id"]))
+    ok(ben, "vote:add", op(note_id=a1["id"]))
+    ok(ana, "vote:add", op(note_id=b1))
+    ok(fac, "vote:close", op(canvas_id=world.canvas_id))
+    edited = ok(ana, "note:edit", op(note_id=a1["id"], text="A1 bis", version=1))["event"]["data"]
+    assert edited["votes"] == 2
+    assert ok(ben, "note:color", op(note_id=b1, color="blue"))["event"]["data"]["votes"] == 1
+    assert ok(ana, "note:add", op(block="problem", text="A2"))["event"]["data"]["votes"] == 0
+
+
 def test_facilitators_run_the_vote_but_do_not_vote_or_mark_themselves(app, world, room):
     fac, ana, _ben = room
     note = ok(ana, "note:add", op(block="problem", text="votable"))["event"]["data"]["id"]

@@ -93,19 +93,19 @@ def record(actor: Actor, scope: str, target_id: int, op_id: str, event_type: str
            apply: Callable[[Canvas | Workshop], dict], check: Callable[[], object] | None = None) -> Change:
     """Apply one change under a fresh number and commit it with its Event.
 
-    All in one write transaction: a repeated ``op_id`` is answered with its
-    original result before anything else; ``check`` then runs the checks that
-    need no lock; ``apply`` runs after the canvas or workshop row is locked,
-    on that row, and returns the event's data or raises BoardError to refuse
-    (nothing is kept).
+    All in one write transaction: ``check`` runs the checks that need no lock;
+    ``apply`` runs after the canvas or workshop row is locked, on that row, and
+    returns the event's data or raises BoardError to refuse (nothing is kept).
+
+    A repeated ``op_id`` is answered with its original result. It is looked up
+    only when the change does not go through (refused, or its Event meets the
+    unique ``(actor_id, op_id)``), not before every change: a retry is rare,
+    and the lookup was one of the few statements every change paid for
+    (bench/README.md, issue 12). A retry applied again is rolled back whole.
     """
     db.session.commit()  # end any read snapshot (nothing is pending) before taking the write lock
     try:
         begin_write()
-        replayed = _replay(actor, op_id)
-        if replayed is not None:
-            db.session.rollback()
-            return replayed
         target = _lock(scope, target_id)
         if check is not None:
             check()
@@ -123,12 +123,10 @@ def record(actor: Actor, scope: str, target_id: int, op_id: str, event_type: str
         db.session.flush()
         audience = visibility.audience(event, actor, target)
         db.session.commit()
-    except BoardError:
-        db.session.rollback()
-        raise
-    except IntegrityError:
-        # The same op_id committed concurrently (another tab, a retry racing
-        # its original): answer with the original result.
+    except (BoardError, IntegrityError):
+        # Refused, or the same op_id recorded already (a retry, another tab, a
+        # retry racing its original): a repeat is answered with its original
+        # result, whatever the change would meet now.
         db.session.rollback()
         replayed = _replay(actor, op_id)
         if replayed is None:

@@ -6,6 +6,7 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..db import db
 from ..models import Canvas, Note, Participant, utcnow
@@ -55,14 +56,15 @@ def add_note(actor: Actor, canvas_id: int, op: AddNote) -> Change:
         rules.check_can_write(actor, canvas, op.block)
         rules.check_phase_allows(actor, canvas, "add")
         rules.check_room_for_a_note(canvas)
-        if db.session.get(Note, note_id) is not None:
-            raise BoardError("invalid", _l("A note with this id already exists."), field="note_id")
         now = utcnow()
         note = Note(id=note_id, canvas_id=canvas.id, block=op.block, text=op.text, color=op.color,
                     position=_end_position(canvas, op.block), version=1, hidden=canvas.hidden,
                     author=db.session.get(Participant, actor.participant_id), created_at=now, updated_at=now)
         db.session.add(note)
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError:  # the id is taken (a retry of this op_id is answered by record)
+            raise BoardError("invalid", _l("A note with this id already exists."), field="note_id") from None
         return note_data(note)
 
     return record(actor, CANVAS, canvas_id, op.op_id, "note.added", apply, lambda: _check(actor, canvas_id, op.block))

@@ -81,10 +81,24 @@ def canvas_tallies(canvas_id: int) -> dict[str, int] | None:
 
 
 def note_data(note: Note, published: dict[str, int] | None = ...) -> dict:  # type: ignore[assignment]
-    """A note's full data, with its published votes."""
+    """A note's full data, with its published votes (``published``: the canvas's tallies,
+    when many notes are serialised; without it, this note's alone are counted, not the
+    whole canvas's, as every change of a note after a vote needs them)."""
     if published is ...:
-        published = canvas_tallies(note.canvas_id)
+        return serialize.note(note, _published_votes(note))
     return serialize.note(note, None if published is None else published.get(note.id, 0))
+
+
+def _published_votes(note: Note) -> int | None:
+    """A note's dots in the canvas's last closed round, or None if no round was closed.
+    A note not yet stored (being added) has none."""
+    closed = last_closed_round(note.canvas_id)
+    if closed is None:
+        return None
+    if note.deleted_at is not None:
+        return 0  # as tallies() leaves deleted notes out
+    return db.session.scalar(select(func.count(Vote.id)).where(Vote.round_id == closed.id,
+                                                                 Vote.note_id == note.id))
 
 
 def round_data(round_: VotingRound) -> dict:
