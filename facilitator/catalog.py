@@ -6,6 +6,7 @@ names the file and the field, not with a traceback deep in a page render.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +99,18 @@ class Credit(BaseModel):
     licence: Text
     licence_url: Url | None = None
     line: Localized
+
+    @property
+    def allows_adaptation(self) -> bool:
+        """Whether its licence lets anyone adapt the canvas: a Creative Commons licence without
+        "NoDerivatives", or CC0. Anything else (a reserved copyright, a licence not confirmed)
+        is used as it is: Lienzo offers no copy to adapt."""
+        return bool(self.licence_url and _ADAPTABLE.match(self.licence_url))
+
+
+# Creative Commons licences that allow adaptations (not ND), and CC0.
+_ADAPTABLE = re.compile(r"^https?://(www\.)?creativecommons\.org/(licenses/by(-nc)?(-sa)?/|publicdomain/zero/)",
+                        re.IGNORECASE)
 
 
 class Template(BaseModel):

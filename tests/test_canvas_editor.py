@@ -190,6 +190,28 @@ def test_shipped_templates_are_copied_never_changed_and_the_copy_keeps_its_licen
         assert catalog_of(app).get("lean-canvas") == shipped
 
 
+def test_a_canvas_whose_licence_reserves_adaptations_is_not_offered_for_copying(app, ana):
+    """The Value Proposition canvases are © Strategyzer, which reserves adaptations, and the
+    Empathy Map's open licence is not confirmed (CANVASES.md): no copy to adapt is offered or
+    made. Creative Commons canvases that allow adaptations are offered."""
+    page = ana.get("/f/canvases/").text
+    reserved = ("value-proposition-canvas", "public-value-proposition-canvas", "empathy-map")
+    for template_id in reserved:
+        assert f'action="/f/canvases/copy/{template_id}"' not in page, template_id
+    for template_id in ("lean-canvas", "public-policy-lean-canvas", "business-model-canvas", "culture-design-canvas",
+                        "ogp-commitment"):
+        assert f'action="/f/canvases/copy/{template_id}"' in page, template_id
+    assert page.count("Su licencia no permite adaptarlo") == len(reserved)
+    with app.app_context():
+        before = db.session.scalar(db.select(db.func.count(OwnTemplate.id)))
+    for template_id in reserved:
+        refused = ana.post(f"/f/canvases/copy/{template_id}")
+        assert refused.status_code == 403
+        assert "no permite adaptarlo" in refused.text and "Traceback" not in refused.text
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(OwnTemplate.id))) == before
+
+
 def _inputs(html: str) -> dict:
     """The editor form's fields as a browser would send them (inputs and textareas)."""
     start = html.index('id="editor-form"')

@@ -227,10 +227,13 @@ def _free_slug(facilitator: Facilitator, shipped: Catalog, base: str) -> str:
 
 
 def copy_shipped(facilitator: Facilitator, shipped: Catalog, template_id: str) -> OwnTemplate:
-    """An own copy of a shipped template to adapt; its credit and licence come along."""
+    """An own copy of a shipped template to adapt, if its licence allows it; its credit and licence come along."""
     template = shipped.get(template_id)
     if template is None:
         raise BoardError("not_found", _l("This template does not exist."))
+    if template.credit is None or not template.credit.allows_adaptation:
+        raise BoardError("forbidden", _l("The licence of this canvas does not allow adapting it: "
+                                         "it can be used as it is."))
     data = template.model_dump(mode="json", exclude_none=True)
     data["id"] = _free_slug(facilitator, shipped, f"{template.id}-copy")
     data["version"] = 1

@@ -113,9 +113,9 @@ def copy(template_id: str):
     """Shipped templates are never changed in place: they are copied, credit and licence kept."""
     try:
         row = own.copy_shipped(current_facilitator(), catalog_of(current_app), template_id)
-    except board.BoardError:
+    except board.BoardError as error:
         db.session.rollback()
-        abort(404, description=_("This template does not exist."))
+        abort(403 if error.code == "forbidden" else 404, description=str(error))
     flash(_("A copy to adapt. Its credit and licence stay with it."), "success")
     return redirect(url_for("canvas_editor.edit", template_id=row.id))
 
