@@ -87,12 +87,18 @@ def invite():
     return redirect(url_for("accounts.people", _anchor="new-link"))
 
 
-@bp.post("/people/<int:facilitator_id>/reset")
-@admin_required
-def make_reset(facilitator_id: int):
+def _person_or_404(facilitator_id: int) -> Facilitator:
+    """The account a People page action names (a stale page may name one that is gone)."""
     person = db.session.get(Facilitator, facilitator_id)
     if person is None:
         abort(404, description=_("This person has no account."))
+    return person
+
+
+@bp.post("/people/<int:facilitator_id>/reset")
+@admin_required
+def make_reset(facilitator_id: int):
+    person = _person_or_404(facilitator_id)
     token = accounts.make_link("reset", current_facilitator(), accounts.lifetime("reset", current_app.config),
                                facilitator=person)
     _show_once(token, "reset", person.name)
@@ -103,9 +109,7 @@ def make_reset(facilitator_id: int):
 @admin_required
 def set_admin(facilitator_id: int):
     """Make someone an administrator (``admin=yes``) or take it away (``admin=no``)."""
-    person = db.session.get(Facilitator, facilitator_id)
-    if person is None:
-        abort(404, description=_("This person has no account."))
+    person = _person_or_404(facilitator_id)
     wanted = {"yes": True, "no": False}.get(request.form.get("admin", ""))
     if wanted is None:
         abort(400, description=_("Say whether this person should be an administrator (yes or no)."))
