@@ -101,6 +101,29 @@ def test_a_note_id_already_taken_is_refused_and_changes_nothing(world, ctx):
     assert db.session.get(Canvas, world.canvas_id).seq == seq
 
 
+def test_a_change_reads_its_workshop_and_canvas_as_they_are_when_it_writes(app, world):
+    """The actor is resolved before the write begins; a facilitator's workshop row comes
+    with it. Another message (a second tab, a co-facilitator) may change that row meanwhile:
+    the change must number and check against the row as it is now, not as read (it used
+    to take a workshop version already used, and fail as ``unavailable``)."""
+    seat = world.seat()
+    with app.app_context():
+        first = board.resolve_token(seat)  # this session now holds the workshop row
+        with app.app_context():  # another message, its own session, meanwhile
+            other = board.resolve_token(seat)
+            board.apply(other, None, "focus:set", {"op_id": uuid.uuid4().hex, "block": "problem"})
+            board.apply(other, world.canvas_id, "note:add", {"op_id": uuid.uuid4().hex, "block": "problem"})
+            board.apply(other, None, "workshop:close", {"op_id": uuid.uuid4().hex})
+            db.session.remove()
+        with pytest.raises(board.BoardError) as refused:  # checked against the workshop as closed now
+            board.apply(first, world.canvas_id, "note:add", {"op_id": uuid.uuid4().hex, "block": "problem"})
+        assert refused.value.code == "locked"
+        reopened = board.apply(first, None, "workshop:reopen", {"op_id": uuid.uuid4().hex})
+        assert reopened.seq == 3
+        assert board.apply(first, world.canvas_id, "note:add", {"op_id": uuid.uuid4().hex, "block": "problem"}).seq == 2
+        db.session.remove()
+
+
 def test_refused_operations_change_nothing_and_skip_no_seq(world, ctx):
     ana = actor(world.join("Ana"))
     add(ana, world.canvas_id)

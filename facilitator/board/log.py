@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..database import begin_write
 from ..db import db
@@ -84,9 +85,20 @@ def _replay(actor: Actor, op_id: str) -> Change | None:
 def _lock(scope: str, target_id: int) -> Canvas | Workshop | None:
     """Read the canvas or workshop row, locking it until the transaction ends
     (FOR UPDATE on PostgreSQL; on SQLite the write transaction already holds
-    the database), so its counter and its state are ours alone."""
-    model = Canvas if scope == CANVAS else Workshop
-    return db.session.scalars(select(model).where(model.id == target_id).with_for_update()).one_or_none()
+    the database), so its counter and its state are ours alone.
+
+    The row is read as it is now, also when the session already holds it: the
+    actor was resolved before the write began (a facilitator's workshop among
+    it), and another message may have changed that row since. A canvas comes
+    with its workshop, read in the same statement and as fresh (its state, e.g.
+    closed, a timer or the phase, decides what the change may do); only the
+    canvas row is locked."""
+    if scope == CANVAS:
+        statement = (select(Canvas).options(joinedload(Canvas.workshop, innerjoin=True))
+                     .where(Canvas.id == target_id).with_for_update(of=Canvas))
+    else:
+        statement = select(Workshop).where(Workshop.id == target_id).with_for_update()
+    return db.session.scalars(statement.execution_options(populate_existing=True)).unique().one_or_none()
 
 
 def record(actor: Actor, scope: str, target_id: int, op_id: str, event_type: str,
