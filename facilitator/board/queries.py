@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from ..db import db
 from ..models import Canvas, Event, Note, Participant, Workshop
@@ -13,16 +12,36 @@ from . import commitments, rules, serialize, session, visibility
 from .actors import Actor
 from .controls import clusters_of
 from .log import envelope
-from .voting import canvas_tallies, note_data, state_for
+from .voting import canvas_tallies, state_for
+
+_NOTE_COLUMNS = (Note.id, Note.block, Note.text, Note.color, Note.position, Note.version, Note.created_at,
+                 Note.updated_at, Note.hidden, Note.cluster_id)
+_AUTHOR_COLUMNS = (Participant.id, Participant.name, Participant.institution, Participant.facilitator_id,
+                   Participant.imported_role)
 
 
 def _notes(canvas: Canvas, viewer: Actor) -> list[dict]:
-    notes = db.session.scalars(
-        select(Note).where(Note.canvas_id == canvas.id, Note.deleted_at.is_(None))
-        .options(selectinload(Note.author)).order_by(Note.block, Note.position, Note.created_at)
+    """The canvas's notes as ``viewer`` may see them, read as columns with their authors
+    in one statement rather than as rows: the same data (serialize.note), at a fraction of
+    the cost, which a room opening the canvas at once pays once per person (issue 12)."""
+    rows = db.session.execute(
+        select(*_NOTE_COLUMNS, *(column.label(f"author_{column.key}") for column in _AUTHOR_COLUMNS))
+        .join(Participant, Participant.id == Note.author_id)
+        .where(Note.canvas_id == canvas.id, Note.deleted_at.is_(None))
+        .order_by(Note.block, Note.position, Note.created_at)
     ).all()
     published = canvas_tallies(canvas.id)
-    return [visibility.note_for(note_data(n, published), canvas, viewer) for n in notes]
+    authors: dict[int, dict] = {}
+    notes = []
+    for row in rows:
+        author = authors.get(row.author_id)
+        if author is None:
+            author = authors[row.author_id] = serialize.person_of(
+                row.author_id, row.author_name, row.author_institution, row.author_facilitator_id,
+                row.author_imported_role)
+        votes = None if published is None else published.get(row.id, 0)
+        notes.append(visibility.note_for(serialize.note(row, votes, dict(author)), canvas, viewer))
+    return notes
 
 
 def canvas_state(canvas: Canvas, viewer: Actor) -> dict:

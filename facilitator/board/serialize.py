@@ -12,16 +12,24 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def person(participant: Participant) -> dict:
+    return person_of(participant.id, participant.name, participant.institution, participant.facilitator_id,
+                     participant.imported_role)
+
+
+def person_of(participant_id: int, name: str, institution: str | None, facilitator_id: int | None,
+              imported_role: str | None) -> dict:
+    """``person`` from a participant's columns (when they were read without the row)."""
     return {
-        "id": participant.id,
-        "name": participant.name,
-        "institution": participant.institution or None,
-        "facilitator": participant.facilitator_id is not None or participant.imported_role == "facilitator",
+        "id": participant_id,
+        "name": name,
+        "institution": institution or None,
+        "facilitator": facilitator_id is not None or imported_role == "facilitator",
     }
 
 
-def note(note: Note, votes: int | None = None) -> dict:
-    """A note's full data; ``votes`` is its tally in the canvas's last closed round."""
+def note(note: Note, votes: int | None = None, author: dict | None = None) -> dict:
+    """A note's full data; ``votes`` is its tally in the canvas's last closed round.
+    ``note`` may be a row of the note's columns, with its ``author`` given as ``person``."""
     return {
         "id": note.id,
         "block": note.block,
@@ -29,7 +37,7 @@ def note(note: Note, votes: int | None = None) -> dict:
         "color": note.color,
         "position": note.position,
         "version": note.version,
-        "author": person(note.author),
+        "author": author if author is not None else person(note.author),
         "created_at": iso(note.created_at),
         "updated_at": iso(note.updated_at),
         "hidden": note.hidden,
