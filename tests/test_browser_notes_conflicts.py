@@ -79,9 +79,6 @@ def bea_in_a_conflict(server, workshop, open_page):
     return bea, ana, note_id
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known, not yet understood: in 2 of the last 3 full parallel runs (never in 10 runs of this file, alone or "
-    "beside other browser files) the replaced writer's notice never showed; the conflict part held each time"))
 def test_a_conflict_names_the_other_writer_and_the_replaced_writer_is_told(server, workshop, open_page):
     bea, ana, note_id = bea_in_a_conflict(server, workshop, open_page)
     alert = note(bea, note_id).locator(".note-alert")
