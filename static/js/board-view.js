@@ -5,6 +5,9 @@
 //   only → 3 the same plus "N more" for what still does not fit). Never the page grows.
 //   It runs only when the notes or the room change (a signature of both), never
 //   because of the pointer or the focus, and gives the same result for the same input.
+//   Nor while a mouse button or a finger is down: what was pressed stays under it until
+//   the release, so the click lands (pressing a button after typing in a note takes the
+//   focus out of the text, which fits the board again: that fit waits for the release).
 // - Sizing: the rows and columns start from the template's shares and move room from
 //   blocks with room to spare to crowded ones (projector-fit.js, as the projector does:
 //   no track below a floor, so the canvas keeps its shape), inside the same fit.
@@ -48,6 +51,8 @@ export class BoardView {
     this.opener = null; // what had the focus before it opened
     this.inerted = [];
     this.fitQueued = false;
+    this.pressed = false; // a mouse button or a finger is down: no fit until it is up
+    this.fitAfterPress = false;
     this.reading = null;
     this.fitted = null; // the signature of the last fit
     this.reader = null;
@@ -73,6 +78,7 @@ export class BoardView {
     });
     if (this.backdrop) this.backdrop.addEventListener("click", () => this.close());
     this.wirePanning();
+    this.wirePressing();
     this.wireReading();
     new ResizeObserver(() => this.scheduleFit()).observe(this.viewport);
     this.media.addEventListener("change", () => {
@@ -143,6 +149,19 @@ export class BoardView {
     this.viewport.addEventListener("pointercancel", end);
   }
 
+  /** A fit asked for while something is pressed waits for the release (the click comes with it). */
+  wirePressing() {
+    window.addEventListener("pointerdown", () => { this.pressed = true; }, true);
+    const release = (event) => {
+      if (!this.pressed || (event.type === "blur" && event.target !== window)) return; // the window's own blur only
+      this.pressed = false;
+      if (!this.fitAfterPress) return;
+      this.fitAfterPress = false;
+      this.scheduleFit();
+    };
+    for (const type of ["pointerup", "pointercancel", "dragend", "drop", "blur"]) window.addEventListener(type, release, true);
+  }
+
   keydown(event) {
     if (!this.active()) return;
     if (event.key === "Escape" && this.opened && !event.defaultPrevented) {
@@ -170,7 +189,8 @@ export class BoardView {
     this.fitQueued = true;
     requestAnimationFrame(() => {
       this.fitQueued = false;
-      this.fitIfChanged();
+      if (this.pressed) this.fitAfterPress = true;
+      else this.fitIfChanged();
     });
   }
 
