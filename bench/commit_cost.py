@@ -3,14 +3,20 @@
 Run from the checkout: ``.venv/bin/python bench/commit_cost.py [--ops 300] [--rounds 3]``.
 
 One app per process on a real SQLite file in a temporary folder, with
-``SQLITE_SYNCHRONOUS=NORMAL`` (the default) or ``FULL``, a canvas and ten
+``SQLITE_SYNCHRONOUS=FULL`` (the default) or ``NORMAL``, a canvas and ten
 participants joined through the Flask-SocketIO test client. In alternating
 rounds, one process each (so a busy machine's neighbours fall on both alike), one
 participant sends ``note:add`` operations one after another; each is timed whole
 (the test client's emit to the ack) and in parts: resolving the actor,
-``board.apply`` (the transaction: 12 statements and the commit) and queuing the
+``board.apply`` (the transaction: 9 statements and the commit) and queuing the
 broadcast. Then ``canvas:join`` of a canvas of at least 450 notes is timed (the join
-burst's server work). Prints medians per setting; the last line is JSON.
+burst's server work).
+
+``floor``: the same writes of a ``note:add`` (the seq UPDATE, the end position, the note
+and its event, in one ``BEGIN IMMEDIATE`` ... ``COMMIT``) through the ``sqlite3`` module
+alone, on a file of its own with the same settings: what a durable change costs on this
+disk with no application around it. The rest of ``board.apply`` is the application's
+Python (the ORM, the rules). Prints medians per setting; the last line is JSON.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -97,7 +104,42 @@ def one_setting(mode: str, ops: int) -> dict[str, list[float]]:
         figures["canvas_join_notes"] = [len(ack["notes"])]
         client.disconnect()
     figures["canvas_join"] = joins
+    figures["floor"] = floor(Path(tempfile.mkdtemp(prefix="lienzo-commit-floor-")) / "floor.db", mode, ops)
     return figures
+
+
+def floor(path: Path, mode: str, ops: int) -> list[float]:
+    """A note:add's writes through sqlite3 alone, timed per transaction (see the docstring)."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", f"synchronous={mode}", "foreign_keys=ON"):
+        connection.execute(f"PRAGMA {pragma}")
+    connection.executescript(
+        "CREATE TABLE canvas (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL);"
+        "CREATE TABLE note (id TEXT PRIMARY KEY, canvas_id INTEGER REFERENCES canvas(id), block TEXT, text TEXT,"
+        " position REAL, created_at TEXT);"
+        "CREATE INDEX ix_note_canvas ON note (canvas_id);"
+        "CREATE TABLE event (id INTEGER PRIMARY KEY, canvas_id INTEGER REFERENCES canvas(id), seq INTEGER,"
+        " type TEXT, data TEXT, op_id TEXT, UNIQUE (canvas_id, seq), UNIQUE (op_id));"
+        "INSERT INTO canvas VALUES (1, 0);")
+    times = []
+    for i in range(20 + ops):
+        started = time.perf_counter()
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("UPDATE canvas SET seq = seq + 1 WHERE id = 1")
+        position = (connection.execute("SELECT max(position) FROM note WHERE canvas_id = 1 AND block = 'problem'")
+                    .fetchone()[0] or 0) + 1
+        note_id = str(uuid.uuid4())
+        text = f"Idea {i}: " + "x" * 30
+        connection.execute("INSERT INTO note VALUES (?, 1, 'problem', ?, ?, datetime('now'))",
+                           (note_id, text, position))
+        connection.execute("INSERT INTO event (canvas_id, seq, type, data, op_id) "
+                           "VALUES (1, (SELECT seq FROM canvas WHERE id = 1), 'note.added', ?, ?)",
+                           (json.dumps({"id": note_id, "text": text, "position": position}), uuid.uuid4().hex))
+        connection.execute("COMMIT")
+        if i >= 20:  # warm-up, not counted
+            times.append((time.perf_counter() - started) * 1000)
+    connection.close()
+    return times
 
 
 def main() -> None:
@@ -120,8 +162,9 @@ def main() -> None:
                for mode, parts in figures.items()}
     for mode, parts in summary.items():
         print(f"SQLITE_SYNCHRONOUS={mode}: note:add median {parts['total']} ms (actor {parts['actor']}, "
-              f"board.apply {parts['apply']}, broadcast {parts['broadcast']}); canvas:join of "
-              f"{int(parts['canvas_join_notes'])} notes {parts['canvas_join']} ms")
+              f"board.apply {parts['apply']}, broadcast {parts['broadcast']}); the same writes through sqlite3 "
+              f"alone {parts['floor']} ms; canvas:join of {int(parts['canvas_join_notes'])} notes "
+              f"{parts['canvas_join']} ms")
     print(json.dumps({"bench": "commit_cost", "ops": args.ops, "rounds": args.rounds, "cpus": os.cpu_count(),
                       "medians_ms": summary}))
 
