@@ -39,7 +39,9 @@ TIMEOUT = STALL  # generous on a busy machine (tests/waiting.py)
 def build(app, email: str = EMAIL, **options) -> DemoWorkshop:
     """The demo workshop on ``app``'s database, run by a new facilitator (password: servers.PASSWORD)."""
     with app.app_context():
-        facilitator = Facilitator(email=email, name=NAME, password_hash=generate_password_hash(PASSWORD))
+        # The first account of a new server is its administrator (accounts.py): so is this one.
+        facilitator = Facilitator(email=email, name=NAME, password_hash=generate_password_hash(PASSWORD),
+                                  is_admin=True)
         db.session.add(facilitator)
         db.session.commit()
         return build_demo_workshop(facilitator, catalog_of(app), **options)
@@ -186,6 +188,11 @@ class Visit:
             "projector": (None, self.projector),
             "dashboard": (self.facilitator_state, self.dashboard),
             "workshop": (self.facilitator_state, self.workshop),
+            "recipe-start": (self.facilitator_state, self.recipe_start),
+            "commitments": (self.facilitator_state, self.commitments),
+            "people": (self.facilitator_state, self.people),
+            "canvas-editor": (self.facilitator_state, self.canvas_editor),
+            "canvas-editor-edit": (self.facilitator_state, self.canvas_editor_edit),
         }
 
     def open(self, name: str, size: str, watch=None, **options):
@@ -222,6 +229,25 @@ class Visit:
 
     def workshop(self, page) -> None:
         page.goto(f"{self.url}/f/workshops/{self.demo.workshop_id}")
+
+    def recipe_start(self, page) -> None:
+        page.goto(self.url + "/f/recipes/start")
+
+    def commitments(self, page) -> None:
+        page.goto(f"{self.url}/f/workshops/{self.demo.workshop_id}/commitments")
+
+    def people(self, page) -> None:
+        page.goto(self.url + "/f/people")
+
+    def canvas_editor(self, page) -> None:
+        page.goto(self.url + "/f/canvases/")
+
+    def canvas_editor_edit(self, page) -> None:
+        """The editor on a copy of the Public Policy Lean Canvas, its previews drawn."""
+        page.goto(self.url + "/f/canvases/")
+        with page.expect_navigation():
+            page.click("form[action$='/copy/public-policy-lean-canvas'] button")
+        page.wait_for_selector("#editor-form")
 
     def canvas(self, page) -> None:
         from .browser_support import wait_connected

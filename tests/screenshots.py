@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = {
     "home": list(SIZES), "join": list(SIZES), "tables": [LAPTOP, PHONE], "canvas": list(SIZES), "canvas-block": [PHONE],
     "control-room": list(SIZES), "projector": list(SIZES), "dashboard": list(SIZES), "workshop": list(SIZES),
+    "recipe-start": list(SIZES), "commitments": list(SIZES), "people": list(SIZES), "canvas-editor": list(SIZES),
+    "canvas-editor-edit": list(SIZES),
 }
 
 
