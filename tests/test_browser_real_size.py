@@ -27,7 +27,8 @@ from .real_size import LAPTOP, PHONE, SIZES, Visit
 
 pytestmark = pytest.mark.browser
 
-ALL_PAGES = ["home", "join", "login", "tables", "canvas", "control-room", "projector", "dashboard", "workshop"]
+ALL_PAGES = ["home", "join", "login", "tables", "canvas", "control-room", "projector", "dashboard", "workshop",
+             "recipe-start", "commitments", "people", "canvas-editor", "canvas-editor-edit"]
 
 
 def xfail(reason: str):
