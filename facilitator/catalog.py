@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import tomli_w
+from flask_babel import lazy_gettext as _l
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from .text import plain_text
@@ -36,10 +37,20 @@ class TemplateError(CatalogError):
     (``blocks[2].title.es``), as the editor's inputs are named; the message names blocks by id,
     as a person reading a file looks for them."""
 
-    def __init__(self, field: str, problem: str, message: str) -> None:
+    def __init__(self, field: str, problem: str, message: str, said: Any = None) -> None:
         super().__init__(message)
         self.field = field
         self.problem = problem
+        self.said = said  # the problem in the person's language, when the check knows how to say it
+
+
+class ShapeError(ValueError):
+    """A whole-template check's refusal: the English text names the field for a file's author
+    and the logs; ``said`` is the same problem for the editor, in the person's language."""
+
+    def __init__(self, text: str, said: Any) -> None:
+        super().__init__(text)
+        self.said = said
 
 
 class Localized(BaseModel):
@@ -132,19 +143,24 @@ class Template(BaseModel):
         ids = [b.id for b in self.blocks]
         duplicated = sorted({i for i in ids if ids.count(i) > 1})
         if duplicated:
-            raise ValueError(f"blocks: duplicated id {duplicated[0]!r}")
+            raise ShapeError(f"blocks: duplicated id {duplicated[0]!r}",
+                             _l("Two blocks have the identifier “%(id)s”.", id=duplicated[0]))
         grid = self.layout.grid()
         if len({len(row) for row in grid}) != 1:
-            raise ValueError("layout.areas: every row must have the same number of cells")
+            raise ShapeError("layout.areas: every row must have the same number of cells",
+                             _l("Every row of the grid must have the same number of cells."))
         placed = {cell for row in grid for cell in row if cell != "."}
         top_level = {b.id for b in self.blocks if b.inside is None}
         for name in sorted(placed - top_level):
-            raise ValueError(f"layout.areas: {name!r} is not a block of this template (or is an 'inside' block)")
+            raise ShapeError(f"layout.areas: {name!r} is not a block of this template (or is an 'inside' block)",
+                             _l("“%(id)s” is in the grid but is not a main block of this template.", id=name))
         for name in sorted(top_level - placed):
-            raise ValueError(f"blocks: {name!r} has no place in layout.areas")
+            raise ShapeError(f"blocks: {name!r} has no place in layout.areas",
+                             _l("The block “%(id)s” has no place in the grid.", id=name))
         for block in self.blocks:
             if block.inside is not None and block.inside not in top_level:
-                raise ValueError(f"blocks.{block.id}.inside: {block.inside!r} is not a top-level block")
+                raise ShapeError(f"blocks.{block.id}.inside: {block.inside!r} is not a top-level block",
+                                 _l("“%(id)s” is not a main block of this template.", id=block.inside))
         for name in placed:
             _check_rectangle(grid, name)
         figures = self.layout.figures
@@ -152,9 +168,11 @@ class Template(BaseModel):
             for shape in ("square", "circle"):
                 for name in getattr(figures, shape):
                     if name not in top_level:
-                        raise ValueError(f"layout.figures.{shape}: {name!r} is not a top-level block of this template")
+                        raise ShapeError(f"layout.figures.{shape}: {name!r} is not a top-level block of this template",
+                                         _l("“%(id)s” is not a main block of this template.", id=name))
             for name in sorted(set(figures.square) & set(figures.circle)):
-                raise ValueError(f"layout.figures: {name!r} cannot be in both the square and the circle")
+                raise ShapeError(f"layout.figures: {name!r} cannot be in both the square and the circle",
+                                 _l("“%(id)s” cannot be in both the square and the circle.", id=name))
         return self
 
     def credit_line(self, lang: str) -> str:
@@ -184,7 +202,8 @@ def _check_rectangle(grid: list[list[str]], name: str) -> None:
     spans_rows = max(rows) - min(rows) + 1 == len(rows)
     spans_cols = max(cols) - min(cols) + 1 == len(cols)
     if len(cells) != len(rows) * len(cols) or not spans_rows or not spans_cols:
-        raise ValueError(f"layout.areas: the area of {name!r} is not a rectangle")
+        raise ShapeError(f"layout.areas: the area of {name!r} is not a rectangle",
+                         _l("The place of “%(id)s” in the grid must be a rectangle.", id=name))
 
 
 def _problem(first: dict) -> str:
@@ -241,7 +260,9 @@ def validate_template(data: Any) -> Template:
         return Template.model_validate(data)
     except ValidationError as error:
         field, problem = _field_of(error, data)
-        raise TemplateError(field, problem, _describe(error, data)) from None
+        cause = error.errors()[0].get("ctx", {}).get("error")
+        raise TemplateError(field, problem, _describe(error, data),
+                            said=cause.said if isinstance(cause, ShapeError) else None) from None
 
 
 def parse_template(data: dict[str, Any], source: str) -> Template:

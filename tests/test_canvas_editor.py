@@ -164,6 +164,32 @@ def test_a_refused_save_names_the_field_next_to_its_input_and_changes_nothing(ap
         assert db.session.get(OwnTemplate, template_id).data == before
 
 
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"blocks[1].id": "need"}, "Dos bloques tienen el identificador “need”."),
+        ({"blocks[1].inside": "ghost"}, "“ghost” no es un bloque principal de esta plantilla."),
+    ],
+)
+def test_a_refusal_of_the_whole_template_is_said_in_the_persons_language(app, ana, change, said):
+    """The whole-template checks (catalog.ShapeError) are worded for the editor in its
+    language; what the validator says only in English is never shown as it is."""
+    template_id = new_own(ana)
+    answer = ana.post(f"/f/canvases/{template_id}", data=three_blocks() | change)
+    assert answer.status_code == 400
+    assert said in unescape(answer.text)
+    for english in ("duplicated id", "is not a top-level block", "has no place", "String should", "Input should",
+                    "Value error"):
+        assert english not in answer.text
+
+
+def test_a_file_that_is_not_toml_is_refused_in_the_persons_language(app, ana):
+    garbage = ana.post("/f/canvases/import", data={"file": (io.BytesIO(b"id = [oops"), "t.toml")})
+    assert garbage.status_code == 400
+    assert "El archivo no es TOML válido (línea 1, columna" in unescape(garbage.text)
+    assert "Expected" not in garbage.text and "Invalid" not in garbage.text
+
+
 def test_shipped_templates_are_copied_never_changed_and_the_copy_keeps_its_licence(app, ana):
     answer = ana.post("/f/canvases/copy/lean-canvas")
     copy_id = int(answer.headers["Location"].rstrip("/").split("/")[-1])

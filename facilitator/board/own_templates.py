@@ -8,6 +8,7 @@ in ``canvases/``; ``template_from_design`` and ``design_of`` turn one into the o
 
 from __future__ import annotations
 
+import re
 import tomllib
 from typing import Any, NoReturn
 
@@ -74,7 +75,7 @@ def _number(design: dict, field: str, low: int, high: int) -> int:
 
 def _refuse(field: str, problem: Any) -> NoReturn:
     """Refuse the design at ``field``; the problem is said in the person's language."""
-    raise TemplateError(field, str(problem), f"{field}: {problem}")
+    raise TemplateError(field, str(problem), f"{field}: {problem}", said=problem)
 
 
 def _localized(value: Any) -> dict:
@@ -256,6 +257,12 @@ def delete_template(row: OwnTemplate) -> None:
     db.session.commit()
 
 
+def _toml_place(error: tomllib.TOMLDecodeError) -> str:
+    """Where the TOML reader stopped, e.g. "line 3, column 5" (its message ends with it)."""
+    place = re.search(r"line (\d+), column (\d+)", str(error))
+    return _l("line %(line)s, column %(column)s", line=place[1], column=place[2]) if place else "?"
+
+
 def export_toml(row: OwnTemplate) -> str:
     """The template as a file like those in ``canvases/`` (importable here or shipped there)."""
     return template_toml(validate_template(row.data))
@@ -266,7 +273,8 @@ def import_toml(facilitator: Facilitator, shipped: Catalog, text: str) -> OwnTem
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise TemplateError("file", str(error), f"file: {error}") from None
+        raise TemplateError("file", str(error), f"file: {error}",
+                            said=_l("The file is not valid TOML (%(where)s).", where=_toml_place(error))) from None
     credited = isinstance(data, dict) and isinstance(data.get("credit"), dict)
     source = str(data.get("id"))[:60] if credited else None  # someone's canvas: its credit stays with it
     return _store(facilitator, shipped, data, None, source)

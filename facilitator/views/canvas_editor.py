@@ -74,11 +74,12 @@ def explain(problem: str, field: str) -> str:
             return _("A web address starting with http:// or https://.")
     if problem.startswith("String should have at most"):
         return _("Too long.")
-    return problem
+    return _("This value is not accepted here.")
 
 
 def _error(refused: TemplateError) -> dict:
-    return {"field": refused.field, "message": explain(refused.problem, refused.field)}
+    message = str(refused.said) if refused.said is not None else explain(refused.problem, refused.field)
+    return {"field": refused.field, "message": message}
 
 
 def _mine_or_404(template_id: int) -> OwnTemplate:
