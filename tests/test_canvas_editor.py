@@ -228,6 +228,8 @@ def test_a_canvas_whose_licence_reserves_adaptations_is_not_offered_for_copying(
                         "ogp-commitment"):
         assert f'action="/f/canvases/copy/{template_id}"' in page, template_id
     assert page.count("Su licencia no permite adaptarlo") == len(reserved)
+    # A licence that is a sentence rather than a Creative Commons name is shown in the page's language.
+    assert "No se ha confirmado una licencia abierta" in page and "Open licence not confirmed" not in page
     with app.app_context():
         before = db.session.scalar(db.select(db.func.count(OwnTemplate.id)))
     for template_id in reserved:
