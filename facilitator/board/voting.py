@@ -90,15 +90,13 @@ def note_data(note: Note, published: dict[str, int] | None = ...) -> dict:  # ty
 
 
 def _published_votes(note: Note) -> int | None:
-    """A note's dots in the canvas's last closed round, or None if no round was closed.
-    A note not yet stored (being added) has none."""
-    closed = db.session.scalar(select(VotingRound.id).filter_by(canvas_id=note.canvas_id, status="closed")
-                               .order_by(VotingRound.id.desc()).limit(1))
+    """A note's dots in the canvas's last closed round, or None if no round was closed."""
+    closed = last_closed_round(note.canvas_id)
     if closed is None:
         return None
     if note.deleted_at is not None:
         return 0  # as tallies() leaves deleted notes out
-    return db.session.scalar(select(func.count(Vote.id)).where(Vote.round_id == closed, Vote.note_id == note.id))
+    return db.session.scalar(select(func.count(Vote.id)).where(Vote.round_id == closed.id, Vote.note_id == note.id))
 
 
 def round_data(round_: VotingRound) -> dict:
