@@ -198,6 +198,14 @@ def ok(client, name: str, payload: dict) -> dict:
     return ack
 
 
+def refused(client, name: str, payload: dict, code: str) -> dict:
+    """Send ``name`` and return its ack, which must refuse with ``code`` and say why."""
+    ack = client.emit(name, payload, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == code, (name, ack)
+    assert ack["error"]["message"]
+    return ack
+
+
 def received(client, name: str = "change") -> list:
     """The args of every ``name`` event the test client got since the last call."""
     return [m["args"][0] for m in client.get_received() if m["name"] == name]

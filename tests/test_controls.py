@@ -11,7 +11,7 @@ from facilitator import board
 from facilitator.extensions import db, socketio
 from facilitator.models import Event, Note, Vote
 
-from .conftest import World, ok, op, received
+from .conftest import World, ok, op, received, refused
 
 pytestmark = pytest.mark.backends
 
@@ -32,12 +32,6 @@ def room(world):
 def everything(client) -> str:
     """All a test client received, as one string, to search for leaks."""
     return json.dumps(client.get_received(), ensure_ascii=False)
-
-
-def refused(client, name, payload, code):
-    ack = client.emit(name, payload, callback=True)
-    assert ack["ok"] is False and ack["error"]["code"] == code, (name, ack)
-    return ack
 
 
 # Every message only a facilitator may send, with a valid payload for this world.

@@ -4,33 +4,15 @@ what participants may do in each phase, refused on the server with a clear ack."
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from sqlalchemy import func, select
 
 from facilitator.extensions import db
 from facilitator.models import Canvas, Event, Note, Workshop
 
-from .conftest import World, received
+from .conftest import World, ok, op, received, refused
 
 RECIPE = "public-policy-lean-canvas-90"
-
-
-def op(**fields):
-    return {"op_id": uuid.uuid4().hex, **fields}
-
-
-def ok(client, name, payload):
-    ack = client.emit(name, payload, callback=True)
-    assert ack["ok"], (name, ack)
-    return ack
-
-
-def refused(client, name, payload, code):
-    ack = client.emit(name, payload, callback=True)
-    assert ack["ok"] is False and ack["error"]["code"] == code, (name, ack)
-    return ack
 
 
 @pytest.fixture

@@ -11,22 +11,9 @@ from sqlalchemy import func, select
 from facilitator.extensions import db
 from facilitator.models import Cluster, Event, Note, Vote
 
-from .conftest import World, op, received
+from .conftest import World, ok, op, received, refused
 
 RECIPE = "public-policy-lean-canvas-90"  # phase 0 silent writing, 1 "Reveal and group", 2 vote
-
-
-def ok(client, name, payload):
-    ack = client.emit(name, payload, callback=True)
-    assert ack["ok"], (name, ack)
-    return ack
-
-
-def refused(client, name, payload, code):
-    ack = client.emit(name, payload, callback=True)
-    assert ack["ok"] is False and ack["error"]["code"] == code, (name, ack)
-    assert ack["error"]["message"]
-    return ack
 
 
 @pytest.fixture
