@@ -10,7 +10,7 @@ import pytest
 
 from .browser_support import join_by_code, log_in, open_control_room, server_notes, small_targets, wait_connected
 from .servers import PASSWORD, running_server
-from .test_browser_stacks import RECIPE, control, facilitator
+from .test_browser_stacks import RECIPE, control, facilitator, stacked_and_voting
 from .test_server import Peer
 
 pytestmark = pytest.mark.browser
@@ -31,13 +31,7 @@ def test_the_room_ranks_a_stack_as_one_item_and_makes_it_a_commitment(server, op
     try:
         writer.join(canvas_id)
         voter.join(canvas_id)
-        first, second, loose = (control(writer, "note:add", block="problem", text=text)["event"]["data"]["id"]
-                                for text in ("Colas", "Esperas", "Formularios"))
-        control(fac, "recipe:choose", recipe_id=RECIPE)
-        control(fac, "phase:next")
-        control(fac, "phase:next")  # reveal and group
-        stack = control(writer, "note:stack", note_id=second, onto=first)["event"]["data"]["clusters"][0]["id"]
-        control(fac, "phase:next")  # the vote on the problem
+        _first, second, loose, stack = stacked_and_voting(writer, fac)
         # One dot on the stack, one on a note in it (it counts for the stack), one on the loose note.
         control(voter, "vote:add", cluster_id=stack)
         control(voter, "vote:add", note_id=second)

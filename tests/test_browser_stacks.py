@@ -38,6 +38,20 @@ def control(peer: Peer, name: str, **payload) -> dict:
     return ack
 
 
+def stacked_and_voting(writer: Peer, fac: Peer) -> tuple[str, str, str, int]:
+    """Three notes by ``writer``; the room follows the recipe into "Reveal and group", where
+    the second is stacked onto the first, then into the vote. Returns the three notes' ids
+    and the stack's."""
+    first, second, loose = (control(writer, "note:add", block="problem", text=text)["event"]["data"]["id"]
+                            for text in ("Colas", "Esperas", "Formularios"))
+    control(fac, "recipe:choose", recipe_id=RECIPE)
+    control(fac, "phase:next")
+    control(fac, "phase:next")  # reveal and group
+    stack = control(writer, "note:stack", note_id=second, onto=first)["event"]["data"]["clusters"][0]["id"]
+    control(fac, "phase:next")  # the vote on the problem
+    return first, second, loose, stack
+
+
 def stacks_of(server, workshop, token) -> dict[str, int | None]:
     return {n["text"]: n["cluster_id"] for n in server_notes(server, workshop["canvas_ids"][0], token)}
 
@@ -132,13 +146,7 @@ def test_a_vote_goes_to_a_stack_and_the_projector_ranks_it_as_one(server, open_p
     fac = facilitator(server, workshop)
     try:
         writer.join(workshop["canvas_ids"][0])
-        first, second, loose = (control(writer, "note:add", block="problem", text=text)["event"]["data"]["id"]
-                                for text in ("Colas", "Esperas", "Formularios"))
-        control(fac, "recipe:choose", recipe_id=RECIPE)
-        control(fac, "phase:next")
-        control(fac, "phase:next")  # reveal and group
-        stack = control(writer, "note:stack", note_id=second, onto=first)["event"]["data"]["clusters"][0]["id"]
-        control(fac, "phase:next")  # the vote on the problem
+        _first, _second, loose, stack = stacked_and_voting(writer, fac)
         # Bea votes for the stack from its title line, twice, and once for the loose note.
         add = f".cluster-head[data-cluster-id='{stack}'] [data-stack-vote='add']"
         page.wait_for_selector(f"{add}:not([disabled])")
