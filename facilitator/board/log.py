@@ -12,14 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..database import begin_write
 from ..db import db
 from ..models import Canvas, Event, Workshop, utcnow
-from . import visibility
+from . import rows, rules, visibility
 from .actors import Actor
 from .errors import BoardError
 from .serialize import iso
@@ -133,21 +134,71 @@ def record(actor: Actor, scope: str, target_id: int, op_id: str, event_type: str
                       type=event_type, data=data, actor_id=actor.participant_id, op_id=op_id, created_at=utcnow())
         db.session.add(event)
         db.session.flush()
-        audience = visibility.audience(event, actor, target)
+        audience = visibility.audience(event, actor, target if scope == CANVAS else None)
         db.session.commit()
-    except (BoardError, IntegrityError):
-        # Refused, or the same op_id recorded already (a retry, another tab, a
-        # retry racing its original): a repeat is answered with its original
-        # result, whatever the change would meet now.
-        db.session.rollback()
-        replayed = _replay(actor, op_id)
-        if replayed is None:
-            raise
-        return replayed
+    except (BoardError, IntegrityError) as error:
+        return _refused_or_replayed(actor, op_id, error)
     except BaseException:
         db.session.rollback()
         raise
+    return _recorded(actor, scope, target_id, workshop_id, event, audience)
+
+
+def record_on_canvas(actor: Actor, canvas_id: int, op_id: str, event_type: str,
+                     apply: Callable[[Connection, rows.CanvasView], dict]) -> Change:
+    """``record`` for the note operations, read and written through SQLAlchemy Core.
+
+    The same transaction, numbering, refusals and replays as ``record``, with the
+    canvas read as a ``rows.CanvasView`` (its ``seq`` already the new number) and
+    ``apply`` writing through the transaction's connection. The hot path of a room
+    at work: every note added, edited or moved comes this way (rows.py says why).
+    """
+    db.session.commit()  # end any read snapshot (nothing is pending) before taking the write lock
+    try:
+        begin_write()
+        connection = db.session.connection()
+        canvas = rows.lock_canvas(connection, canvas_id)
+        rules.check_canvas_of(actor, canvas)
+        number = canvas.seq + 1
+        connection.execute(_NEXT_SEQ, {"canvas_id": canvas_id, "number": number})
+        canvas = replace(canvas, seq=number)
+        data = apply(connection, canvas)
+        event = Event(canvas_id=canvas_id, workshop_id=canvas.workshop_id, seq=number, type=event_type, data=data,
+                      actor_id=actor.participant_id, op_id=op_id, created_at=utcnow())
+        connection.execute(_INSERT_EVENT, {name: getattr(event, name) for name in _EVENT_FIELDS})
+        audience = visibility.audience(event, actor, canvas)
+        db.session.commit()
+        db.session.expire_all()  # rows this session loaded before were changed behind its back
+    except (BoardError, IntegrityError) as error:
+        return _refused_or_replayed(actor, op_id, error)
+    except BaseException:
+        db.session.rollback()
+        raise
+    return _recorded(actor, CANVAS, canvas_id, canvas.workshop_id, event, audience)
+
+
+# Built once (rows.py says why).
+_NEXT_SEQ = (update(Canvas.__table__).where(Canvas.__table__.c.id == bindparam("canvas_id"))
+             .values(seq=bindparam("number")))
+_INSERT_EVENT = insert(Event.__table__)
+_EVENT_FIELDS = ("canvas_id", "workshop_id", "seq", "type", "data", "actor_id", "op_id", "created_at")
+
+
+def _refused_or_replayed(actor: Actor, op_id: str, error: BoardError | IntegrityError) -> Change:
+    """After a refusal or an IntegrityError: roll back, and answer a repeated ``op_id``
+    with its original result, whatever the change would meet now (a retry, another tab,
+    a retry racing its original); otherwise raise ``error``."""
+    db.session.rollback()
+    replayed = _replay(actor, op_id)
+    if replayed is None:
+        raise error
+    return replayed
+
+
+def _recorded(actor: Actor, scope: str, target_id: int, workshop_id: int, event: Event,
+              audience: visibility.Audience) -> Change:
+    """The Change of a committed event, with who may see what of it."""
     full = envelope(event, actor.public())
-    change = Change(scope, target_id, workshop_id, number, full, full)
-    return replace(change, public=audience.public(full), private_to=audience.private_to,
-                   private_to_facilitators=audience.facilitators, own=audience.for_actor(full))
+    return Change(scope, target_id, workshop_id, event.seq, full, public=audience.public(full),
+                  private_to=audience.private_to, private_to_facilitators=audience.facilitators,
+                  own=audience.for_actor(full))

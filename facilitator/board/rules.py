@@ -6,12 +6,14 @@ from flask import current_app
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.engine import Row
 
 from ..db import db
 from ..models import Canvas, Cluster, Note, Participant, Workshop
 from . import timers
 from .actors import Actor
 from .errors import BoardError
+from .rows import CanvasView
 
 
 def canvas_for(actor: Actor, canvas_id: int) -> Canvas:
@@ -21,9 +23,14 @@ def canvas_for(actor: Actor, canvas_id: int) -> Canvas:
     cannot be probed.
     """
     canvas = db.session.get(Canvas, canvas_id)
+    check_canvas_of(actor, canvas)
+    return canvas
+
+
+def check_canvas_of(actor: Actor, canvas: Canvas | CanvasView | None) -> None:
+    """Refuse with ``not_found`` a canvas that is missing or of another workshop (see canvas_for)."""
     if canvas is None or canvas.workshop_id != actor.workshop_id:
         raise BoardError("not_found", _l("This canvas does not exist."))
-    return canvas
 
 
 def require_facilitator(actor: Actor) -> None:
@@ -52,7 +59,7 @@ def check_workshop_open(workshop: Workshop) -> None:
         raise BoardError("locked", _l("This workshop is closed: it can be read but not changed."))
 
 
-def is_locked(canvas: Canvas, block: str | None = None, now: int | None = None) -> bool:
+def is_locked(canvas: Canvas | CanvasView, block: str | None = None, now: int | None = None) -> bool:
     """Locked for participants: the canvas, the block, or a timer that ran out."""
     now = timers.now_ms() if now is None else now
     if canvas.locked or (block is not None and block in (canvas.locked_blocks or [])):
@@ -60,7 +67,7 @@ def is_locked(canvas: Canvas, block: str | None = None, now: int | None = None) 
     return timers.locks_now(canvas.timer, now) or timers.locks_now(canvas.workshop.timer, now)
 
 
-def check_can_write(actor: Actor, canvas: Canvas, *blocks: str) -> None:
+def check_can_write(actor: Actor, canvas: Canvas | CanvasView, *blocks: str) -> None:
     """Refuse changes to a closed workshop, and participants' changes where it is locked."""
     require_participant(actor)
     check_workshop_open(canvas.workshop)
@@ -70,7 +77,7 @@ def check_can_write(actor: Actor, canvas: Canvas, *blocks: str) -> None:
         raise BoardError("locked", _l("The facilitator has locked this for now."))
 
 
-def check_room_for_a_note(canvas: Canvas) -> None:
+def check_room_for_a_note(canvas: Canvas | CanvasView) -> None:
     """Refuse a note beyond the canvas's limit (MAX_NOTES_PER_CANVAS)."""
     limit = current_app.config["MAX_NOTES_PER_CANVAS"]
     if canvas.seq <= limit:  # every note was added by an event, so there are no more notes than events
@@ -90,15 +97,16 @@ def check_room_for_a_participant(workshop: Workshop) -> None:
                                          max=limit))
 
 
-def block_ids(canvas: Canvas) -> frozenset[str]:
+def block_ids(canvas: Canvas | CanvasView) -> frozenset[str]:
     """A canvas's block ids, remembered per app: its template snapshot never changes once made."""
     known = current_app.extensions.setdefault("lienzo.block_ids", {})
     if canvas.id not in known:
-        known[canvas.id] = frozenset(b["id"] for b in canvas.template["blocks"])
+        template = db.session.scalar(select(Canvas.template).where(Canvas.id == canvas.id))
+        known[canvas.id] = frozenset(b["id"] for b in template["blocks"])
     return known[canvas.id]
 
 
-def check_block(canvas: Canvas, block: str) -> None:
+def check_block(canvas: Canvas | CanvasView, block: str) -> None:
     """Refuse a block the canvas's template does not have."""
     if block not in block_ids(canvas):
         raise BoardError("invalid", _l("This canvas has no block “%(block)s”.", block=block), field="block")
@@ -110,11 +118,17 @@ def note_for(canvas: Canvas, note_id: str, actor: Actor | None = None) -> Note:
     With an ``actor``, a hidden note of someone else is missing too.
     """
     note = db.session.get(Note, note_id)
+    check_note_of(canvas, note, actor)
+    return note
+
+
+def check_note_of(canvas: Canvas | CanvasView, note: Note | Row | None, actor: Actor | None = None) -> None:
+    """Refuse with ``not_found`` a note that is missing, deleted, of another canvas or,
+    with an ``actor``, hidden from them (see note_for)."""
     if note is None or note.canvas_id != canvas.id or note.deleted_at is not None:
         raise BoardError("not_found", _l("This note no longer exists."))
     if actor is not None and not can_see(actor, note):
         raise BoardError("not_found", _l("This note no longer exists."))
-    return note
 
 
 def cluster_for(canvas: Canvas, cluster_id: int) -> Cluster:
@@ -125,11 +139,11 @@ def cluster_for(canvas: Canvas, cluster_id: int) -> Cluster:
     return cluster
 
 
-def can_see(actor: Actor, note: Note) -> bool:
+def can_see(actor: Actor, note: Note | Row) -> bool:
     return not note.hidden or actor.is_facilitator or note.author_id == actor.participant_id
 
 
-def check_can_change_note(actor: Actor, canvas: Canvas, note: Note) -> None:
+def check_can_change_note(actor: Actor, canvas: Canvas | CanvasView, note: Note | Row) -> None:
     """Participants change their own notes unless the canvas lets everyone edit."""
     if actor.is_facilitator or note.author_id == actor.participant_id:
         return
@@ -161,7 +175,7 @@ def _localized(text: dict) -> str:
     return text.get(lang) or text["es"]
 
 
-def table_phase(canvas: Canvas) -> dict | None:
+def table_phase(canvas: Canvas | CanvasView) -> dict | None:
     """The phase a table is in, or None (no recipe, or not driven by it yet)."""
     recipe = canvas.workshop.recipe
     if not recipe:
@@ -170,7 +184,7 @@ def table_phase(canvas: Canvas) -> dict | None:
     return None if index is None else recipe["phases"][index]
 
 
-def check_phase_allows(actor: Actor, canvas: Canvas, action: str) -> None:
+def check_phase_allows(actor: Actor, canvas: Canvas | CanvasView, action: str) -> None:
     """Refuse a participant's change that the table's phase does not allow (facilitators may)."""
     if actor.is_facilitator:
         return

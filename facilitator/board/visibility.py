@@ -23,6 +23,7 @@ from sqlalchemy import select
 from ..db import db
 from ..models import Canvas, Event, Workshop
 from .actors import Actor
+from .rows import CanvasView, WorkshopView
 
 PRIVATE_VOTE_EVENTS = frozenset({"vote.cast", "vote.withdrawn"})
 Redactor = Callable[[dict], dict | None]
@@ -50,12 +51,12 @@ class Audience:
         return full if public is None else {**public, "actor": full["actor"]}
 
 
-def anonymous_author(author: dict, workshop: Workshop) -> dict:
+def anonymous_author(author: dict, workshop: Workshop | WorkshopView) -> dict:
     return {"id": None, "name": None, "anonymous": True, "facilitator": False,
             "institution": author.get("institution") if workshop.anonymous_shows_institution else None}
 
 
-def public_note(note: dict, canvas: Canvas, anonymous: bool | None = None) -> dict:
+def public_note(note: dict, canvas: Canvas | CanvasView, anonymous: bool | None = None) -> dict:
     """A note as someone who is neither its author nor a facilitator may see it.
 
     ``anonymous``: whether authors are withheld (default: the canvas as it is now).
@@ -68,7 +69,7 @@ def public_note(note: dict, canvas: Canvas, anonymous: bool | None = None) -> di
     return note
 
 
-def note_for(note: dict, canvas: Canvas, viewer: Actor) -> dict:
+def note_for(note: dict, canvas: Canvas | CanvasView, viewer: Actor) -> dict:
     """A note as ``viewer`` may see it."""
     if viewer.is_facilitator or note["author"]["id"] == viewer.participant_id:
         return note
@@ -137,7 +138,7 @@ def _about_notes(kind: str, data: dict) -> bool:
     return kind.startswith(("note.", "stack.")) or "author" in data or "notes" in data
 
 
-def _redact_notes(canvas: Canvas, anonymous: bool) -> Redactor:
+def _redact_notes(canvas: Canvas | CanvasView, anonymous: bool) -> Redactor:
     def redact(full: dict) -> dict:
         data = full["data"]
         if "author" in data:
@@ -152,7 +153,7 @@ def _redact_notes(canvas: Canvas, anonymous: bool) -> Redactor:
     return redact
 
 
-def _redactor(kind: str, data: dict, canvas: Canvas | None, anonymous: bool = False) -> Redactor | None:
+def _redactor(kind: str, data: dict, canvas: Canvas | CanvasView | None, anonymous: bool = False) -> Redactor | None:
     if kind in PRIVATE_VOTE_EVENTS:
         return _redact_votes
     if kind.startswith("participant."):
@@ -177,9 +178,9 @@ def _insiders(kind: str, data: dict, actor_id: int | None) -> tuple[tuple[int, .
     return (author,) if author else (), True
 
 
-def audience(event: Event, actor: Actor, target: Canvas | Workshop) -> Audience:
-    """How a just-recorded event is shared (``target`` is the canvas or workshop as it is now)."""
-    canvas = target if isinstance(target, Canvas) else None
+def audience(event: Event, actor: Actor, canvas: Canvas | CanvasView | None) -> Audience:
+    """How a just-recorded event is shared (``canvas``: the event's canvas as it is now, None
+    for a workshop's event)."""
     redact = _redactor(event.type, event.data, canvas, canvas is not None and canvas.anonymous)
     if redact is None:
         return Audience()

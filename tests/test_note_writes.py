@@ -1,0 +1,152 @@
+"""The note operations' write path (board/notes.py, through SQLAlchemy Core) against the
+ORM's reading of what it wrote.
+
+A seeded random session of a small room (two participants and the facilitator) adds,
+edits (at the right version and at a stale one), moves, recolours and deletes notes,
+stacks some, while the facilitator turns silent writing, anonymity, editing by all and
+locks on and off and runs dot-voting rounds. After every message:
+
+- a change that went through is the next ``seq``, and the event stored for it carries
+  the note exactly as the ORM reads it back (``voting.note_data``: every column, its
+  author, its published dots), which is also what its ack carried to its author or a
+  facilitator;
+- a refused change changed nothing: the same ``seq`` and the same notes, column for
+  column; a ``conflict`` carries the note as it is.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from facilitator.board import voting
+from facilitator.extensions import db
+from facilitator.models import Canvas, Event, Note
+
+from .conftest import World, op
+
+pytestmark = pytest.mark.backends
+
+BLOCKS = ("problem", "solution", "key-metrics")
+COLORS = ("yellow", "pink", "blue", "green")
+
+
+def _state(app, canvas_id: int) -> tuple[int, dict]:
+    """The canvas's seq and every note's columns, read through the ORM in a fresh session."""
+    with app.app_context():
+        seq = db.session.get(Canvas, canvas_id).seq
+        notes = {note.id: {c.key: getattr(note, c.key) for c in Note.__table__.columns}
+                 for note in db.session.scalars(select(Note).where(Note.canvas_id == canvas_id))}
+        db.session.remove()
+    return seq, notes
+
+
+def _stored(app, canvas_id: int, seq: int) -> tuple[dict, dict | None]:
+    """The event stored under ``seq`` and, for a note event, the note as the ORM serialises it now."""
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.canvas_id == canvas_id, Event.seq == seq))
+        note = db.session.get(Note, event.data["id"]) if event.type.startswith("note.") else None
+        read_back = voting.note_data(note) if note is not None else None
+        data = dict(event.data)
+        db.session.remove()
+    return data, read_back
+
+
+class Room:
+    def __init__(self, app, rng: random.Random):
+        self.app, self.rng = app, rng
+        self.world = World(app, template_id="lean-canvas")
+        self.canvas_id = self.world.canvas_id
+        self.people = {"ana": self.world.socket(self.world.join("Ana", "MEF")),
+                       "bea": self.world.socket(self.world.join("Bea")),
+                       "facilitator": self.world.socket(self.world.seat())}
+        self.notes: dict[str, tuple[str, int]] = {}  # id -> (who added it, last version seen)
+        self.voting = False
+
+    def send(self, who: str, name: str, payload: dict) -> dict:
+        return self.people[who].emit(name, payload, callback=True)
+
+    def some_note(self) -> str:
+        if self.notes and self.rng.random() < 0.9:
+            return self.rng.choice(sorted(self.notes))
+        return str(uuid.uuid4())  # no such note
+
+    def step(self) -> tuple[str, str, dict]:
+        """One random message: (who, name, payload)."""
+        rng, canvas = self.rng, {"canvas_id": self.canvas_id}
+        who = rng.choice(("ana", "bea", "facilitator"))
+        kind = rng.choices(("add", "edit", "move", "color", "delete", "control", "vote"), (5, 4, 3, 1, 1, 2, 2))[0]
+        if kind == "add":
+            note_id = rng.choice([None, str(uuid.uuid4()), *sorted(self.notes)[:1]])  # sometimes a taken id
+            return who, "note:add", op(block=rng.choice(BLOCKS), text=f"idea {rng.randrange(1000)}",
+                                       color=rng.choice(COLORS), **({"note_id": note_id} if note_id else {}))
+        if kind == "edit":
+            note_id = self.some_note()
+            version = self.notes.get(note_id, ("", 1))[1] - rng.choice((0, 0, 0, 1))  # sometimes stale
+            return who, "note:edit", op(note_id=note_id, text=f"edited {rng.randrange(1000)}", version=max(version, 1))
+        if kind == "move":
+            index = rng.choice((None, 0, 1, 5))
+            return who, "note:move", op(note_id=self.some_note(), block=rng.choice(BLOCKS),
+                                        **({"index": index} if index is not None else {}))
+        if kind == "color":
+            return who, "note:color", op(note_id=self.some_note(), color=rng.choice(COLORS))
+        if kind == "delete":
+            return who, "note:delete", op(note_id=self.some_note())
+        if kind == "control":
+            name = rng.choice(("canvas:hidden", "canvas:anonymous", "canvas:editable", "canvas:lock"))
+            field = "locked" if name == "canvas:lock" else "value"
+            return "facilitator", name, op(**canvas, **{field: rng.random() < 0.4})
+        if not self.voting:
+            return "facilitator", "vote:open", op(**canvas, budget=5, max_per_note=3, allow_own=True)
+        if rng.random() < 0.3:
+            return "facilitator", "vote:close", op(**canvas)
+        return rng.choice(("ana", "bea")), "vote:add", op(note_id=self.some_note())
+
+    def remember(self, name: str, who: str, ack: dict) -> None:
+        data = ack["event"]["data"]
+        if name == "vote:open":
+            self.voting = True
+        elif name == "vote:close":
+            self.voting = False
+        elif name == "note:delete":
+            self.notes.pop(data["id"], None)
+        elif name.startswith("note:"):
+            added_by = self.notes.get(data["id"], (who, 0))[0]
+            self.notes[data["id"]] = (added_by, data["version"])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_note_change_stores_the_note_as_it_reads_back_and_a_refusal_changes_nothing(app, seed):
+    room = Room(app, random.Random(seed))
+    went_through = refused = 0
+    for _ in range(70):
+        who, name, payload = room.step()
+        before_seq, before = _state(app, room.canvas_id)
+        ack = room.send(who, name, payload)
+        after_seq, after = _state(app, room.canvas_id)
+        if not ack["ok"]:
+            refused += 1
+            assert (after_seq, after) == (before_seq, before), (name, payload, ack)
+            if ack["error"]["code"] == "conflict":
+                with app.app_context():
+                    current = voting.note_data(db.session.get(Note, payload["note_id"]))
+                shown = ack["error"]["note"]
+                assert shown == current or (shown.get("hidden") and "text" not in shown), (shown, current)
+            continue
+        went_through += 1
+        assert ack["seq"] == after_seq == before_seq + 1, (name, ack)
+        stored, read_back = _stored(app, room.canvas_id, ack["seq"])
+        if name.startswith("note:") and name != "note:delete":
+            assert stored == read_back, (name, payload)
+            if who == "facilitator" or room.notes.get(stored["id"], (who,))[0] == who:
+                assert ack["event"]["data"] == read_back, (name, payload)  # the author's and a facilitator's ack
+        if name == "note:delete":
+            assert after[payload["note_id"]]["deleted_at"] is not None
+            assert stored == {"id": payload["note_id"], "block": before[payload["note_id"]]["block"],
+                              "hidden": before[payload["note_id"]]["hidden"]}
+        room.remember(name, who, ack)
+    assert went_through > 20 and refused > 5, (went_through, refused)  # both paths were exercised
+    room.world.disconnect()
