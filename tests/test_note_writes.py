@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections import Counter
 
 import pytest
 from sqlalchemy import select
@@ -30,7 +31,7 @@ from .conftest import World, op
 
 pytestmark = pytest.mark.backends
 
-BLOCKS = ("problem", "solution", "key-metrics")
+BLOCKS = ("problem", "solution", "key_metrics")
 COLORS = ("yellow", "pink", "blue", "green")
 
 
@@ -71,7 +72,7 @@ class Room:
 
     def some_note(self) -> str:
         if self.notes and self.rng.random() < 0.9:
-            return self.rng.choice(sorted(self.notes))
+            return self.rng.choice(list(self.notes))  # in the order they came: the same run every time
         return str(uuid.uuid4())  # no such note
 
     def step(self) -> tuple[str, str, dict]:
@@ -80,12 +81,14 @@ class Room:
         who = rng.choice(("ana", "bea", "facilitator"))
         kind = rng.choices(("add", "edit", "move", "color", "delete", "control", "vote"), (5, 4, 3, 1, 1, 2, 2))[0]
         if kind == "add":
-            note_id = rng.choice([None, str(uuid.uuid4()), *sorted(self.notes)[:1]])  # sometimes a taken id
+            taken = list(self.notes)[:1]
+            # A new id of the server's or the client's, rarely one already taken.
+            note_id = rng.choices([None, str(uuid.uuid4()), *taken], (5, 4, 1)[:2 + len(taken)])[0]
             return who, "note:add", op(block=rng.choice(BLOCKS), text=f"idea {rng.randrange(1000)}",
                                        color=rng.choice(COLORS), **({"note_id": note_id} if note_id else {}))
         if kind == "edit":
             note_id = self.some_note()
-            version = self.notes.get(note_id, ("", 1))[1] - rng.choice((0, 0, 0, 1))  # sometimes stale
+            version = self.notes.get(note_id, ("", 1))[1] - rng.choice((0, 1))  # sometimes stale
             return who, "note:edit", op(note_id=note_id, text=f"edited {rng.randrange(1000)}", version=max(version, 1))
         if kind == "move":
             index = rng.choice((None, 0, 1, 5))
@@ -98,7 +101,7 @@ class Room:
         if kind == "control":
             name = rng.choice(("canvas:hidden", "canvas:anonymous", "canvas:editable", "canvas:lock"))
             field = "locked" if name == "canvas:lock" else "value"
-            return "facilitator", name, op(**canvas, **{field: rng.random() < 0.4})
+            return "facilitator", name, op(**canvas, **{field: rng.random() < 0.3})
         if not self.voting:
             return "facilitator", "vote:open", op(**canvas, budget=5, max_per_note=3, allow_own=True)
         if rng.random() < 0.3:
@@ -121,19 +124,19 @@ class Room:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_every_note_change_stores_the_note_as_it_reads_back_and_a_refusal_changes_nothing(app, seed):
     room = Room(app, random.Random(seed))
-    went_through = refused = 0
-    for _ in range(70):
+    went_through, refusals = 0, Counter()
+    for _ in range(90):
         who, name, payload = room.step()
         before_seq, before = _state(app, room.canvas_id)
         ack = room.send(who, name, payload)
         after_seq, after = _state(app, room.canvas_id)
         if not ack["ok"]:
-            refused += 1
+            refusals[ack["error"]["code"]] += 1
             assert (after_seq, after) == (before_seq, before), (name, payload, ack)
             if ack["error"]["code"] == "conflict":
                 with app.app_context():
                     current = voting.note_data(db.session.get(Note, payload["note_id"]))
-                shown = ack["error"]["note"]
+                shown = ack["note"]
                 assert shown == current or (shown.get("hidden") and "text" not in shown), (shown, current)
             continue
         went_through += 1
@@ -148,5 +151,5 @@ def test_every_note_change_stores_the_note_as_it_reads_back_and_a_refusal_change
             assert stored == {"id": payload["note_id"], "block": before[payload["note_id"]]["block"],
                               "hidden": before[payload["note_id"]]["hidden"]}
         room.remember(name, who, ack)
-    assert went_through > 20 and refused > 5, (went_through, refused)  # both paths were exercised
+    assert went_through > 20 and refusals["conflict"] and refusals["not_found"], (went_through, refusals)
     room.world.disconnect()

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, Signer
+from sqlalchemy import and_, bindparam, exists, select
 
 from ..db import db
-from ..models import Participant, Workshop
+from ..models import Participant, Workshop, workshop_facilitators
+from . import serialize
 from .errors import BoardError
 
 SEAT_PREFIX = "f."
@@ -36,9 +38,8 @@ class Actor:
     name: str
     institution: str | None
     is_facilitator: bool
-    # The row it was read from, held so the session keeps it loaded for the
-    # rest of the message (the identity map holds rows only weakly).
-    row: object = field(default=None, compare=False, repr=False)
+    # How a note names this participant as its author (serialize.person); None for a screen.
+    person: dict | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_projector(self) -> bool:
@@ -110,22 +111,36 @@ def actor_for(participant: Participant) -> Actor:
         institution=participant.institution,
         is_facilitator=participant.facilitator_id is not None
         and is_facilitator_of(participant.facilitator_id, participant.workshop),
-        row=participant,
+        person=serialize.person(participant),
     )
+
+
+_participant = Participant.__table__
+# Every socket message resolves its sender again: one statement, built once (board/rows.py
+# says why), with ``is_facilitator_of`` asked in SQL.
+_SENDER = select(
+    _participant.c.id, _participant.c.workshop_id, _participant.c.name, _participant.c.institution,
+    _participant.c.facilitator_id, _participant.c.imported_role, _participant.c.removed_at,
+    exists().where(and_(workshop_facilitators.c.workshop_id == _participant.c.workshop_id,
+                        workshop_facilitators.c.facilitator_id == _participant.c.facilitator_id)).label("runs_it"),
+).where(_participant.c.id == bindparam("participant_id"))
 
 
 def resolve_participant(participant_id: object) -> Actor:
     """The Actor of a connection authenticated earlier, checked again now:
     a participant removed meanwhile is refused from the next message on."""
-    participant = db.session.get(Participant, participant_id) if isinstance(participant_id, int) else None
-    if participant is None:
+    row = db.session.execute(_SENDER, {"participant_id": participant_id}).first() \
+        if isinstance(participant_id, int) else None
+    if row is None:
         raise BoardError("forbidden", _l("Join the workshop before sending messages."))
-    if participant.removed_at is not None:
+    if row.removed_at is not None:
         raise BoardError("forbidden", _l("You were removed from this workshop."))
-    if participant.facilitator_id is not None and not is_facilitator_of(participant.facilitator_id,
-                                                                         participant.workshop):
+    if row.facilitator_id is not None and not row.runs_it:
         raise BoardError("forbidden", _l("You no longer run this workshop."))
-    return actor_for(participant)
+    return Actor(participant_id=row.id, workshop_id=row.workshop_id, name=row.name, institution=row.institution,
+                 is_facilitator=row.facilitator_id is not None,
+                 person=serialize.person_of(row.id, row.name, row.institution, row.facilitator_id,
+                                            row.imported_role))
 
 
 def resolve_token(token: object) -> Actor:

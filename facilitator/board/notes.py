@@ -77,7 +77,7 @@ def add_note(actor: Actor, canvas_id: int, op: AddNote) -> Change:
     (a UUID), so it can keep working on a note it added while offline. During
     silent writing the note is hidden from the other participants."""
     note_id = op.note_id or str(uuid.uuid4())
-    author = serialize.person(actor.row)  # the row the actor was resolved from, loaded
+    author = actor.person
 
     def apply(connection: Connection, canvas: CanvasView) -> dict:
         _check(actor, canvas, op.block)
