@@ -177,6 +177,11 @@ def init_app(app: Flask) -> None:
         _configured.add(engine)
 
 
+def in_write() -> bool:
+    """Whether the session is inside a transaction begun by ``begin_write``."""
+    return db.session().in_transaction() and bool(db.session.connection().get_execution_options().get(_WRITE))
+
+
 def begin_write() -> None:
     """Start the session's transaction as a write transaction.
 

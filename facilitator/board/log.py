@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..database import begin_write
+from ..database import begin_write, in_write
 from ..db import db
 from ..models import Canvas, Event, Workshop, utcnow
 from . import rows, rules, visibility
@@ -102,6 +102,14 @@ def _lock(scope: str, target_id: int) -> Canvas | Workshop | None:
     return db.session.scalars(statement.execution_options(populate_existing=True)).unique().one_or_none()
 
 
+def _begin() -> None:
+    """Begin the change's write transaction, or carry on in the one the caller began
+    (the socket layer reads the sender in it, live/handlers.py)."""
+    if not in_write():
+        db.session.commit()  # end any read snapshot (nothing is pending) before taking the write lock
+        begin_write()
+
+
 def record(actor: Actor, scope: str, target_id: int, op_id: str, event_type: str,
            apply: Callable[[Canvas | Workshop], dict], check: Callable[[], object] | None = None) -> Change:
     """Apply one change under a fresh number and commit it with its Event.
@@ -116,9 +124,8 @@ def record(actor: Actor, scope: str, target_id: int, op_id: str, event_type: str
     and the lookup was one of the few statements every change paid for
     (bench/README.md, issue 12). A retry applied again is rolled back whole.
     """
-    db.session.commit()  # end any read snapshot (nothing is pending) before taking the write lock
+    _begin()
     try:
-        begin_write()
         target = _lock(scope, target_id)
         if check is not None:
             check()
@@ -153,9 +160,8 @@ def record_on_canvas(actor: Actor, canvas_id: int, op_id: str, event_type: str,
     ``apply`` writing through the transaction's connection. The hot path of a room
     at work: every note added, edited or moved comes this way (rows.py says why).
     """
-    db.session.commit()  # end any read snapshot (nothing is pending) before taking the write lock
+    _begin()
     try:
-        begin_write()
         connection = db.session.connection()
         canvas = rows.lock_canvas(connection, canvas_id)
         rules.check_canvas_of(actor, canvas)

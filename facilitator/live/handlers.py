@@ -19,7 +19,7 @@ from ..board.actors import projector_token, resolve_participant
 from ..board.queries import canvas_ids
 from ..board.schemas import Editing, JoinCanvas, Resync, parse
 from ..board.session import mark_seen
-from ..database import database_failed
+from ..database import begin_write, database_failed
 from ..db import db
 from ..export.webhook import webhook_of
 from ..extensions import socketio
@@ -68,29 +68,36 @@ def _speak() -> None:
 
 def message(fn):
     """Wrap a handler: one payload argument, the current actor, an ack always."""
+    return _answered(lambda data: fn(current_actor(), data), fn.__name__)
 
-    @functools.wraps(fn)
+
+def _answered(handle, name: str):
+    """``handle(payload)`` as a socket handler: exactly one payload argument, the ack it
+    returns or the refusal it raises, and ``unavailable`` when the database fails."""
+
+    @functools.wraps(handle)
     def wrapped(*args: Any) -> dict:
         started = time.perf_counter()  # the message budget was spent on arrival (live/flood.py)
         _speak()
         try:
             if len(args) != 1:
                 raise board.BoardError("invalid", _("Send exactly one object with the message."))
-            return fn(current_actor(), args[0])
+            return handle(args[0])
         except board.BoardError as error:
-            log.info("refused %s from sid %s: %s %s", fn.__name__, request.sid, error.code, error)
+            log.info("refused %s from sid %s: %s %s", name, request.sid, error.code, error)
             return error.to_ack()
         except SQLAlchemyError as error:
-            database_failed(error, fn.__name__)
+            database_failed(error, name)
             return _unavailable()
         except Exception:
-            log.exception("unexpected error in %s", fn.__name__)
+            log.exception("unexpected error in %s", name)
             db.session.rollback()
             return _unavailable()
         finally:
             db.session.remove()
-            log.debug("%s took %.1f ms", fn.__name__, (time.perf_counter() - started) * 1000)
+            log.debug("%s took %.1f ms", name, (time.perf_counter() - started) * 1000)
 
+    wrapped.__name__ = name
     # A stopping process finishes the messages it has and answers new ones ``unavailable`` (wsgi.py).
     return stopping.tracked(wrapped, _unavailable)
 
@@ -132,6 +139,7 @@ def on_connect(auth: Any = None) -> None:
         raise ConnectionRefusedError(refusal["message"], refusal) from None
     finally:
         db.session.remove()
+    session["workshop_id"] = actor.workshop_id  # a connection's workshop never changes (its lock: handle)
     join_room(rooms.workshop(actor.workshop_id))
     if actor.is_projector:
         session["projector"] = token
@@ -331,8 +339,13 @@ def _end_projectors(workshop_id: int, reason: str, text: str) -> None:
 
 
 def _operation_handler(name: str):
-    def handle(actor: board.Actor, data: Any) -> dict:
-        with workshop_lock(actor.workshop_id, current_app.extensions["lienzo.ordering"]):
+    def handle(data: Any) -> dict:
+        # In order: the workshop's lock, then one write transaction in which the sender is
+        # read again and the change made (record_on_canvas carries on in it): one connection
+        # and one transaction per change instead of a read and then a write (issue 12).
+        with workshop_lock(session["workshop_id"], current_app.extensions["lienzo.ordering"]):
+            begin_write()
+            actor = current_actor()
             change = board.apply(actor, presence().canvas_of(request.sid), name, data)
             broadcast(change)
         ack = change.ack()
@@ -340,8 +353,7 @@ def _operation_handler(name: str):
             ack["links"] = facilitator_links(db.session.get(Workshop, change.workshop_id))
         return ack
 
-    handle.__name__ = name.replace(":", "_")
-    return message(handle)
+    return _answered(handle, name.replace(":", "_"))
 
 
 def apply_from_page(actor: board.Actor, name: str, data: Any) -> board.Change:
