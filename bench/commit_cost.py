@@ -7,10 +7,13 @@ One app per process on a real SQLite file in a temporary folder, with
 participants joined through the Flask-SocketIO test client. In alternating
 rounds, one process each (so a busy machine's neighbours fall on both alike), one
 participant sends ``note:add`` operations one after another; each is timed whole
-(the test client's emit to the ack) and in parts: resolving the actor,
-``board.apply`` (the transaction: 9 statements and the commit) and queuing the
-broadcast. Then ``canvas:join`` of a canvas of at least 450 notes is timed (the join
-burst's server work).
+(the test client's emit to the ack) and in parts: reading the sender again (in the
+change's own write transaction), ``board.apply`` (the canvas with its workshop, the
+seq UPDATE, the end position, the note and its event, and the commit) and queuing
+the broadcast. The test client encodes and decodes every packet for every
+recipient, which a real server does once: the whole is an upper bound. Then
+``canvas:join`` of a canvas of at least 450 notes is timed (the join burst's server
+work).
 
 ``floor``: the same writes of a ``note:add`` (the seq UPDATE, the end position, the note
 and its event, in one ``BEGIN IMMEDIATE`` ... ``COMMIT``) through the ``sqlite3`` module
