@@ -131,12 +131,17 @@ def check_note_of(canvas: Canvas | CanvasView, note: Note | Row | None, actor: A
         raise BoardError("not_found", _l("This note no longer exists."))
 
 
-def cluster_for(canvas: Canvas, cluster_id: int) -> Cluster:
+def cluster_for(canvas: Canvas | CanvasView, cluster_id: int) -> Cluster:
     """A group (stack) of this canvas, or ``not_found``."""
     cluster = db.session.get(Cluster, cluster_id)
+    check_cluster_of(canvas, cluster)
+    return cluster
+
+
+def check_cluster_of(canvas: Canvas | CanvasView, cluster: Cluster | Row | None) -> None:
+    """Refuse with ``not_found`` a group that is missing or of another canvas (see cluster_for)."""
     if cluster is None or cluster.canvas_id != canvas.id:
         raise BoardError("not_found", _l("This group does not exist."))
-    return cluster
 
 
 def can_see(actor: Actor, note: Note | Row) -> bool:

@@ -12,14 +12,17 @@ apart.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.orm import Session
 
 from ..db import db
 from ..models import Canvas, Cluster, Note, Vote, VotingRound, utcnow
-from . import rules, serialize
+from . import rows, rules, serialize
 from .actors import Actor
 from .errors import BoardError
-from .log import CANVAS, Change, record
+from .log import CANVAS, Change, record, record_on_canvas
+from .rows import CanvasView
 from .schemas import CastVote, CloseVote, OpenVote
 
 
@@ -110,27 +113,37 @@ def voters(round_: VotingRound) -> int:
     return _voters(round_)
 
 
-def _voters(round_: VotingRound) -> int:
-    return db.session.scalar(select(func.count(func.distinct(Vote.participant_id))).where(Vote.round_id == round_.id))
+_vote = Vote.__table__
+_note = Note.__table__
+# Built once (rows.py says why); run on the session, or on a change's connection.
+_VOTERS = select(func.count(func.distinct(_vote.c.participant_id))).where(_vote.c.round_id == bindparam("round_id"))
+_MINE = (select(_vote.c.note_id, func.count(_vote.c.id)).join(_note, _note.c.id == _vote.c.note_id)
+         .where(_vote.c.round_id == bindparam("round_id"), _vote.c.participant_id == bindparam("participant_id"),
+                _note.c.deleted_at.is_(None))
+         .group_by(_vote.c.note_id))
+_MINE_STACKS = (select(_vote.c.cluster_id, func.count(_vote.c.id))
+                .where(_vote.c.round_id == bindparam("round_id"), _vote.c.participant_id == bindparam("participant_id"),
+                       _vote.c.cluster_id.is_not(None))
+                .group_by(_vote.c.cluster_id))
 
 
-def _mine(round_: VotingRound, participant_id: int | None) -> dict[str, int]:
+def _voters(round_: VotingRound | Row, on: Session | Connection | None = None) -> int:
+    return (on or db.session).execute(_VOTERS, {"round_id": round_.id}).scalar()
+
+
+def _mine(round_: VotingRound | Row, participant_id: int | None,
+          on: Session | Connection | None = None) -> dict[str, int]:
     if participant_id is None:
         return {}
-    rows = db.session.execute(
-        select(Vote.note_id, func.count(Vote.id)).join(Note, Note.id == Vote.note_id)
-        .where(Vote.round_id == round_.id, Vote.participant_id == participant_id, Note.deleted_at.is_(None))
-        .group_by(Vote.note_id)).all()
+    rows = (on or db.session).execute(_MINE, {"round_id": round_.id, "participant_id": participant_id}).all()
     return {note_id: count for note_id, count in rows}
 
 
-def _mine_stacks(round_: VotingRound, participant_id: int | None) -> dict[str, int]:
+def _mine_stacks(round_: VotingRound | Row, participant_id: int | None,
+                 on: Session | Connection | None = None) -> dict[str, int]:
     if participant_id is None:
         return {}
-    rows = db.session.execute(
-        select(Vote.cluster_id, func.count(Vote.id))
-        .where(Vote.round_id == round_.id, Vote.participant_id == participant_id, Vote.cluster_id.is_not(None))
-        .group_by(Vote.cluster_id)).all()
+    rows = (on or db.session).execute(_MINE_STACKS, {"round_id": round_.id, "participant_id": participant_id}).all()
     return {str(cluster_id): count for cluster_id, count in rows}
 
 
@@ -200,33 +213,52 @@ def close_vote(actor: Actor, op: CloseVote) -> Change:
     return record(actor, CANVAS, op.canvas_id, op.op_id, "vote.closed", apply, check)
 
 
-def _target(canvas: Canvas, op: CastVote, actor: Actor) -> tuple[Note | None, Cluster | None]:
+_round = VotingRound.__table__
+_OPEN_ROUND = select(_round).where(_round.c.canvas_id == bindparam("canvas_id"), _round.c.status == "open")
+_STACK = select(Cluster.__table__).where(Cluster.__table__.c.id == bindparam("cluster_id"))
+_INSERT_VOTE = insert(_vote)
+_ONE_OF_MINE = (select(_vote.c.id).where(_vote.c.round_id == bindparam("round_id"),
+                                         _vote.c.participant_id == bindparam("participant_id"),
+                                         _vote.c.note_id.is_not_distinct_from(bindparam("note_id")),
+                                         _vote.c.cluster_id.is_not_distinct_from(bindparam("cluster_id")))
+                .limit(1))
+_DELETE_VOTE = delete(_vote).where(_vote.c.id == bindparam("vote_id"))
+
+
+def _target(connection: Connection, canvas: CanvasView, op: CastVote, actor: Actor) -> tuple[Row | None, Row | None]:
     """The note or the stack a dot is for: exactly one of them."""
     if (op.note_id is None) == (op.cluster_id is None):
         raise BoardError("invalid", _l("A vote names a note or a stack."), field="note_id")
     if op.note_id is not None:
-        return rules.note_for(canvas, op.note_id, actor), None
-    return None, rules.cluster_for(canvas, op.cluster_id)
+        note = rows.note_with_author(connection, op.note_id)
+        rules.check_note_of(canvas, note, actor)
+        return note, None
+    stack = connection.execute(_STACK, {"cluster_id": op.cluster_id}).first()
+    rules.check_cluster_of(canvas, stack)
+    return None, stack
 
 
 def _vote(actor: Actor, canvas_id: int, op: CastVote, adding: bool) -> Change:
-    def check() -> None:
-        rules.require_taking_part(actor)
-        rules.canvas_for(actor, canvas_id)
+    """Put one dot on a note or a stack, or take one back: the hot path of a vote, so it
+    reads and writes through SQLAlchemy Core (log.record_on_canvas)."""
 
-    def apply(canvas: Canvas) -> dict:
+    def apply(connection: Connection, canvas: CanvasView) -> dict:
+        rules.require_taking_part(actor)
         rules.check_workshop_open(canvas.workshop)
         rules.check_phase_allows(actor, canvas, "vote")
-        round_ = open_round(canvas.id)
+        round_ = connection.execute(_OPEN_ROUND, {"canvas_id": canvas.id}).first()
         if round_ is None:
             raise BoardError("invalid", _l("No vote is open on this canvas."))
-        note, stack = _target(canvas, op, actor)
+        note, stack = _target(connection, canvas, op, actor)
         block = note.block if note is not None else stack.block
         if round_.blocks and block not in round_.blocks:
             raise BoardError("invalid", _l("This note is not part of the vote."))
-        mine, mine_stacks = _mine(round_, actor.participant_id), _mine_stacks(round_, actor.participant_id)
-        given = mine.get(note.id, 0) if note is not None else mine_stacks.get(str(stack.id), 0)
-        target = {"note_id": note.id} if note is not None else {"cluster_id": stack.id}
+        mine = _mine(round_, actor.participant_id, connection)
+        mine_stacks = _mine_stacks(round_, actor.participant_id, connection)
+        key, counts = (note.id, mine) if note is not None else (str(stack.id), mine_stacks)
+        given = counts.get(key, 0)
+        target = {"note_id": note.id if note is not None else None,
+                  "cluster_id": stack.id if stack is not None else None}
         if adding:
             # A stack is no one's own: it gathers what several people wrote.
             if note is not None and not round_.allow_own and note.author_id == actor.participant_id:
@@ -235,21 +267,25 @@ def _vote(actor: Actor, canvas_id: int, op: CastVote, adding: bool) -> Change:
                 raise BoardError("invalid", _l("You have used all your votes. Take one back to vote again."))
             if given >= round_.max_per_note:
                 raise BoardError("invalid", _l("This note already has the most votes you can give it."))
-            db.session.add(Vote(round_id=round_.id, participant_id=actor.participant_id, **target))
+            connection.execute(_INSERT_VOTE, {"round_id": round_.id, "participant_id": actor.participant_id,
+                                              "created_at": utcnow(), **target})
+            counts[key] = given + 1
         else:
-            vote = db.session.scalar(select(Vote).filter_by(round_id=round_.id, participant_id=actor.participant_id,
-                                                            **target).limit(1))
-            if vote is None:
+            vote_id = connection.execute(_ONE_OF_MINE, {"round_id": round_.id,
+                                                        "participant_id": actor.participant_id, **target}).scalar()
+            if vote_id is None:
                 raise BoardError("invalid", _l("You have no vote on this note to take back."))
-            db.session.delete(vote)
-        db.session.flush()
-        mine, mine_stacks = _mine(round_, actor.participant_id), _mine_stacks(round_, actor.participant_id)
+            connection.execute(_DELETE_VOTE, {"vote_id": vote_id})
+            if given > 1:
+                counts[key] = given - 1
+            else:
+                counts.pop(key, None)
         return {"round_id": round_.id, "note_id": op.note_id, "cluster_id": op.cluster_id, "mine": mine,
                 "mine_stacks": mine_stacks, "remaining": round_.budget - sum(mine.values()) - sum(mine_stacks.values()),
-                "voters": _voters(round_)}
+                "voters": _voters(round_, connection)}
 
     event_type = "vote.cast" if adding else "vote.withdrawn"
-    return record(actor, CANVAS, canvas_id, op.op_id, event_type, apply, check)
+    return record_on_canvas(actor, canvas_id, op.op_id, event_type, apply)
 
 
 def cast_vote(actor: Actor, canvas_id: int, op: CastVote) -> Change:
