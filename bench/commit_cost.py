@@ -13,7 +13,8 @@ seq UPDATE, the end position, the note and its event, and the commit) and queuin
 the broadcast. The test client encodes and decodes every packet for every
 recipient, which a real server does once: the whole is an upper bound. Then
 ``canvas:join`` of a canvas of at least 450 notes is timed (the join burst's server
-work).
+work), and a participant's dots on one note in an open round, put and taken back in
+turn (``vote:add``, ``vote:remove``: a dot-voting moment's work).
 
 ``floor``: the same writes of a ``note:add`` (the seq UPDATE, the end position, the note
 and its event, in one ``BEGIN IMMEDIATE`` ... ``COMMIT``) through the ``sqlite3`` module
@@ -107,8 +108,30 @@ def one_setting(mode: str, ops: int) -> dict[str, list[float]]:
         figures["canvas_join_notes"] = [len(ack["notes"])]
         client.disconnect()
     figures["canvas_join"] = joins
+    figures["vote"] = dots(world, writer, ops)
     figures["floor"] = floor(Path(tempfile.mkdtemp(prefix="lienzo-commit-floor-")) / "floor.db", mode, ops)
     return figures
+
+
+def dots(world: World, voter, ops: int) -> list[float]:
+    """``ops`` dots on one note of the canvas, put and taken back in turn, each timed to its ack."""
+    facilitator = world.socket(world.seat())
+    ack = facilitator.emit("vote:open", {"op_id": uuid.uuid4().hex, "canvas_id": world.canvas_id, "budget": 50,
+                                         "max_per_note": 50, "allow_own": True}, callback=True)
+    assert ack["ok"], ack
+    note_id = voter.emit("canvas:join", {"canvas_id": world.canvas_id}, callback=True)["notes"][0]["id"]
+    times = []
+    for i in range(20 + ops):
+        started = time.perf_counter()
+        ack = voter.emit("vote:add" if i % 2 == 0 else "vote:remove", {"op_id": uuid.uuid4().hex,
+                                                                       "note_id": note_id}, callback=True)
+        assert ack["ok"], ack
+        if i >= 20:  # warm-up, not counted
+            times.append((time.perf_counter() - started) * 1000)
+        if i % 50 == 0:
+            for client in (voter, facilitator):
+                client.get_received()
+    return times
 
 
 def floor(path: Path, mode: str, ops: int) -> list[float]:
@@ -167,7 +190,7 @@ def main() -> None:
         print(f"SQLITE_SYNCHRONOUS={mode}: note:add median {parts['total']} ms (actor {parts['actor']}, "
               f"board.apply {parts['apply']}, broadcast {parts['broadcast']}); the same writes through sqlite3 "
               f"alone {parts['floor']} ms; canvas:join of {int(parts['canvas_join_notes'])} notes "
-              f"{parts['canvas_join']} ms")
+              f"{parts['canvas_join']} ms; a dot put or taken back {parts['vote']} ms")
     print(json.dumps({"bench": "commit_cost", "ops": args.ops, "rounds": args.rounds, "cpus": os.cpu_count(),
                       "medians_ms": summary}))
 
