@@ -96,9 +96,11 @@ NOTE_COLUMNS = (_note.c.id, _note.c.canvas_id, _note.c.block, _note.c.text, _not
 AUTHOR_COLUMNS = (_participant.c.name, _participant.c.institution, _participant.c.facilitator_id,
                   _participant.c.imported_role)
 
-_NOTE_WITH_AUTHOR = (select(*NOTE_COLUMNS, *(column.label(f"author_{column.key}") for column in AUTHOR_COLUMNS))
-                     .join(_participant, _participant.c.id == _note.c.author_id)
-                     .where(_note.c.id == bindparam("note_id")))
+# Notes with their authors' columns as ``author_name``, ``author_institution``...: one
+# note for a change (note_with_author), a canvas's for a snapshot (queries), one author_of.
+NOTES_WITH_AUTHORS = (select(*NOTE_COLUMNS, *(column.label(f"author_{column.key}") for column in AUTHOR_COLUMNS))
+                      .join(_participant, _participant.c.id == _note.c.author_id))
+_NOTE_WITH_AUTHOR = NOTES_WITH_AUTHORS.where(_note.c.id == bindparam("note_id"))
 
 
 def note_with_author(connection: Connection, note_id: str) -> Row | None:
