@@ -8,7 +8,7 @@ workshop the request is about, else Spanish.
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import get_locale, refresh
+from flask_babel import refresh
 
 
 def select_locale() -> str:
@@ -34,5 +34,4 @@ def use_workshop_language(language: str | None) -> None:
     So the kept locale is dropped here, where the language legitimately changes.
     """
     g.workshop_language = language
-    if str(get_locale()) != select_locale():
-        refresh()
+    refresh()  # cheap, and cheaper than working the locale out to compare: every socket message comes here

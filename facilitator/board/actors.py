@@ -129,7 +129,7 @@ _SENDER = select(
 def resolve_participant(participant_id: object) -> Actor:
     """The Actor of a connection authenticated earlier, checked again now:
     a participant removed meanwhile is refused from the next message on."""
-    row = db.session.execute(_SENDER, {"participant_id": participant_id}).first() \
+    row = db.session.connection().execute(_SENDER, {"participant_id": participant_id}).first() \
         if isinstance(participant_id, int) else None
     if row is None:
         raise BoardError("forbidden", _l("Join the workshop before sending messages."))
