@@ -20,7 +20,13 @@ turn (``vote:add``, ``vote:remove``: a dot-voting moment's work).
 and its event, in one ``BEGIN IMMEDIATE`` ... ``COMMIT``) through the ``sqlite3`` module
 alone, on a file of its own with the same settings: what a durable change costs on this
 disk with no application around it. The rest of ``board.apply`` is the application's
-Python (the ORM, the rules). Prints medians per setting; the last line is JSON.
+Python (the ORM, the rules). ``floor_paced``: the same, one transaction every ``--pace``
+seconds (default 0.5: one writer at 2 operations a second, as in ``fanout.py``'s room of
+ten). A machine that idles between changes pays more for each disk sync than one that
+commits back to back (on a virtual machine, several times more), and that is what a
+quiet room pays: its median and 95th percentile are the least a durable change adds to
+a room of ten's latency, whatever the application does. Prints medians per setting
+(and the paced floor's 95th percentile); the last line is JSON.
 """
 
 from __future__ import annotations
@@ -82,7 +88,7 @@ def add(writer, i: int) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def one_setting(mode: str, ops: int) -> dict[str, list[float]]:
+def one_setting(mode: str, ops: int, paced_ops: int = 0, pace: float = 0.5) -> dict[str, list[float]]:
     """One process, one app: ``ops`` note:add timed whole and in parts, then 15 canvas:join."""
     timed(handlers, "current_actor", "actor")
     timed(board, "apply", "apply")
@@ -110,6 +116,9 @@ def one_setting(mode: str, ops: int) -> dict[str, list[float]]:
     figures["canvas_join"] = joins
     figures["vote"] = dots(world, writer, ops)
     figures["floor"] = floor(Path(tempfile.mkdtemp(prefix="lienzo-commit-floor-")) / "floor.db", mode, ops)
+    if paced_ops:
+        figures["floor_paced"] = floor(Path(tempfile.mkdtemp(prefix="lienzo-commit-floor-")) / "paced.db", mode,
+                                       paced_ops, pace)
     return figures
 
 
@@ -134,8 +143,9 @@ def dots(world: World, voter, ops: int) -> list[float]:
     return times
 
 
-def floor(path: Path, mode: str, ops: int) -> list[float]:
-    """A note:add's writes through sqlite3 alone, timed per transaction (see the docstring)."""
+def floor(path: Path, mode: str, ops: int, pace: float = 0.0) -> list[float]:
+    """A note:add's writes through sqlite3 alone, timed per transaction, ``pace`` seconds
+    apart (see the docstring)."""
     connection = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode=WAL", f"synchronous={mode}", "foreign_keys=ON"):
         connection.execute(f"PRAGMA {pragma}")
@@ -164,6 +174,8 @@ def floor(path: Path, mode: str, ops: int) -> list[float]:
         connection.execute("COMMIT")
         if i >= 20:  # warm-up, not counted
             times.append((time.perf_counter() - started) * 1000)
+        if pace:
+            time.sleep(pace)
     connection.close()
     return times
 
@@ -172,26 +184,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ops", type=int, default=300, help="operations per setting and round (default 300)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    parser.add_argument("--paced-ops", type=int, default=40,
+                        help="paced floor: transactions per setting and round (default 40; 0: none)")
+    parser.add_argument("--pace", type=float, default=0.5, help="paced floor: seconds between them (default 0.5)")
     parser.add_argument("--mode", choices=("NORMAL", "FULL"), help=argparse.SUPPRESS)  # one round, in a child
     args = parser.parse_args()
     if args.mode:
-        print(json.dumps(one_setting(args.mode, args.ops)))
+        print(json.dumps(one_setting(args.mode, args.ops, args.paced_ops, args.pace)))
         return
     figures: dict[str, dict[str, list[float]]] = {"NORMAL": {}, "FULL": {}}
     for round_ in range(args.rounds):  # one process per setting and round (one Flask-SocketIO per process)
         for mode in ("NORMAL", "FULL") if round_ % 2 == 0 else ("FULL", "NORMAL"):
-            out = subprocess.run([sys.executable, __file__, "--mode", mode, "--ops", str(args.ops)], cwd=ROOT,
+            out = subprocess.run([sys.executable, __file__, "--mode", mode, "--ops", str(args.ops),
+                                  "--paced-ops", str(args.paced_ops), "--pace", str(args.pace)], cwd=ROOT,
                                  capture_output=True, text=True, timeout=1800, check=True).stdout
             for label, values in json.loads(out.splitlines()[-1]).items():
                 figures[mode].setdefault(label, []).extend(values)
     summary = {mode: {label: round(statistics.median(values), 2) for label, values in parts.items()}
                for mode, parts in figures.items()}
     for mode, parts in summary.items():
+        paced = figures[mode].get("floor_paced")
+        if paced:
+            parts["floor_paced_p95"] = round(sorted(paced)[max(0, round(0.95 * len(paced)) - 1)], 2)
         print(f"SQLITE_SYNCHRONOUS={mode}: note:add median {parts['total']} ms (actor {parts['actor']}, "
               f"board.apply {parts['apply']}, broadcast {parts['broadcast']}); the same writes through sqlite3 "
               f"alone {parts['floor']} ms; canvas:join of {int(parts['canvas_join_notes'])} notes "
               f"{parts['canvas_join']} ms; a dot put or taken back {parts['vote']} ms")
-    print(json.dumps({"bench": "commit_cost", "ops": args.ops, "rounds": args.rounds, "cpus": os.cpu_count(),
+        if paced:
+            print(f"    the same writes through sqlite3 alone, one every {args.pace:g} s: median "
+                  f"{parts['floor_paced']} ms, 95th percentile {parts['floor_paced_p95']} ms ({len(paced)} of them)")
+    print(json.dumps({"bench": "commit_cost", "ops": args.ops, "rounds": args.rounds, "pace_s": args.pace,
+                      "cpus": os.cpu_count(),
                       "medians_ms": summary}))
 
 
