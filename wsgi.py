@@ -33,6 +33,7 @@ import socket  # noqa: E402
 import sys  # noqa: E402
 
 import eventlet.event  # noqa: E402
+import eventlet.hubs  # noqa: E402
 import eventlet.wsgi  # noqa: E402
 from flask import Flask  # noqa: E402
 
@@ -191,6 +192,36 @@ def stop_gracefully(app: Flask, listener: Listener, requests: Requests) -> None:
     log.info("stopped in %.1f s; %d clients told to reconnect", time.monotonic() - started, clients)
 
 
+def watch_signals(signals: tuple[int, ...], on_signal) -> None:
+    """Call ``on_signal(signum)`` in a green thread as soon as one of ``signals`` arrives.
+
+    A Python signal handler runs only once the main thread is back in the interpreter, and
+    eventlet's hub may sleep in epoll for up to a minute with nothing to wake it: an idle
+    server let SIGTERM wait that long (and a service manager kills it meanwhile). With a wakeup
+    fd, the interpreter's own low-level handler writes the signal's number to a pipe the hub
+    watches, whichever thread the kernel interrupted, so the hub wakes at once.
+    """
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    os.set_blocking(write_end, False)
+    signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    for signum in signals:
+        signal.signal(signum, lambda *_: None)  # installed so that the number is written; acted on below
+
+    def watch() -> None:
+        while True:
+            eventlet.hubs.trampoline(read_end, read=True)
+            try:
+                received = os.read(read_end, 64)
+            except BlockingIOError:
+                continue
+            for signum in received:
+                if signum in signals:
+                    on_signal(signum)
+
+    eventlet.spawn(watch)
+
+
 def main() -> None:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -202,13 +233,12 @@ def main() -> None:
     listener = Listener(make_listener(host, port))
     stop = eventlet.event.Event()
 
-    def on_signal(signum, _frame) -> None:
+    def on_signal(signum: int) -> None:
         if stop.ready():
             os._exit(1)  # a second signal: stop now
         stop.send(signum)
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    watch_signals((signal.SIGTERM, signal.SIGINT), on_signal)
     print(f"Lienzo is running at http://{host}:{listener.getsockname()[1]}/ (Ctrl+C stops it)", flush=True)
     # debug=False: an exception that escapes the app (a malformed engine.io frame) must
     # not send its traceback to the client.

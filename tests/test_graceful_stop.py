@@ -130,3 +130,21 @@ def test_sigterm_mid_stream_acks_every_message_sent_before_it_and_exits_within_t
         server.stop()
         if database == "postgresql":
             services.drop_database(env["DATABASE_URL"])
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_an_idle_server_stops_at_once(signum, tmp_path):
+    """With nothing to do, eventlet's hub sleeps in epoll for up to a minute, and a Python signal
+    handler waits for it: a service manager's SIGTERM (or Ctrl+C) must wake it (wsgi.watch_signals)."""
+    server = ServerProcess(tmp_path, env={"SHUTDOWN_GRACE": str(GRACE), "LOG_LEVEL": "INFO"}).prepare().start()
+    try:
+        signalled_at = time.monotonic()
+        server.process.send_signal(signum)
+        code = server.process.wait(timeout=90)  # bounded well beyond the hub's longest sleep (60 s)
+        took = time.monotonic() - signalled_at
+        assert code == 0, server.log()[-3000:]
+        assert f"{signal.Signals(signum).name}: stopping" in server.log()
+        assert took < GRACE + 2, f"the idle server took {took:.1f} s to stop"
+    finally:
+        server.stop()
+
