@@ -120,17 +120,24 @@ class Requests:
             counter.end()
 
 
-def say_goodbye() -> int:
+def say_goodbye(within: float) -> int:
     """Tell each client of this process to reconnect now, then close its connection.
 
     Only this process's sockets: the event skips the message queue. Clients
     that do not know the event still reconnect when the connection closes.
+    The connections are closed one after the other, as always, but waited for
+    at most ``within`` seconds: closing one sends what is queued for it first,
+    and a long-polling client that no longer polls (a phone asleep) never takes
+    it, which held the whole stop up until the process was killed. Whatever is
+    still open then is dropped as the process exits, and its client reconnects.
     """
     server = socketio.server
     sids = [sid for sid, _eio_sid in server.manager.get_participants("/", None)]
     for sid in sids:
         server.emit("server:restarting", {}, to=sid, namespace="/", ignore_queue=True)
-    server.eio.disconnect()  # every engine.io connection: queued packets first, then the close
+    closing = eventlet.spawn(server.eio.disconnect)  # every engine.io connection: queued packets first, then the close
+    with eventlet.Timeout(within, False):
+        closing.wait()
     return len(sids)
 
 
@@ -187,8 +194,10 @@ def stop_gracefully(app: Flask, listener: Listener, requests: Requests) -> None:
     if not finished:
         log.warning("stopping with %d messages and %d requests still in progress after %.0f s",
                     stopping.messages.count, requests.work.count, grace)
-    clients = say_goodbye()
-    requests.live.wait_idle(2, eventlet.sleep)  # the websockets close once their goodbye is sent
+    said = time.monotonic()
+    clients = say_goodbye(2)
+    # the websockets close once their goodbye is sent
+    requests.live.wait_idle(max(0.1, 2 - (time.monotonic() - said)), eventlet.sleep)
     log.info("stopped in %.1f s; %d clients told to reconnect", time.monotonic() - started, clients)
 
 

@@ -15,6 +15,7 @@ import time
 import uuid
 
 import pytest
+import requests
 import socketio
 
 from . import services
@@ -148,3 +149,20 @@ def test_an_idle_server_stops_at_once(signum, tmp_path):
     finally:
         server.stop()
 
+
+def test_a_long_polling_client_that_stopped_polling_does_not_hold_the_stop_up(tmp_path):
+    """Closing a connection sends what is queued for it first; a long-polling client that no
+    longer polls (a phone asleep) never takes it. The stop must still end, and cleanly."""
+    server = ServerProcess(tmp_path, env={"SHUTDOWN_GRACE": str(GRACE), "LOG_LEVEL": "INFO"}).prepare().start()
+    try:
+        handshake = requests.get(f"{server.url}/socket.io/?EIO=4&transport=polling", timeout=30)
+        assert handshake.status_code == 200 and '"sid"' in handshake.text  # then it never polls again
+        signalled_at = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        code = server.process.wait(timeout=90)
+        took = time.monotonic() - signalled_at
+        assert code == 0, server.log()[-3000:]
+        assert "stopped in" in server.log()
+        assert took < GRACE + 5, f"the server took {took:.1f} s to stop"
+    finally:
+        server.stop()
