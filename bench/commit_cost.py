@@ -46,6 +46,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from timing import wrap_timed  # noqa: E402  (bench/, this script's folder)
+
 from facilitator import board, create_app  # noqa: E402
 from facilitator.config import TestConfig  # noqa: E402
 from facilitator.extensions import db, socketio  # noqa: E402
@@ -56,17 +58,8 @@ PARTS: dict[str, list[float]] = {}
 
 
 def timed(owner, name: str, label: str) -> None:
-    """Wrap ``owner.name`` so that each call's duration lands in PARTS[label]."""
-    inner = getattr(owner, name)
-
-    def wrapper(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return inner(*args, **kwargs)
-        finally:
-            PARTS.setdefault(label, []).append((time.perf_counter() - started) * 1000)
-
-    setattr(owner, name, wrapper)
+    """Wrap ``owner.name`` so that each call's duration lands in PARTS[label] (cleared after the warm-up)."""
+    wrap_timed(owner, name, lambda milliseconds: PARTS.setdefault(label, []).append(milliseconds))
 
 
 def setup(folder: Path, mode: str):

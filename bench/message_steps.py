@@ -59,26 +59,21 @@ def serve() -> None:
 
     from facilitator import board
     from facilitator.live import handlers
+    from timing import wrap_timed  # bench/, this script's folder
 
     totals: dict[str, float] = {}
     messages = [0]
 
     def timed(owner, attribute: str, step: str) -> None:
-        inner = getattr(owner, attribute)
+        def record(milliseconds: float) -> None:
+            totals[step] = totals.get(step, 0.0) + milliseconds
+            if step == "message":
+                messages[0] += 1
+                if messages[0] % 100 == 0:
+                    means = {name: round(total / messages[0], 3) for name, total in totals.items()}
+                    print(STEP_LINE + json.dumps({"messages": messages[0], "mean_ms": means}), flush=True)
 
-        def wrapped(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return inner(*args, **kwargs)
-            finally:
-                totals[step] = totals.get(step, 0.0) + time.perf_counter() - started
-                if step == "message":
-                    messages[0] += 1
-                    if messages[0] % 100 == 0:
-                        means = {name: round(total / messages[0] * 1000, 3) for name, total in totals.items()}
-                        print(STEP_LINE + json.dumps({"messages": messages[0], "mean_ms": means}), flush=True)
-
-        setattr(owner, attribute, wrapped)
+        wrap_timed(owner, attribute, record)
 
     timed(flask_socketio.SocketIO, "_handle_event", "message")
     for attribute, step in (("_speak", "language"), ("begin_write", "write_begin"), ("current_actor", "sender"),
