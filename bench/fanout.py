@@ -223,7 +223,8 @@ class LienzoServer(Server):
         instance.mkdir(parents=True, exist_ok=True)
         self.env.update({"INSTANCE_PATH": str(instance), "SECRET_KEY": "bench-secret-key-not-for-production",
                          "LIENZO_ENV": "development"})
-        for variable in ("DATABASE_URL", "SOCKETIO_MESSAGE_QUEUE", "SOCKETIO_CHANNEL", "SQLITE_SYNCHRONOUS"):
+        for variable in ("DATABASE_URL", "SOCKETIO_MESSAGE_QUEUE", "SOCKETIO_CHANNEL", "SQLITE_SYNCHRONOUS",
+                         "SQLITE_SYNC_AFTER_BROADCAST"):
             self.env.pop(variable, None)
         self.env.update(VARIANT_ENV.get(name, {}))
         if shared is not None:
@@ -289,7 +290,10 @@ class NodeBareServer(Server):
 
 VARIANTS = {
     # name: (processes, on PostgreSQL + Redis?, what it is)
-    "lienzo": (1, False, "Lienzo, 1 process on SQLite (the embedded default)"),
+    "lienzo": (1, False, "Lienzo, 1 process on SQLite (the embedded default: FULL, the disk synced after the "
+                         "broadcast and before the ack)"),
+    "sync-first": (1, False, "Lienzo, 1 process on SQLite with SQLITE_SYNC_AFTER_BROADCAST=false (the disk synced "
+                             "before the broadcast, the server waiting for it)"),
     "normal": (1, False, "Lienzo, 1 process on SQLite with SQLITE_SYNCHRONOUS=NORMAL (no disk sync per ack: "
                          "an acked change survives kill -9, not a power cut)"),
     "pg1": (1, True, "Lienzo, 1 process on PostgreSQL with the Redis message queue"),
@@ -298,7 +302,7 @@ VARIANTS = {
 }
 
 
-VARIANT_ENV = {"normal": {"SQLITE_SYNCHRONOUS": "NORMAL"}}
+VARIANT_ENV = {"normal": {"SQLITE_SYNCHRONOUS": "NORMAL"}, "sync-first": {"SQLITE_SYNC_AFTER_BROADCAST": "false"}}
 
 
 class Services:

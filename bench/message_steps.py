@@ -18,7 +18,8 @@ Prints, for Lienzo, each step's mean per message in ms:
 - ``message``: the whole message inside Flask-SocketIO (its request context included);
 - ``language``, ``write_begin`` (the workshop's write transaction: a pool connection and
   ``BEGIN IMMEDIATE``), ``sender`` (reading the sender again), ``apply`` (``board.apply``:
-  the rules, the statements and the commit), ``broadcast`` (queuing the change's frames);
+  the rules, the statements and the commit), ``broadcast`` (queuing the change's frames),
+  ``settle`` (the disk sync after the broadcast, under FULL; its thread's wait included);
 - within ``apply``: ``commit`` (the ORM's) and ``sqlite_commit`` (the driver's, with the
   disk sync under FULL);
 
@@ -45,7 +46,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
 STEP_LINE = "MESSAGE_STEPS "
-STEPS = ("message", "language", "write_begin", "sender", "apply", "commit", "sqlite_commit", "broadcast")
+STEPS = ("message", "language", "write_begin", "sender", "apply", "commit", "sqlite_commit", "broadcast", "settle")
 
 
 def serve() -> None:
@@ -77,7 +78,7 @@ def serve() -> None:
 
     timed(flask_socketio.SocketIO, "_handle_event", "message")
     for attribute, step in (("_speak", "language"), ("begin_write", "write_begin"), ("current_actor", "sender"),
-                            ("broadcast", "broadcast")):
+                            ("broadcast", "broadcast"), ("settle", "settle")):
         timed(handlers, attribute, step)  # looked up as module globals by the handlers
     timed(board, "apply", "apply")
     timed(Session, "commit", "commit")
@@ -154,6 +155,8 @@ def main() -> None:
                              "Lienzo lets a socket send 20 a second)")
     parser.add_argument("--listeners", type=int, default=9, help="other participants on the canvas (default 9)")
     parser.add_argument("--synchronous", choices=("FULL", "NORMAL"), default="FULL", help="Lienzo's SQLITE_SYNCHRONOUS")
+    parser.add_argument("--sync-first", action="store_true",
+                        help="SQLITE_SYNC_AFTER_BROADCAST=false: the disk synced before the broadcast")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the server side, in a child
     args = parser.parse_args()
     if args.serve:
@@ -165,7 +168,10 @@ def main() -> None:
     import fanout  # the servers, started, seeded and stopped as the fan-out bench does
 
     workdir = Path(tempfile.mkdtemp(prefix="lienzo-message-steps-"))
-    variant = "normal" if args.synchronous == "NORMAL" else "lienzo"  # fanout.VARIANT_ENV
+    if args.sync_first and args.synchronous == "NORMAL":
+        parser.error("--sync-first is about FULL's sync: NORMAL has none to move")
+    # fanout.VARIANT_ENV's names
+    variant = "normal" if args.synchronous == "NORMAL" else "sync-first" if args.sync_first else "lienzo"
     lienzo = fanout.LienzoServer(workdir, compression=False, name=variant)
     lienzo.command = lambda: [sys.executable, __file__, "--serve"]
     results = {}
@@ -191,7 +197,8 @@ def main() -> None:
         print(f"{name}: server CPU {figures['server_cpu_ms_per_message']} ms a message; ack p50 "
               f"{figures['ack_p50_ms']} ms, p90 {figures['ack_p90_ms']} ms ({figures['messages']} messages, "
               f"{args.pace:g} s apart, {args.listeners} others on the canvas)")
-    print(json.dumps({"bench": "message_steps", "synchronous": args.synchronous, "pace_s": args.pace,
+    print(json.dumps({"bench": "message_steps", "synchronous": args.synchronous, "sync_first": args.sync_first,
+                      "pace_s": args.pace,
                       "cpus": os.cpu_count(), **results}))
     shutil.rmtree(workdir, ignore_errors=True)  # kept when something failed: the server logs are there
 

@@ -48,6 +48,10 @@ class Config:
     # process's death (kill -9, a crash) but the last ones may be lost if the
     # machine itself loses power or the OS crashes, for a few ms less per change.
     SQLITE_SYNCHRONOUS = (os.environ.get("SQLITE_SYNCHRONOUS") or "FULL").strip().upper()
+    # SQLite at FULL: a change sent over a socket reaches the room as soon as it is
+    # committed, and the disk sync runs meanwhile; the sender's ack still waits for it
+    # (database.py). false: the sync comes first, and the server waits for it.
+    SQLITE_SYNC_AFTER_BROADCAST = _bool("SQLITE_SYNC_AFTER_BROADCAST", True)
 
     # The async mode is always explicit: wsgi.py sets eventlet, tests use threading.
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")

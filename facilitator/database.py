@@ -12,7 +12,16 @@ at each checkpoint; a committed, acknowledged change survives the process being
 killed (kill -9, a crash), never a corrupt file, but the changes committed since
 the last sync may be lost if the OS crashes or the machine loses power. The
 fsync it saves was the largest single cost of a change's trip (bench/README.md,
-issue 12). PostgreSQL needs none of this: the
+issue 12).
+
+With FULL (or EXTRA), a change that comes from a socket does not wait for the disk
+before it reaches the room (``SQLITE_SYNC_AFTER_BROADCAST``, on by default): its
+transaction commits at NORMAL (written to the WAL, visible, safe from the process's
+death), the socket layer broadcasts it, and ``settle`` then syncs the WAL file, in a
+real thread under eventlet, before the sender's ack. So the ack still means "on the
+disk", and the one eventlet thread keeps sending while the disk syncs, instead of
+standing still for every change's sync. Every other commit (pages, the CLI) syncs
+before it returns, as FULL does. PostgreSQL needs none of this: the
 row lock taken by the ``seq`` UPDATE serialises writers on a canvas. It gets
 instead a pool that tests its connections before use (so a restarted server
 or a killed backend costs one reconnect, not an error), and timeouts and TCP
@@ -31,9 +40,11 @@ and views turn into ``unavailable`` and a 503.
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Callable
 from weakref import WeakSet
 
-from flask import Flask
+from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
@@ -44,6 +55,13 @@ from .db import db
 log = logging.getLogger(__name__)
 
 _WRITE = "lienzo_write"
+_SYNC_LATER = "lienzo_sync_later"  # execution option: this write's disk sync is made by ``settle``
+_WAL = "lienzo_wal"  # a SQLite connection's info: its WAL file, when its syncs may come after the commit
+_LEVEL = "lienzo_synchronous"  # a SQLite connection's info: its PRAGMA synchronous now
+_OWED = "lienzo_sync_owed"  # on ``g``: the WAL file that ``settle`` must sync
+# In app.extensions: how to run a blocking call without stopping the server's other work
+# (wsgi.py puts eventlet's thread pool there; otherwise the call runs where it is).
+OFFLOAD = "lienzo.offload"
 _configured: WeakSet = WeakSet()
 
 
@@ -58,21 +76,34 @@ def sqlite_synchronous(value: str | None) -> str:
     return mode
 
 
-def _configure_sqlite(engine: Engine, synchronous: str = "FULL") -> None:
+def _configure_sqlite(engine: Engine, synchronous: str = "FULL", sync_after_broadcast: bool = True) -> None:
+    sync_later = sync_after_broadcast and synchronous != "NORMAL"  # at NORMAL there is no sync to move
+
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
+    def _on_connect(dbapi_connection, record) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        journal = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        record.info[_LEVEL] = synchronous
+        if sync_later and str(journal).lower() == "wal":
+            main = next((row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main"), "")
+            if main:  # a file, not a database in memory
+                record.info[_WAL] = main + "-wal"
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        immediate = connection.get_execution_options().get(_WRITE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        # The level is chosen per transaction, before it begins: NORMAL only for a write
+        # whose sync ``settle`` makes; every other commit syncs as configured.
+        level = "NORMAL" if options.get(_SYNC_LATER) and _WAL in connection.info else synchronous
+        if connection.info.get(_LEVEL) != level:
+            connection.exec_driver_sql(f"PRAGMA synchronous={level}")
+            connection.info[_LEVEL] = level
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE, False) else "BEGIN")
 
 
 # The driver for postgres:// and postgresql:// URLs: psycopg 3, which under
@@ -171,7 +202,8 @@ def init_app(app: Flask) -> None:
         if engine in _configured:
             return
         if engine.dialect.name == "sqlite":
-            _configure_sqlite(engine, sqlite_synchronous(app.config.get("SQLITE_SYNCHRONOUS")))
+            _configure_sqlite(engine, sqlite_synchronous(app.config.get("SQLITE_SYNCHRONOUS")),
+                              bool(app.config.get("SQLITE_SYNC_AFTER_BROADCAST", True)))
         elif engine.dialect.driver == "psycopg" and float(app.config.get("DATABASE_RESPONSE_TIMEOUT", 5)) > 0:
             _configure_psycopg(engine, float(app.config["DATABASE_RESPONSE_TIMEOUT"]))
         _configured.add(engine)
@@ -182,12 +214,56 @@ def in_write() -> bool:
     return db.session().in_transaction() and bool(db.session.connection().get_execution_options().get(_WRITE))
 
 
-def begin_write() -> None:
+def begin_write(sync_later: bool = False) -> None:
     """Start the session's transaction as a write transaction.
 
     Call with no transaction open. On SQLite this takes the write lock at once.
+    ``sync_later``: the commit may return before the disk is synced (SQLite at FULL,
+    ``SQLITE_SYNC_AFTER_BROADCAST``); the caller must then call ``settle`` before it
+    tells anyone the change is saved. Refusals and replays owe the sync too: a replay's
+    "ok" must not come before its original's data is on the disk.
     """
-    db.session.connection(execution_options={_WRITE: True})
+    connection = db.session.connection(execution_options={_WRITE: True, _SYNC_LATER: True} if sync_later
+                                       else {_WRITE: True})
+    wal = connection.info.get(_WAL) if sync_later else None
+    if wal is not None:
+        setattr(g, _OWED, wal)
+
+
+def settle() -> None:
+    """Sync to the disk what this context committed with ``begin_write(sync_later=True)``.
+
+    Runs through ``app.extensions[OFFLOAD]`` (a real thread under eventlet), so the
+    server goes on sending and receiving while the disk works. A failed sync raises
+    ``OperationalError``, which the socket layer answers ``unavailable``: the client
+    retries, and the retry is answered from the Event after a sync of its own.
+    """
+    wal = g.pop(_OWED, None)
+    if wal is None:
+        return
+    offload: Callable = current_app.extensions.get(OFFLOAD) or _call
+    try:
+        offload(_sync_file, wal)
+    except OSError as error:
+        raise OperationalError("fsync of the SQLite WAL", None, error) from error
+
+
+def _call(function: Callable, *args):
+    return function(*args)
+
+
+def _sync_file(path: str) -> None:
+    """fsync one file: what SQLite at FULL does to the WAL file before its commit returns.
+    A file that does not exist has nothing unsynced (the last connection checkpointed it
+    into the database, synced, and removed it)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def database_failed(error: SQLAlchemyError, where: str) -> None:

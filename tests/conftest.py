@@ -68,12 +68,12 @@ def sqlite_schema(tmp_path_factory):
     return path
 
 
-def sqlite_app(path, schema):
+def sqlite_app(path, schema, **config):
     """A test app on a new SQLite file at ``path``, a copy of the empty ``schema``."""
     from .real_size import copy_database
 
     copy_database(schema, path)
-    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", **config)
 
 
 def close_app(app) -> None:

@@ -1,16 +1,22 @@
 """Issue 12, the cost of a change: SQLITE_SYNCHRONOUS gives the commit the durability
 configured and documented (database.py; a level that could corrupt the file is refused;
 process-death durability at the default level is tests/test_faults.py's SIGKILL test,
-which runs on the default), and outgoing packets skip the search for bytes."""
+which runs on the default); at FULL a socket change reaches the room before its disk sync
+and its ack comes after it; and outgoing packets skip the search for bytes."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import text
+import errno
+import logging
 
-from facilitator import create_app
+import pytest
+from sqlalchemy import event, text
+
+from facilitator import create_app, database
 from facilitator.config import TestConfig
 from facilitator.extensions import db
+
+from .conftest import World, close_app, op, received, sqlite_app
 
 LEVELS = {"NORMAL": 1, "FULL": 2, "EXTRA": 3}
 
@@ -68,3 +74,117 @@ def test_server_packets_skip_the_search_for_bytes_and_still_refuse_bytes(monkeyp
         ProtocolPacket(packet.EVENT, data=["change", {"blob": b"\x00"}]).encode()
     # what a client sends is still decoded and checked as before
     assert ProtocolPacket(encoded_packet='2["note:add",{}]').data == ["note:add", {}]
+
+
+class Disk:
+    """Watches an app's SQLite commits and WAL syncs, both still made for real: the
+    ``PRAGMA synchronous`` each commit runs at, and for each sync of the WAL file, the
+    file and the changes that had reached ``watcher`` by then."""
+
+    def __init__(self, app, monkeypatch, watcher=None):
+        self.levels: list[int] = []
+        self.syncs: list[tuple[str, list]] = []
+        self.failures = 0  # syncs still to fail, as a dying disk's would
+        with app.app_context():
+            event.listen(db.engine, "commit", self._commit)
+        real_sync = database._sync_file
+
+        def sync(path: str) -> None:
+            self.syncs.append((path, received(watcher) if watcher is not None else []))
+            if self.failures:
+                self.failures -= 1
+                raise OSError(errno.EIO, "Input/output error", path)
+            real_sync(path)
+
+        monkeypatch.setattr(database, "_sync_file", sync)
+
+    def _commit(self, connection) -> None:
+        self.levels.append(connection.connection.driver_connection.execute("PRAGMA synchronous").fetchone()[0])
+
+
+@pytest.fixture
+def pair(world):
+    """Ana and Ben on one canvas, both joined before anything is watched."""
+    ana, ben = (world.socket(world.join(name)) for name in ("Ana", "Ben"))
+    for client in (ana, ben):
+        client.get_received()
+    return ana, ben
+
+
+def test_a_socket_change_reaches_the_room_before_its_disk_sync_and_its_ack_comes_after(app, world, pair,
+                                                                                        tmp_path, monkeypatch):
+    """At FULL (the default) a change from a socket commits without waiting for the disk,
+    goes to the room, and only then is the WAL file synced, before the sender's ack: the
+    ack still means "on the disk", and no one else waits for the disk."""
+    ana, ben = pair
+    disk = Disk(app, monkeypatch, watcher=ben)
+    ack = ana.emit("note:add", op(block="problem", text="Colas largas"), callback=True)
+    assert ack["ok"]
+    assert disk.levels == [LEVELS["NORMAL"]]  # the commit itself did not sync
+    [(path, ben_had)] = disk.syncs  # one sync, made while the ack was still unsent
+    assert path == f"{tmp_path / 'test.db'}-wal"
+    assert [(change["seq"], change["type"]) for change in ben_had] == [(ack["seq"], "note.added")]
+    # A facilitator's control on the workshop takes the same path.
+    boss = world.socket(world.seat())
+    boss.get_received()
+    assert boss.emit("canvas:lock", op(canvas_id=world.canvas_id, locked=True), callback=True)["ok"]
+    assert disk.levels[-1] == LEVELS["NORMAL"] and len(disk.syncs) == 2
+    assert [change["type"] for change in disk.syncs[1][1]] == ["canvas.locked"]
+
+
+def test_every_other_commit_still_syncs_before_it_returns(app, world, pair, monkeypatch):
+    """A page's or the CLI's write answers as soon as it returns: it commits at FULL, also on a
+    pooled connection that a socket change left at NORMAL, and owes no later sync."""
+    ana, _ben = pair
+    disk = Disk(app, monkeypatch)
+    assert ana.emit("note:add", op(block="problem", text="Una"), callback=True)["ok"]
+    joined = app.test_client().post("/api/join", json={"code": world.code, "name": "Caro"})
+    assert joined.status_code in (200, 201), joined.get_json()
+    assert disk.levels[0] == LEVELS["NORMAL"]
+    assert disk.levels[1:] and set(disk.levels[1:]) == {LEVELS["FULL"]}  # the join's commits
+    assert len(disk.syncs) == 1  # the socket change's, none for the page's
+
+
+def test_with_sync_after_broadcast_off_the_commit_syncs_first(tmp_path, sqlite_schema, monkeypatch):
+    app = sqlite_app(tmp_path / "first.db", sqlite_schema, SQLITE_SYNC_AFTER_BROADCAST=False)
+    try:
+        world = World(app)
+        ana = world.socket(world.join("Ana"))
+        disk = Disk(app, monkeypatch)
+        assert ana.emit("note:add", op(block="problem", text="Colas"), callback=True)["ok"]
+        assert disk.levels == [LEVELS["FULL"]] and disk.syncs == []
+    finally:
+        close_app(app)
+
+
+def test_at_normal_there_is_no_sync_to_make(tmp_path, sqlite_schema, monkeypatch):
+    app = sqlite_app(tmp_path / "normal.db", sqlite_schema, SQLITE_SYNCHRONOUS="NORMAL")
+    try:
+        world = World(app)
+        ana = world.socket(world.join("Ana"))
+        disk = Disk(app, monkeypatch)
+        assert ana.emit("note:add", op(block="problem", text="Colas"), callback=True)["ok"]
+        assert disk.levels == [LEVELS["NORMAL"]] and disk.syncs == []
+    finally:
+        close_app(app)
+
+
+def test_a_failed_sync_is_answered_unavailable_and_the_retry_is_synced_before_its_ok(app, pair, monkeypatch,
+                                                                                      caplog):
+    """The disk refused the sync: the change is committed (the room has it) but the sender
+    is not told it is saved. Its retry (the same ``op_id``) is answered from the Event, as
+    every retry is, after a sync of its own."""
+    ana, ben = pair
+    disk = Disk(app, monkeypatch, watcher=ben)
+    disk.failures = 1
+    payload = op(block="problem", text="Colas largas")
+    with caplog.at_level(logging.WARNING, logger="facilitator.database"):
+        failed = ana.emit("note:add", payload, callback=True)
+    assert failed["ok"] is False and failed["error"]["code"] == "unavailable" and failed["error"]["message"]
+    assert "Input/output error" in caplog.text
+    retried = ana.emit("note:add", payload, callback=True)
+    assert retried["ok"] and retried["seq"] == 1 and retried["event"]["data"]["text"] == "Colas largas"
+    assert len(disk.syncs) == 2
+    assert [change["seq"] for change in disk.syncs[0][1]] == [1] and disk.syncs[1][1] == []  # no second change
+    assert received(ben) == []
+

@@ -19,7 +19,7 @@ from ..board.actors import projector_token, resolve_participant
 from ..board.queries import canvas_ids
 from ..board.schemas import Editing, JoinCanvas, Resync, parse
 from ..board.session import mark_seen
-from ..database import begin_write, database_failed
+from ..database import begin_write, database_failed, settle
 from ..db import db
 from ..export.webhook import webhook_of
 from ..extensions import socketio
@@ -343,11 +343,14 @@ def _operation_handler(name: str):
         # In order: the workshop's lock, then one write transaction in which the sender is
         # read again and the change made (record_on_canvas carries on in it): one connection
         # and one transaction per change instead of a read and then a write (issue 12).
+        # On SQLite the disk sync comes after the broadcast and outside the lock, so neither
+        # the room nor the workshop's next change waits for the disk; the ack does.
         with workshop_lock(session["workshop_id"], current_app.extensions["lienzo.ordering"]):
-            begin_write()
+            begin_write(sync_later=True)
             actor = current_actor()
             change = board.apply(actor, presence().canvas_of(request.sid), name, data)
             broadcast(change)
+        settle()
         ack = change.ack()
         if change.envelope["type"] == "workshop.code":  # the new code and links, for this control room at once
             ack["links"] = facilitator_links(db.session.get(Workshop, change.workshop_id))
