@@ -34,13 +34,11 @@ import sys  # noqa: E402
 
 import eventlet.event  # noqa: E402
 import eventlet.hubs  # noqa: E402
-import eventlet.tpool  # noqa: E402
 import eventlet.wsgi  # noqa: E402
 from flask import Flask  # noqa: E402
 
 from facilitator import create_app  # noqa: E402
 from facilitator.config import Config  # noqa: E402
-from facilitator.database import OFFLOAD  # noqa: E402
 from facilitator.extensions import socketio  # noqa: E402
 from facilitator.live import stopping  # noqa: E402
 from facilitator.views.exports import jobs_of  # noqa: E402
@@ -78,8 +76,6 @@ def decline_compression(wsgi_app):
 def build() -> tuple[Flask, object]:
     """The Flask app and the WSGI callable to serve."""
     app = create_app(EventletConfig)
-    # A disk sync in a real thread: the one eventlet thread goes on meanwhile (database.settle).
-    app.extensions[OFFLOAD] = eventlet.tpool.execute
     # Everything built at start-up (the app, the catalog, imported modules) is
     # long-lived: moving it out of the collector's reach turns full collections
     # from ~120 ms stalls of the one eventlet thread into ~10 ms ones

@@ -17,10 +17,9 @@ issue 12).
 With FULL (or EXTRA), a change that comes from a socket does not wait for the disk
 before it reaches the room (``SQLITE_SYNC_AFTER_BROADCAST``, on by default): its
 transaction commits at NORMAL (written to the WAL, visible, safe from the process's
-death), the socket layer broadcasts it, and ``settle`` then syncs the WAL file, in a
-real thread under eventlet, before the sender's ack. So the ack still means "on the
-disk", and the one eventlet thread keeps sending while the disk syncs, instead of
-standing still for every change's sync. Every other commit (pages, the CLI) syncs
+death), the socket layer broadcasts it and lets its frames go out, and ``settle``
+then syncs the WAL file before the sender's ack. So the ack still means "on the
+disk", and the room no longer waits for every change's sync. Every other commit (pages, the CLI) syncs
 before it returns, as FULL does. PostgreSQL needs none of this: the
 row lock taken by the ``seq`` UPDATE serialises writers on a canvas. It gets
 instead a pool that tests its connections before use (so a restarted server
@@ -41,14 +40,15 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+import threading
 from weakref import WeakSet
 
-from flask import Flask, current_app, g
+from flask import Flask, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session
 
 from .db import db
 
@@ -58,10 +58,7 @@ _WRITE = "lienzo_write"
 _SYNC_LATER = "lienzo_sync_later"  # execution option: this write's disk sync is made by ``settle``
 _WAL = "lienzo_wal"  # a SQLite connection's info: its WAL file, when its syncs may come after the commit
 _LEVEL = "lienzo_synchronous"  # a SQLite connection's info: its PRAGMA synchronous now
-_OWED = "lienzo_sync_owed"  # on ``g``: the WAL file that ``settle`` must sync
-# In app.extensions: how to run a blocking call without stopping the server's other work
-# (wsgi.py puts eventlet's thread pool there; otherwise the call runs where it is).
-OFFLOAD = "lienzo.offload"
+_OWED = "lienzo_sync_owed"  # on ``g``: [the WAL file that ``settle`` must sync, its ticket (below)]
 _configured: WeakSet = WeakSet()
 
 
@@ -227,29 +224,63 @@ def begin_write(sync_later: bool = False) -> None:
                                        else {_WRITE: True})
     wal = connection.info.get(_WAL) if sync_later else None
     if wal is not None:
-        setattr(g, _OWED, wal)
+        setattr(g, _OWED, [wal, _syncs.ticket(wal)])
+
+
+class _Syncs:
+    """Group commit for the syncs ``settle`` makes: one sync of the WAL file covers every
+    commit written before it began. Each sync gets the next number when it begins; a
+    commit's ticket is how many had begun just after it. A finished sync numbered above
+    a ticket began after that commit, so its data is on the disk and its own sync can be
+    skipped. Under load, the commits of the messages handled while one waits for its
+    turn share one sync instead of queuing one each."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._begun: dict[str, int] = {}
+        self._finished: dict[str, int] = {}  # the highest number of a sync that succeeded
+
+    def ticket(self, wal: str) -> int:
+        with self._guard:
+            return self._begun.get(wal, 0)
+
+    def sync(self, wal: str, ticket: int) -> None:
+        with self._guard:
+            if self._finished.get(wal, 0) > ticket:
+                return
+            number = self._begun[wal] = self._begun.get(wal, 0) + 1
+        _sync_file(wal)  # outside the guard: under threads, a commit may start the next sync meanwhile
+        with self._guard:
+            self._finished[wal] = max(self._finished.get(wal, 0), number)
+
+
+_syncs = _Syncs()
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(_session) -> None:
+    """A commit in a context that owes a sync moves its ticket past it."""
+    owed = g.get(_OWED) if has_app_context() else None
+    if owed is not None:
+        owed[1] = _syncs.ticket(owed[0])
 
 
 def settle() -> None:
-    """Sync to the disk what this context committed with ``begin_write(sync_later=True)``.
+    """Sync to the disk what this context committed with ``begin_write(sync_later=True)``,
+    unless a sync that began after the commit already did.
 
-    Runs through ``app.extensions[OFFLOAD]`` (a real thread under eventlet), so the
-    server goes on sending and receiving while the disk works. A failed sync raises
-    ``OperationalError``, which the socket layer answers ``unavailable``: the client
-    retries, and the retry is answered from the Event after a sync of its own.
+    The socket layer calls it once the change's frames are out (live/handlers.py). A
+    failed sync raises ``OperationalError``, which the socket layer answers
+    ``unavailable``: the client retries, and the retry is answered from the Event after
+    a sync that worked.
     """
-    wal = g.pop(_OWED, None)
-    if wal is None:
+    owed = g.pop(_OWED, None)
+    if owed is None:
         return
-    offload: Callable = current_app.extensions.get(OFFLOAD) or _call
     try:
-        offload(_sync_file, wal)
+        _syncs.sync(*owed)
     except OSError as error:
         raise OperationalError("fsync of the SQLite WAL", None, error) from error
-
-
-def _call(function: Callable, *args):
-    return function(*args)
 
 
 def _sync_file(path: str) -> None:

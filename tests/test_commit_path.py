@@ -188,3 +188,42 @@ def test_a_failed_sync_is_answered_unavailable_and_the_retry_is_synced_before_it
     assert [change["seq"] for change in disk.syncs[0][1]] == [1] and disk.syncs[1][1] == []  # no second change
     assert received(ben) == []
 
+
+def _write_and_commit() -> None:
+    """A write transaction whose sync is owed, committed (what a socket change does before ``settle``)."""
+    database.begin_write(sync_later=True)
+    db.session.execute(text("UPDATE workshop SET version = version + 1"))
+    db.session.commit()
+
+
+def test_one_sync_covers_every_change_committed_before_it_began(app, world, monkeypatch, tmp_path):
+    """Group commit: two messages committed before either synced (the second ran while the
+    first let its frames go out) need one sync between them; a change committed after that
+    sync began needs one of its own."""
+    disk = Disk(app, monkeypatch)
+    with app.app_context():
+        _write_and_commit()  # the first message, its sync still owed
+        with app.app_context():  # another message, handled meanwhile
+            _write_and_commit()
+            database.settle()
+            db.session.remove()
+        assert len(disk.syncs) == 1
+        database.settle()  # the first's: the sync above began after its commit
+        assert len(disk.syncs) == 1
+        db.session.remove()
+    with app.app_context():
+        _write_and_commit()
+        database.settle()
+        db.session.remove()
+    assert len(disk.syncs) == 2 and disk.levels == [LEVELS["NORMAL"]] * 3
+    # A sync that began while a change was still being written does not cover it.
+    wal = f"{tmp_path / 'test.db'}-wal"
+    with app.app_context():
+        database.begin_write(sync_later=True)
+        db.session.execute(text("UPDATE workshop SET version = version + 1"))
+        database._syncs.sync(wal, database._syncs.ticket(wal))  # another message's, meanwhile
+        db.session.commit()
+        database.settle()
+        db.session.remove()
+    assert len(disk.syncs) == 4
+

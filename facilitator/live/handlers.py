@@ -350,6 +350,7 @@ def _operation_handler(name: str):
             actor = current_actor()
             change = board.apply(actor, presence().canvas_of(request.sid), name, data)
             broadcast(change)
+        socketio.sleep(0)  # the change's frames go out to the room before the disk sync
         settle()
         ack = change.ack()
         if change.envelope["type"] == "workshop.code":  # the new code and links, for this control room at once
