@@ -49,8 +49,8 @@ class Config:
     # machine itself loses power or the OS crashes, for a few ms less per change.
     SQLITE_SYNCHRONOUS = (os.environ.get("SQLITE_SYNCHRONOUS") or "FULL").strip().upper()
     # SQLite at FULL: a change sent over a socket reaches the room as soon as it is
-    # committed, and the disk sync runs meanwhile; the sender's ack still waits for it
-    # (database.py). false: the sync comes first, and the server waits for it.
+    # committed, and the disk is synced after that, before the sender's ack (database.py).
+    # false: the sync comes first, and the room waits for it.
     SQLITE_SYNC_AFTER_BROADCAST = _bool("SQLITE_SYNC_AFTER_BROADCAST", True)
 
     # The async mode is always explicit: wsgi.py sets eventlet, tests use threading.

@@ -18,9 +18,12 @@ With FULL (or EXTRA), a change that comes from a socket does not wait for the di
 before it reaches the room (``SQLITE_SYNC_AFTER_BROADCAST``, on by default): its
 transaction commits at NORMAL (written to the WAL, visible, safe from the process's
 death), the socket layer broadcasts it and lets its frames go out, and ``settle``
-then syncs the WAL file before the sender's ack. So the ack still means "on the
-disk", and the room no longer waits for every change's sync. Every other commit (pages, the CLI) syncs
-before it returns, as FULL does. PostgreSQL needs none of this: the
+then syncs the WAL file before the sender's ack, one sync for every change committed
+before it began. So the ack still means "on the disk", and the room no longer waits
+for the disk. Every other commit (pages, the CLI) syncs before it returns, as FULL
+does. docs/deploy.md says what the broadcast before the sync gives up on a power cut.
+
+PostgreSQL needs none of this: the
 row lock taken by the ``seq`` UPDATE serialises writers on a canvas. It gets
 instead a pool that tests its connections before use (so a restarted server
 or a killed backend costs one reconnect, not an error), and timeouts and TCP

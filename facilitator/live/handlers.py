@@ -343,8 +343,9 @@ def _operation_handler(name: str):
         # In order: the workshop's lock, then one write transaction in which the sender is
         # read again and the change made (record_on_canvas carries on in it): one connection
         # and one transaction per change instead of a read and then a write (issue 12).
-        # On SQLite the disk sync comes after the broadcast and outside the lock, so neither
-        # the room nor the workshop's next change waits for the disk; the ack does.
+        # On SQLite at FULL the disk sync comes after the broadcast, once the frames are out,
+        # and outside the lock: the room does not wait for the disk, only the sender's ack
+        # does, and the changes handled meanwhile share one sync (database.settle).
         with workshop_lock(session["workshop_id"], current_app.extensions["lienzo.ordering"]):
             begin_write(sync_later=True)
             actor = current_actor()
