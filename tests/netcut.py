@@ -82,11 +82,18 @@ class NetworkCut:
             self.server.close()
             for pair in list(self.pairs):
                 pair.upstream.transport.abort()
+            # Every connection's task ends here, not destroyed pending when the loop goes.
+            handlers = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in handlers:
+                task.cancel()
+            await asyncio.gather(*handlers, return_exceptions=True)
 
         with contextlib.suppress(Exception):
             self._run(shut())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=STALL)
+        if not self.thread.is_alive():
+            self.loop.close()
 
     async def _set(self, mode: str, reset: bool) -> None:
         self.mode = mode
