@@ -145,26 +145,19 @@ def test_every_other_commit_still_syncs_before_it_returns(app, world, pair, monk
     assert len(disk.syncs) == 1  # the socket change's, none for the page's
 
 
-def test_with_sync_after_broadcast_off_the_commit_syncs_first(tmp_path, sqlite_schema, monkeypatch):
-    app = sqlite_app(tmp_path / "first.db", sqlite_schema, SQLITE_SYNC_AFTER_BROADCAST=False)
+@pytest.mark.parametrize("config, level", [
+    ({"SQLITE_SYNC_AFTER_BROADCAST": False}, "FULL"),  # asked for: the commit syncs first, as before
+    ({"SQLITE_SYNCHRONOUS": "NORMAL"}, "NORMAL"),  # no sync to make at all
+], ids=["sync-first", "normal"])
+def test_without_a_sync_to_move_the_commit_is_made_at_the_configured_level(tmp_path, sqlite_schema, monkeypatch,
+                                                                           config, level):
+    app = sqlite_app(tmp_path / "moved.db", sqlite_schema, **config)
     try:
         world = World(app)
         ana = world.socket(world.join("Ana"))
         disk = Disk(app, monkeypatch)
         assert ana.emit("note:add", op(block="problem", text="Colas"), callback=True)["ok"]
-        assert disk.levels == [LEVELS["FULL"]] and disk.syncs == []
-    finally:
-        close_app(app)
-
-
-def test_at_normal_there_is_no_sync_to_make(tmp_path, sqlite_schema, monkeypatch):
-    app = sqlite_app(tmp_path / "normal.db", sqlite_schema, SQLITE_SYNCHRONOUS="NORMAL")
-    try:
-        world = World(app)
-        ana = world.socket(world.join("Ana"))
-        disk = Disk(app, monkeypatch)
-        assert ana.emit("note:add", op(block="problem", text="Colas"), callback=True)["ok"]
-        assert disk.levels == [LEVELS["NORMAL"]] and disk.syncs == []
+        assert disk.levels == [LEVELS[level]] and disk.syncs == []
     finally:
         close_app(app)
 
