@@ -199,3 +199,31 @@ def test_removed_participant_is_refused_from_the_next_message(app, world, trio):
         db.session.commit()
     ack = ana.emit("note:add", op(block="problem"), callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "forbidden"
+
+
+def test_a_client_whose_last_event_is_not_the_servers_gets_the_canvas_whole(world, trio):
+    """A power cut may take from the disk the last changes a client was sent, and others'
+    changes may then take their numbers: coming back, the client names the ``op_id`` of
+    its last event, and when the server's event at that ``seq`` is another, it gets a
+    snapshot instead of the events after it (it would keep the lost change and miss the
+    new one). A client that names none is answered as before."""
+    ana, ben, _caro = trio
+    first = ana.emit("note:add", op(block="problem", text="Una"), callback=True)
+    second = ana.emit("note:add", op(block="problem", text="Dos"), callback=True)
+    seq, op_id = second["seq"], second["event"]["op_id"]
+    for name, extra in (("canvas:resync", {}), ("canvas:join", {"canvas_id": world.canvas_id})):
+        same = ben.emit(name, {**extra, "last_seq": seq, "last_op_id": op_id}, callback=True)
+        assert same["ok"] and same["mode"] == "events" and same["events"] == [], name
+        behind = ben.emit(name, {**extra, "last_seq": first["seq"], "last_op_id": first["event"]["op_id"]},
+                          callback=True)
+        assert behind["mode"] == "events" and [e["op_id"] for e in behind["events"]] == [op_id], name
+        lost = ben.emit(name, {**extra, "last_seq": seq, "last_op_id": uuid.uuid4().hex}, callback=True)
+        assert lost["ok"] and lost["mode"] == "snapshot", name
+        assert lost["seq"] == seq and lost["last_op_id"] == op_id, name
+        assert sorted(n["text"] for n in lost["notes"]) == ["Dos", "Una"], name
+        unnamed = ben.emit(name, {**extra, "last_seq": seq}, callback=True)
+        assert unnamed["mode"] == "events" and unnamed["events"] == [], name
+    empty = ben.emit("canvas:resync", {"last_seq": None}, callback=True)
+    assert empty["mode"] == "snapshot" and empty["last_op_id"] == op_id
+    bad = ben.emit("canvas:resync", {"last_seq": seq, "last_op_id": "not an op id"}, callback=True)
+    assert bad["ok"] is False and bad["error"]["code"] == "invalid"

@@ -60,26 +60,39 @@ def _read_one_moment() -> None:
         db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
+_OP_ID_AT = select(Event.op_id).where(Event.canvas_id == bindparam("canvas_id"), Event.seq == bindparam("seq"))
+
+
+def _op_id_at(canvas_id: int, seq: int) -> str | None:
+    """The ``op_id`` of the canvas's event numbered ``seq`` (None before the first)."""
+    return db.session.execute(_OP_ID_AT, {"canvas_id": canvas_id, "seq": seq}).scalar() if seq else None
+
+
 def snapshot(actor: Actor, canvas_id: int) -> dict:
-    """The canvas as it is now: its notes and the ``seq`` they reflect (read at one moment)."""
+    """The canvas as it is now: its notes and the ``seq`` they reflect (read at one moment),
+    with the ``op_id`` of the event at that ``seq``, which the client names when it comes back."""
     _read_one_moment()
     canvas = rules.canvas_for(actor, canvas_id)
     return {"mode": "snapshot", "canvas": serialize.canvas(canvas), "seq": canvas.seq,
-            "notes": _notes(canvas, actor), **canvas_state(canvas, actor)}
+            "last_op_id": _op_id_at(canvas.id, canvas.seq), "notes": _notes(canvas, actor),
+            **canvas_state(canvas, actor)}
 
 
-def sync(actor: Actor, canvas_id: int, last_seq: int | None) -> dict:
+def sync(actor: Actor, canvas_id: int, last_seq: int | None, last_op_id: str | None = None) -> dict:
     """What a client that has seen up to ``last_seq`` needs to catch up.
 
     Missed events in order when they are few; a snapshot when the client is new,
-    far behind, or ahead of the server (its data came from elsewhere). The
-    ``seq`` and the events are read at one moment, and no event above that
-    ``seq`` is sent: later ones reach the client live.
+    far behind, or ahead of the server, or when its event at ``last_seq`` is not the
+    server's (``last_op_id`` differs): its data came from elsewhere, e.g. changes it
+    was sent just before a power cut took them from the disk, whose numbers others'
+    changes then took. The ``seq`` and the events are read at one moment, and no
+    event above that ``seq`` is sent: later ones reach the client live.
     """
     _read_one_moment()
     canvas = rules.canvas_for(actor, canvas_id)
     limit = current_app.config["RESYNC_MAX_EVENTS"]
-    if last_seq is None or last_seq > canvas.seq or canvas.seq - last_seq > limit:
+    if (last_seq is None or last_seq > canvas.seq or canvas.seq - last_seq > limit
+            or (last_op_id is not None and last_seq > 0 and _op_id_at(canvas.id, last_seq) != last_op_id)):
         return snapshot(actor, canvas_id)
     rows = db.session.execute(
         select(Event, Participant).join(Participant, Participant.id == Event.actor_id)

@@ -315,10 +315,12 @@ class MoveCommitment(Operation):
 class JoinCanvas(Message):
     canvas_id: DatabaseId
     last_seq: Seq | None = None
+    last_op_id: OpId | None = None  # the op_id of the event at ``last_seq``, as the client saw it
 
 
 class Resync(Message):
     last_seq: Seq | None = None
+    last_op_id: OpId | None = None
 
 
 class Editing(Message):

@@ -212,7 +212,7 @@ def on_join(actor: board.Actor, data: Any) -> dict:
     if actor.is_projector:
         _leave_canvas_rooms(keep=rooms.canvas(request_.canvas_id))
     join_room(rooms.canvas(request_.canvas_id))
-    state = board.sync(actor, request_.canvas_id, request_.last_seq)
+    state = board.sync(actor, request_.canvas_id, request_.last_seq, request_.last_op_id)
     if not actor.is_projector and presence().enter(request.sid, request_.canvas_id, actor.public()):
         emit("presence", {"canvas_id": request_.canvas_id, "joined": actor.public()},
              to=rooms.canvas(request_.canvas_id), include_self=False)
@@ -225,7 +225,7 @@ def on_join(actor: board.Actor, data: Any) -> dict:
 def on_resync(actor: board.Actor, data: Any) -> dict:
     """Catch up after a reconnect or a gap in ``seq``."""
     request_ = parse(Resync, data)
-    return {"ok": True, **board.sync(actor, _current_canvas(), request_.last_seq)}
+    return {"ok": True, **board.sync(actor, _current_canvas(), request_.last_seq, request_.last_op_id)}
 
 
 @socketio.on("canvas:leave")

@@ -86,7 +86,7 @@ class CanvasPage {
     this.connection = new Connection({
       token: boot.token,
       canvasId: this.canvasId,
-      lastSeq: () => this.state.seq,
+      since: () => this.state.since(),
       state: (name, reason) => this.showConnection(name, reason),
       joined: (ack) => this.joined(ack),
       resync: () => this.catchUp(),
@@ -456,7 +456,7 @@ class CanvasPage {
     this.gapTimer = null;
     if ((!always && !this.state.hasGap) || !this.connection.joined) return;
     try {
-      const ack = await this.connection.request("canvas:resync", { last_seq: this.state.seq });
+      const ack = await this.connection.request("canvas:resync", this.state.since());
       if (ack.ok) this.take(() => this.state.sync(ack));
     } catch {
       // the next join (after a reconnect) catches up anyway

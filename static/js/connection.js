@@ -19,7 +19,7 @@ export function backoff(failures) {
 
 export class Connection {
   /**
-   * @param {object} options token, canvasId, lastSeq() → number|null, and the hooks
+   * @param {object} options token, canvasId, since() → {last_seq, last_op_id} (CanvasState.since), and the hooks
    *   state(name, reason), joined(ack), left(), change(envelope), presence(event), editing(event), refused(code);
    *   optionally hello() → [message, payload] instead of canvas:join, resync() for the server's
    *   `resync` (its message queue was away: catch up by seq), and events: {name: handler} for any
@@ -105,7 +105,7 @@ export class Connection {
 
   hello() {
     if (this.options.hello) return this.options.hello();
-    return ["canvas:join", { canvas_id: this.options.canvasId, last_seq: this.options.lastSeq() }];
+    return ["canvas:join", { canvas_id: this.options.canvasId, ...this.options.since() }];
   }
 
   /** Connect with another token from the next connection on (a projector moved to its new link). */

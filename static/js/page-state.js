@@ -61,6 +61,7 @@ export class PageState {
   // ---- reading ------------------------------------------------------------------------
 
   get seq() { return this.#server.seq; }
+  since() { return this.#server.since(); }
   get notes() { return this.#server.notes; }
   get controls() { return this.#server.controls; }
   get voting() { return this.#server.voting; }

@@ -225,7 +225,7 @@ class Projector {
     if (!same) this.state = new CanvasState();
     let ack;
     try {
-      ack = await this.connection.request("canvas:join", { canvas_id: id, last_seq: same ? this.state.seq : null });
+      ack = await this.connection.request("canvas:join", { canvas_id: id, ...(same ? this.state.since() : { last_seq: null }) });
     } catch {
       ack = null;
     }

@@ -23,6 +23,7 @@ function ranking(tallies) {
 export class CanvasState {
   constructor(controls = null) {
     this.seq = null; // null until the first canvas:join ack
+    this.lastOpId = null; // the op_id of the event at `seq`, named when coming back (since())
     this.notes = new Map();
     this.noteSeq = new Map(); // note id → seq of the event that last set it
     this.early = new Map(); // seq → {envelope, full}, waiting for the gap before it
@@ -60,10 +61,21 @@ export class CanvasState {
       const { envelope, full } = this.early.get(this.seq + 1);
       this.early.delete(this.seq + 1);
       this.apply(envelope, full);
-      this.seq = envelope.seq;
+      this.advance(envelope);
       applied.push(envelope);
     }
     return applied;
+  }
+
+  advance(envelope) {
+    this.seq = envelope.seq;
+    this.lastOpId = envelope.op_id || null;
+  }
+
+  /** What canvas:join and canvas:resync name: the last seq applied and its event's op_id, so that
+   * a server that lost that event (a power cut) and gave its number to another answers a snapshot. */
+  since() {
+    return { last_seq: this.seq, last_op_id: this.seq ? this.lastOpId : null };
   }
 
   setNote(data, seq, full) {
@@ -187,6 +199,7 @@ export class CanvasState {
       this.notes = new Map((ack.notes || []).map((note) => [note.id, note]));
       this.noteSeq = new Map((ack.notes || []).map((note) => [note.id, ack.seq]));
       this.seq = ack.seq;
+      this.lastOpId = ack.last_op_id || null;
       this.adopt(ack);
       return this.drain();
     }
@@ -195,7 +208,7 @@ export class CanvasState {
       if (envelope.seq !== this.seq + 1) continue;
       this.early.delete(envelope.seq);
       this.apply(envelope, false); // already as this viewer may see it
-      this.seq = envelope.seq;
+      this.advance(envelope);
       applied.push(envelope);
     }
     if (this.seq === ack.seq) this.adopt(ack); // the answer's state is that of its seq

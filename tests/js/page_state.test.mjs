@@ -197,3 +197,15 @@ test("votes on their way, the order, and changes made while drawing", () => {
   assert.equal(drawn.length, 2);
   assert.deepEqual(drawn[1].changes, ["kept"]);
 });
+
+test("coming back names the last seq applied and its event's op_id, from live events, a snapshot or missed events", () => {
+  assert.deepEqual(state.since(), { last_seq: 0, last_op_id: null }); // nothing yet: no event to name
+  state.receive({ ...added(2, note("b", "Segunda")), op_id: "op-2" }); // early: waits for 1
+  assert.deepEqual(state.since(), { last_seq: 0, last_op_id: null });
+  state.receive({ ...added(1, note("a", "Primera")), op_id: "op-1" });
+  assert.deepEqual(state.since(), { last_seq: 2, last_op_id: "op-2" });
+  state.sync({ mode: "events", seq: 3, events: [{ ...added(3, note("c", "Tercera")), op_id: "op-3" }] });
+  assert.deepEqual(state.since(), { last_seq: 3, last_op_id: "op-3" });
+  state.sync({ mode: "snapshot", seq: 9, last_op_id: "op-9", notes: [note("a", "Primera")] });
+  assert.deepEqual(state.since(), { last_seq: 9, last_op_id: "op-9" });
+});
